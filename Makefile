@@ -1,0 +1,47 @@
+# mlgate: `make demo` runs the template end to end, `make test` runs the test suite.
+# Both create and reuse .venv (Python 3.11+) and install what they need into it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+export PATH := $(abspath $(BIN)):$(PATH)
+export DVC_NO_ANALYTICS := 1
+export GX_ANALYTICS_ENABLED := false
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo test lint format bench suites clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
+
+venv: $(STAMP) ## create .venv with mlgate (editable) and the dev tools
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: $(STAMP) ## render the default project into ./demo, install it, run its pipeline
+	$(BIN)/python tools/demo.py
+
+test: $(STAMP) ## run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff on mlgate, the hooks, the tests and the template's Python files
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## format mlgate and the template's Python files
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/ruff format --isolated --line-length 100 "{{cookiecutter.project_slug}}"
+
+bench: $(STAMP) ## time to green: render, install, cold and no-op dvc repro, generated tests
+	$(BIN)/python bench/time_to_green.py
+
+suites: $(STAMP) ## regenerate the sample data sets' GX suites (review the diff!)
+	$(BIN)/python tools/make_suites.py
+
+clean: ## remove the virtual environment, the demo and caches
+	rm -rf $(VENV) demo .pytest_cache .ruff_cache

@@ -1,0 +1,120 @@
+"""Command line entry point.
+
+Only argparse and the standard library are imported here; each command imports its heavy
+dependencies (GX, pandas, cookiecutter) when it runs, so `mlgate --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from . import __version__
+from .errors import COULD_NOT_CHECK, CouldNotCheck
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .new import render
+
+    return render(
+        extra=args.extra,
+        no_input=args.no_input,
+        output_dir=args.output_dir,
+        template=args.template,
+        overwrite=args.overwrite,
+    )
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import run_validation
+
+    return run_validation(args.suite, args.data, output=args.output, fmt=args.format)
+
+
+def _cmd_suite_init(args: argparse.Namespace) -> int:
+    from .suite_init import write_suite
+
+    return write_suite(
+        args.data,
+        args.output,
+        name=args.name,
+        margin=args.margin,
+        max_categories=args.max_categories,
+        force=args.force,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlgate",
+        description="Template, checker and runtime gates for ML repositories on GitHub.",
+        epilog="Exit codes: 0 pass, 1 fail, 2 could not check.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlgate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    new = sub.add_parser("new", help="render a new ML repository from the template")
+    new.add_argument("extra", nargs="*", metavar="key=value", help="answers to template prompts")
+    new.add_argument("--no-input", action="store_true", help="do not prompt; use defaults")
+    new.add_argument("-o", "--output-dir", default=".", help="where to create the project")
+    new.add_argument("--template", help="template location (default: the bundled template)")
+    new.add_argument(
+        "--overwrite", action="store_true", help="replace the project directory if it exists"
+    )
+    new.set_defaults(func=_cmd_new)
+
+    validate = sub.add_parser("validate", help="run a committed GX suite on a data file")
+    validate.add_argument("suite", help="GX Core 1.x expectation suite (JSON)")
+    validate.add_argument("data", help="CSV, Parquet or JSON lines file")
+    validate.add_argument("-o", "--output", help="write the result JSON here")
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.set_defaults(func=_cmd_validate)
+
+    suite = sub.add_parser("suite", help="expectation suite tools")
+    suite_sub = suite.add_subparsers(dest="suite_command", metavar="SUBCOMMAND")
+    init = suite_sub.add_parser("init", help="infer a starting GX suite from data")
+    init.add_argument("data", help="CSV, Parquet or JSON lines file")
+    init.add_argument("-o", "--output", required=True, help="suite JSON to write")
+    init.add_argument("--name", help="suite name (default: the output file's stem)")
+    init.add_argument(
+        "--margin",
+        type=float,
+        default=0.1,
+        help="widen numeric ranges by this share of the observed range (default 0.1)",
+    )
+    init.add_argument(
+        "--max-categories",
+        type=int,
+        default=20,
+        help="columns with at most this many distinct values get a value-set expectation",
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing suite")
+    init.set_defaults(func=_cmd_suite_init)
+    suite.set_defaults(func=lambda _args: _usage(suite))
+    return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return COULD_NOT_CHECK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        return _usage(parser)
+    try:
+        return func(args)
+    except CouldNotCheck as exc:
+        print(f"mlgate {args.command}: could not check: {exc}", file=sys.stderr)
+        return COULD_NOT_CHECK
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,26 @@
+"""Exit codes and the one exception that means "could not check".
+
+Every command keeps three outcomes apart: 0 pass, 1 fail, 2 could not check. A missing
+input or a broken config is never a pass, so it has its own exception that the CLI turns
+into exit 2 with the message a person needs to fix it.
+"""
+
+from __future__ import annotations
+
+PASS = 0
+FAIL = 1
+COULD_NOT_CHECK = 2
+
+
+class CouldNotCheck(Exception):
+    """The command could not reach a verdict: bad input, missing file, missing tool."""
+
+
+def require(module: str, extra: str) -> None:
+    """Fail with an install hint when an optional dependency is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise CouldNotCheck(
+            f"this command needs the Python package {module!r}: pip install 'mlgate[{extra}]'"
+        )

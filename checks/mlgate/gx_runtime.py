@@ -1,0 +1,79 @@
+"""The one place that imports GX: a quiet ephemeral context and suite loading.
+
+GX is heavy (2-3 s to import) and chatty (analytics, progress bars), so it is imported
+only here, lazily, with analytics off and progress bars off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import CouldNotCheck, require
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.core.expectation_suite import ExpectationSuite
+
+
+def _gx() -> Any:
+    require("great_expectations", "data")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    return gx
+
+
+def read_suite_file(path: str | Path) -> dict[str, Any]:
+    """The suite's JSON as a dict; missing, unreadable or malformed files are errors."""
+    path = Path(path)
+    if not path.is_file():
+        raise CouldNotCheck(
+            f"{path}: expectation suite not found "
+            f"(create one with: mlgate suite init DATA -o {path})"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CouldNotCheck(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("expectations"), list):
+        raise CouldNotCheck(f"{path}: not a GX suite (expected an object with 'expectations')")
+    return data
+
+
+def load_suite(path: str | Path) -> ExpectationSuite:
+    """Build a GX Core 1.x ExpectationSuite, naming the expectation that does not load."""
+    data = read_suite_file(path)
+    gx = _gx()
+    expectations = data["expectations"]
+    for index, item in enumerate(expectations):
+        if not isinstance(item, dict) or "type" not in item:
+            raise CouldNotCheck(f"{path}: expectation #{index + 1} has no 'type'")
+        try:
+            gx.ExpectationSuite(name="probe", expectations=[item])
+        except Exception as exc:  # GX raises pydantic and its own errors here
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise CouldNotCheck(
+                f"{path}: expectation #{index + 1} ({item['type']}) is invalid: {reason}"
+            ) from None
+    name = str(data.get("name") or Path(path).stem)
+    return gx.ExpectationSuite(name=name, expectations=expectations, meta=data.get("meta") or {})
+
+
+def validate_frame(frame: pd.DataFrame, suite: ExpectationSuite) -> dict[str, Any]:
+    """Run the suite on an in-memory frame; the raw GX result as a JSON-ready dict."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    batch = (
+        context.data_sources.add_pandas("mlgate")
+        .add_dataframe_asset("data")
+        .add_batch_definition_whole_dataframe("whole")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    result = batch.validate(suite, result_format="SUMMARY")
+    return result.to_json_dict()

@@ -1,0 +1,79 @@
+"""`mlgate new`: a thin wrapper over cookiecutter that renders this repository's template.
+
+It adds three things cookiecutter does not do: it finds the template (bundled in the wheel
+or in the source checkout), it refuses answers to prompts that do not exist (cookiecutter
+silently ignores a misspelt key), and it turns every failure into one clear line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import FAIL, PASS, CouldNotCheck, require
+
+
+def bundled_template() -> Path:
+    """The template shipped in the wheel, or the checkout this package was installed from."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "template", here.parent.parent):
+        if (candidate / "cookiecutter.json").is_file():
+            return candidate
+    raise CouldNotCheck("no bundled template found; pass --template PATH_OR_URL")
+
+
+def parse_answers(pairs: list[str]) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CouldNotCheck(f"answer {pair!r} is not of the form key=value")
+        answers[key.strip()] = value
+    return answers
+
+
+def check_answers(template: Path, answers: dict[str, str]) -> None:
+    """Unknown keys and choices outside the menu, said in one line before anything renders."""
+    spec_path = template / "cookiecutter.json"
+    if not spec_path.is_file():
+        return  # a remote template: cookiecutter and its hooks will judge
+    spec: dict[str, Any] = json.loads(spec_path.read_text(encoding="utf-8"))
+    prompts = [k for k in spec if not k.startswith("_")]
+    for key, value in answers.items():
+        if key not in spec or key.startswith("_"):
+            raise CouldNotCheck(f"unknown prompt {key!r}; the prompts are: {', '.join(prompts)}")
+        if isinstance(spec[key], list) and value not in spec[key]:
+            allowed = ", ".join(map(str, spec[key]))
+            raise CouldNotCheck(f"{key}={value!r} is not allowed; choose one of: {allowed}")
+
+
+def render(
+    *, extra: list[str], no_input: bool, output_dir: str, template: str | None, overwrite: bool
+) -> int:
+    require("cookiecutter", "new")
+    from cookiecutter.exceptions import CookiecutterException, FailedHookException
+    from cookiecutter.main import cookiecutter
+
+    answers = parse_answers(extra)
+    source = Path(template) if template and Path(template).exists() else None
+    location = str(source or template or bundled_template())
+    check_answers(Path(location), answers)
+    try:
+        project = cookiecutter(
+            location,
+            no_input=no_input,
+            extra_context=answers,
+            output_dir=output_dir,
+            overwrite_if_exists=overwrite,
+        )
+    except FailedHookException:
+        # The hook already printed the reason on stderr; nothing was left behind.
+        print("mlgate new: the template rejected an answer (see above)", file=sys.stderr)
+        return FAIL
+    except (CookiecutterException, ValueError, OSError) as exc:
+        print(f"mlgate new: {exc}", file=sys.stderr)
+        return FAIL
+    print(project)
+    return PASS

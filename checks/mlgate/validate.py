@@ -1,0 +1,149 @@
+"""`mlgate validate SUITE DATA`: run a committed GX suite and say plainly what failed.
+
+Outcome per expectation: PASS, FAIL (the data broke it, including a column that is not
+there) or ERROR (GX could not evaluate it). Exit 1 on any FAIL, else 2 on any ERROR,
+else 0. The result JSON is written in every case, so a failed pipeline stage still
+leaves a readable report behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import COULD_NOT_CHECK, FAIL, PASS
+from .gx_runtime import load_suite, validate_frame
+from .tabular import read_table
+
+MAX_EXAMPLES = 5
+
+
+def _exception_message(info: dict[str, Any]) -> str | None:
+    """GX reports exceptions either flat or keyed by metric; return the first message."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return info.get("exception_message") if info.get("raised_exception") else None
+    for value in info.values():
+        if isinstance(value, dict) and value.get("exception_message"):
+            return str(value["exception_message"])
+    return None
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else str(value)
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    return value
+
+
+def summarize(raw: dict[str, Any], columns: list[str]) -> list[dict[str, Any]]:
+    """One plain record per expectation, in suite order."""
+    records = []
+    for item in raw.get("results", []):
+        config = item.get("expectation_config", {})
+        kwargs = {k: v for k, v in config.get("kwargs", {}).items() if k != "batch_id"}
+        column = kwargs.get("column")
+        result = item.get("result") or {}
+        error = _exception_message(item.get("exception_info") or {})
+        if error is None:
+            status = "PASS" if item.get("success") else "FAIL"
+        elif column is not None and column not in columns:
+            status, error = "FAIL", f"column {column!r} is not in the data"
+        else:
+            status = "ERROR"
+            error = error.strip().splitlines()[-1] if error.strip() else "unknown error"
+        records.append(
+            {
+                "expectation": config.get("type"),
+                "column": column,
+                "status": status,
+                "kwargs": _json_safe(kwargs),
+                "unexpected_count": result.get("unexpected_count"),
+                "unexpected_percent": _json_safe(result.get("unexpected_percent")),
+                "examples": _json_safe(result.get("partial_unexpected_list", [])[:MAX_EXAMPLES]),
+                "observed_value": _json_safe(result.get("observed_value")),
+                "error": error,
+            }
+        )
+    return records
+
+
+def verdict(records: list[dict[str, Any]]) -> int:
+    statuses = {r["status"] for r in records}
+    if "FAIL" in statuses:
+        return FAIL
+    if "ERROR" in statuses:
+        return COULD_NOT_CHECK
+    return PASS
+
+
+def _describe(record: dict[str, Any], rows: int) -> str:
+    where = f"column {record['column']!r}" if record["column"] is not None else "table"
+    if record["error"]:
+        detail = record["error"]
+    elif record["unexpected_count"] is not None:
+        detail = f"{record['unexpected_count']} of {rows} rows unexpected"
+        if record["examples"]:
+            detail += f", e.g. {record['examples']}"
+    else:
+        detail = f"observed {record['observed_value']!r}"
+        bounds = {k: v for k, v in record["kwargs"].items() if k not in ("column", "column_list")}
+        if bounds:
+            detail += f", expected {bounds}"
+        elif "column_list" in record["kwargs"]:
+            detail += f", expected {record['kwargs']['column_list']!r}"
+    return f"  {record['status']:<5} {record['expectation']}  {where}: {detail}"
+
+
+def render_text(report: dict[str, Any]) -> str:
+    records = report["results"]
+    bad = [r for r in records if r["status"] != "PASS"]
+    label = {PASS: "PASS", FAIL: "FAIL", COULD_NOT_CHECK: "ERROR"}[report["exit_code"]]
+    lines = [
+        f"validate {label}: {report['data']} ({report['rows']} rows) against suite "
+        f"{report['suite']!r}: {len(records) - len(bad)} of {len(records)} expectations met"
+    ]
+    lines += [_describe(r, report["rows"]) for r in bad]
+    return "\n".join(lines)
+
+
+def run_validation(suite_path: str, data_path: str, *, output: str | None, fmt: str) -> int:
+    suite = load_suite(suite_path)
+    frame = read_table(data_path)
+    columns = [str(c) for c in frame.columns]
+    raw = validate_frame(frame, suite)
+    records = summarize(raw, columns)
+    code = verdict(records)
+    report = {
+        "suite": suite.name,
+        "suite_path": str(suite_path),
+        "data": str(data_path),
+        "rows": len(frame),
+        "success": code == PASS,
+        "exit_code": code,
+        "statistics": {
+            "evaluated": len(records),
+            "passed": sum(r["status"] == "PASS" for r in records),
+            "failed": sum(r["status"] == "FAIL" for r in records),
+            "errors": sum(r["status"] == "ERROR" for r in records),
+        },
+        "results": records,
+    }
+    text = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if output:
+        out = Path(output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    if fmt == "json":
+        sys.stdout.write(text)
+    else:
+        stream = sys.stdout if code == PASS else sys.stderr
+        print(render_text(report), file=stream)
+    return code

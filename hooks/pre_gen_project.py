@@ -1,0 +1,205 @@
+"""Reject bad template answers before anything is written.
+
+Runs inside cookiecutter (rendered by Jinja only to receive the answers as JSON), so it
+uses the standard library alone. Each problem is one line naming the answer and what is
+allowed; the first problem stops generation with exit 1 and cookiecutter removes the
+half-made directory.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+ANSWERS: dict = json.loads(r"""{{ cookiecutter | jsonify }}""")
+
+CHOICES = {
+    "python_version": ["3.11", "3.12", "3.13"],
+    "dataset": ["breast_cancer", "wine", "diabetes", "custom"],
+    "task": ["classification", "regression"],
+    "model": ["random_forest", "gradient_boosting", "linear"],
+    "dvc_remote": ["local", "s3", "gcs", "azure"],
+    "deploy": ["kubernetes-gitops", "none"],
+    "license": ["MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"],
+}
+TASK_OF_DATASET = {
+    "breast_cancer": "classification",
+    "wine": "classification",
+    "diabetes": "regression",
+}
+
+SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+MODULE = re.compile(r"^[a-z_][a-z0-9_]*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+CRON_FIELDS = [  # name, low, high, names (GitHub Actions' POSIX cron)
+    ("minute", 0, 59, []),
+    ("hour", 0, 23, []),
+    ("day of month", 1, 31, []),
+    ("month", 1, 12, MONTHS),
+    ("day of week", 0, 6, DAYS),
+]
+
+
+class Rejected(Exception):
+    """An answer the template cannot use."""
+
+
+def cron_value(text: str, low: int, high: int, names: list[str], field: str) -> int:
+    upper = text.upper()
+    if upper in names:
+        return names.index(upper) + low
+    if not text.isdigit():
+        raise Rejected(f"{field} {text!r} is not a number")
+    value = int(text)
+    if not low <= value <= high:
+        raise Rejected(f"{field} {value} is outside {low}-{high}")
+    return value
+
+
+def check_cron_field(text: str, field: str, low: int, high: int, names: list[str]) -> None:
+    for part in text.split(","):
+        base, slash, step = part.partition("/")
+        if slash and (not step.isdigit() or int(step) == 0):
+            raise Rejected(f"{field} step {step!r} must be a positive number")
+        if base == "*":
+            continue
+        start, dash, end = base.partition("-")
+        first = cron_value(start, low, high, names, field)
+        if dash and cron_value(end, low, high, names, field) < first:
+            raise Rejected(f"{field} range {base!r} runs backwards")
+        if slash and not dash:
+            raise Rejected(f"{field} step needs '*' or a range before it, got {part!r}")
+
+
+def check_cron(expr: str) -> None:
+    fields = expr.split()
+    if len(fields) != 5:
+        raise Rejected(f"a cron expression has 5 fields, got {len(fields)}")
+    for text, (field, low, high, names) in zip(fields, CRON_FIELDS, strict=True):
+        check_cron_field(text, field, low, high, names)
+
+
+def check_text(key: str, limit: int = 200) -> str:
+    value = str(ANSWERS.get(key, ""))
+    if not value.strip():
+        raise Rejected(f"{key} is empty; give a value")
+    if CONTROL.search(value):
+        raise Rejected(f"{key} {value!r} contains a line break or control character")
+    if '"' in value or "\\" in value:
+        raise Rejected(f"{key} {value!r} contains a double quote or backslash; leave them out")
+    if len(value) > limit:
+        raise Rejected(f"{key} is {len(value)} characters long; at most {limit} are allowed")
+    return value
+
+
+def check_slug() -> None:
+    slug = str(ANSWERS["project_slug"])
+    if not SLUG.match(slug):
+        raise Rejected(
+            f"project_slug {slug!r} is not allowed: use lower-case letters, digits and single "
+            "dashes, starting with a letter (e.g. 'churn-model')"
+        )
+
+
+def check_module() -> None:
+    name = str(ANSWERS["module_name"])
+    if not name.isidentifier() or not MODULE.match(name):
+        raise Rejected(
+            f"module_name {name!r} is not a Python identifier: use lower-case letters, digits "
+            "and underscores, not starting with a digit (e.g. 'churn_model')"
+        )
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        raise Rejected(f"module_name {name!r} is a Python keyword; choose another name")
+    if name in sys.stdlib_module_names or name in {"tests", "test", "mlgate"}:
+        raise Rejected(f"module_name {name!r} would shadow a module of that name; choose another")
+
+
+def check_choices() -> None:
+    for key, allowed in CHOICES.items():
+        value = str(ANSWERS.get(key))
+        if value not in allowed:
+            raise Rejected(f"{key} {value!r} is not allowed; choose one of: {', '.join(allowed)}")
+    dataset, task = ANSWERS["dataset"], ANSWERS["task"]
+    expected = TASK_OF_DATASET.get(dataset)
+    if expected and task != expected:
+        raise Rejected(
+            f"task {task!r} does not fit dataset {dataset!r}, which is a {expected} data set; "
+            f"use task={expected} or dataset=custom"
+        )
+
+
+def check_email() -> None:
+    email = str(ANSWERS["author_email"])
+    if not EMAIL.match(email):
+        raise Rejected(f"author_email {email!r} is not an email address (e.g. 'ada@example.com')")
+
+
+def check_owner() -> None:
+    owner = str(ANSWERS["github_owner"])
+    if not GITHUB_OWNER.match(owner):
+        raise Rejected(
+            f"github_owner {owner!r} is not a GitHub user or organisation name: letters, digits "
+            "and single dashes, at most 39 characters"
+        )
+
+
+def check_schedule() -> None:
+    expr = str(ANSWERS["drift_schedule"])
+    try:
+        check_cron(expr)
+    except Rejected as exc:
+        raise Rejected(
+            f"drift_schedule {expr!r} is not a valid cron expression: {exc} "
+            "(five fields: minute hour day-of-month month day-of-week, e.g. '17 6 * * 1')"
+        ) from None
+
+
+def check_mlgate_source() -> None:
+    source = str(ANSWERS["mlgate_source"]).strip()
+    if source == "pypi" or source.startswith(("git+", "https://", "http://", "file://")):
+        return
+    if source.startswith("/"):
+        if not (Path(source) / "pyproject.toml").is_file():
+            raise Rejected(f"mlgate_source {source!r}: no pyproject.toml in that directory")
+        return
+    raise Rejected(
+        f"mlgate_source {source!r} is not allowed: give 'pypi', a pip URL "
+        "(git+https://..., https://..., file:///...) or an absolute path to an mlgate checkout"
+    )
+
+
+CHECKS: list[Callable[[], object]] = [
+    lambda: check_text("project_name", 100),
+    check_slug,
+    check_module,
+    lambda: check_text("description", 300),
+    lambda: check_text("author_name", 100),
+    check_email,
+    check_owner,
+    check_choices,
+    check_schedule,
+    check_mlgate_source,
+]
+
+
+def main() -> int:
+    for check in CHECKS:
+        try:
+            check()
+        except Rejected as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Read params.yaml and fail with a clear message when a key the pipeline needs is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_PATH = Path("params.yaml")
+TASKS = ("classification", "regression")
+
+
+class ParamsError(SystemExit):
+    """A bad params.yaml: stops the stage with exit 2 and the message on stderr."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"params.yaml: {message}")
+        self.code = 2
+
+
+def load_params(path: str | Path = DEFAULT_PATH) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParamsError(f"{path} not found (run from the project root)") from None
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"invalid YAML: {exc}") from None
+    if not isinstance(params, dict):
+        raise ParamsError("expected a mapping at the top level")
+    for section, keys in {
+        "data": ("raw", "target", "task"),
+        "split": ("test_size", "train", "test"),
+        "model": ("name",),
+    }.items():
+        block = params.get(section)
+        if not isinstance(block, dict):
+            raise ParamsError(f"missing section {section!r}")
+        for key in keys:
+            if key not in block:
+                raise ParamsError(f"missing key {section}.{key}")
+    if params["data"]["task"] not in TASKS:
+        raise ParamsError(f"data.task must be one of {TASKS}, got {params['data']['task']!r}")
+    test_size = params["split"]["test_size"]
+    if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
+        raise ParamsError(f"split.test_size must be a fraction between 0 and 1, got {test_size!r}")
+    params.setdefault("seed", 0)
+    params["model"].setdefault("params", {})
+    if params["model"]["params"] is None:
+        params["model"]["params"] = {}
+    return params

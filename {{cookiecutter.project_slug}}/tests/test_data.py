@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from project.data import fetch, prepare, split, write_csv
+from project.params import ParamsError, load_params
+
+
+def test_split_is_seeded_and_disjoint(sample_frame: pd.DataFrame, params: dict) -> None:
+    data = params["data"]
+    kwargs = {"target": data["target"], "task": data["task"], "test_size": 0.25, "seed": 7}
+    train, test = split(sample_frame, **kwargs)
+    again_train, again_test = split(sample_frame, **kwargs)
+    pd.testing.assert_frame_equal(train, again_train)
+    pd.testing.assert_frame_equal(test, again_test)
+    assert set(train.index).isdisjoint(test.index)
+    assert len(train) + len(test) == len(sample_frame)
+    assert len(test) == pytest.approx(0.25 * len(sample_frame), abs=1)
+
+
+def test_classification_split_keeps_every_class(sample_frame: pd.DataFrame, params: dict) -> None:
+    data = params["data"]
+    if data["task"] != "classification":
+        pytest.skip("regression data has no classes")
+    train, test = split(sample_frame, target=data["target"], task="classification",
+                        test_size=0.2, seed=0)  # fmt: skip
+    assert set(train[data["target"]]) == set(test[data["target"]])
+
+
+def test_prepare_writes_train_and_test(
+    sample_frame: pd.DataFrame, params: dict, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_csv(sample_frame, params["data"]["raw"])
+    train_path, test_path = prepare(params)
+    train, test = pd.read_csv(train_path), pd.read_csv(test_path)
+    assert list(train.columns) == [str(c) for c in sample_frame.columns]
+    assert len(train) + len(test) == len(sample_frame)
+
+
+def test_fetch_writes_the_sample(params: dict, tmp_path, monkeypatch) -> None:
+    if params["data"].get("dataset") == "custom":
+        pytest.skip("custom data is added with `dvc add`, not fetched")
+    monkeypatch.chdir(tmp_path)
+    path = fetch(params)
+    frame = pd.read_csv(path)
+    assert params["data"]["target"] in frame.columns
+    assert len(frame) > 100
+
+
+def test_bad_params_are_reported(tmp_path) -> None:
+    path = tmp_path / "params.yaml"
+    path.write_text("data: {raw: x.csv, target: y, task: clustering}\n")
+    with pytest.raises(ParamsError, match="missing section 'split'"):
+        load_params(path)
