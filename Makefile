@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed-dev
 export PATH := $(abspath $(BIN)):$(PATH)
 export DVC_NO_ANALYTICS := 1
 export GX_ANALYTICS_ENABLED := false
+# one ruff cache at the root: the template folder has its own ruff.toml and must stay clean
+export RUFF_CACHE_DIR := $(abspath .ruff_cache)
 
 .DEFAULT_GOAL := help
 .PHONY: help venv demo test lint format bench suites clean

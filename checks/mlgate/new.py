@@ -8,6 +8,7 @@ silently ignores a misspelt key), and it turns every failure into one clear line
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,18 +25,26 @@ def bundled_template() -> Path:
     raise CouldNotCheck("no bundled template found; pass --template PATH_OR_URL")
 
 
+class BadAnswer(Exception):
+    """An answer the template cannot take; reported like the template's own hook does."""
+
+
 def parse_answers(pairs: list[str]) -> dict[str, str]:
     answers: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise CouldNotCheck(f"answer {pair!r} is not of the form key=value")
+            raise BadAnswer(f"answer {pair!r} is not of the form key=value")
         answers[key.strip()] = value
     return answers
 
 
 def check_answers(template: Path, answers: dict[str, str]) -> None:
-    """Unknown keys and choices outside the menu, said in one line before anything renders."""
+    """Unknown keys, choices outside the menu and an empty directory name, said before rendering.
+
+    The template's pre-generation hook checks every answer, but cookiecutter stops on these
+    three before the hook runs (or, for an unknown key, not at all).
+    """
     spec_path = template / "cookiecutter.json"
     if not spec_path.is_file():
         return  # a remote template: cookiecutter and its hooks will judge
@@ -43,23 +52,30 @@ def check_answers(template: Path, answers: dict[str, str]) -> None:
     prompts = [k for k in spec if not k.startswith("_")]
     for key, value in answers.items():
         if key not in spec or key.startswith("_"):
-            raise CouldNotCheck(f"unknown prompt {key!r}; the prompts are: {', '.join(prompts)}")
+            raise BadAnswer(f"unknown prompt {key!r}; the prompts are: {', '.join(prompts)}")
         if isinstance(spec[key], list) and value not in spec[key]:
             allowed = ", ".join(map(str, spec[key]))
-            raise CouldNotCheck(f"{key}={value!r} is not allowed; choose one of: {allowed}")
+            raise BadAnswer(f"{key} {value!r} is not allowed; choose one of: {allowed}")
+        if key == "project_slug" and not value.strip():
+            raise BadAnswer("project_slug is empty; give a value")
 
 
 def render(
     *, extra: list[str], no_input: bool, output_dir: str, template: str | None, overwrite: bool
 ) -> int:
     require("cookiecutter", "new")
+    # cookiecutter logs a failed hook with a traceback; the hook's own line says it all.
+    logging.getLogger("cookiecutter").addHandler(logging.NullHandler())
     from cookiecutter.exceptions import CookiecutterException, FailedHookException
     from cookiecutter.main import cookiecutter
 
-    answers = parse_answers(extra)
-    source = Path(template) if template and Path(template).exists() else None
-    location = str(source or template or bundled_template())
-    check_answers(Path(location), answers)
+    location = template or str(bundled_template())
+    try:
+        answers = parse_answers(extra)
+        check_answers(Path(location), answers)
+    except BadAnswer as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return FAIL
     try:
         project = cookiecutter(
             location,

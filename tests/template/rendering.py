@@ -1,0 +1,98 @@
+"""Render the template the way users do, and describe what a render must contain."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from support import REPO_ROOT
+
+DATASET_TASKS = [
+    ("breast_cancer", "classification"),
+    ("wine", "classification"),
+    ("diabetes", "regression"),
+    ("custom", "classification"),
+    ("custom", "regression"),
+]
+MODELS = ["random_forest", "gradient_boosting", "linear"]
+REMOTES = ["local", "s3", "gcs", "azure"]
+DEPLOYS = ["kubernetes-gitops", "none"]
+PYTHONS = ["3.11", "3.12", "3.13"]
+LICENSES = ["MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"]
+
+
+def all_combinations() -> Iterator[dict[str, str]]:
+    """Every valid combination of the choice prompts (task follows the data set)."""
+    for (dataset, task), model, remote, deploy, python, license_ in itertools.product(
+        DATASET_TASKS, MODELS, REMOTES, DEPLOYS, PYTHONS, LICENSES
+    ):
+        yield {
+            "dataset": dataset,
+            "task": task,
+            "model": model,
+            "dvc_remote": remote,
+            "deploy": deploy,
+            "python_version": python,
+            "license": license_,
+        }
+
+
+def combination_id(answers: dict[str, str]) -> str:
+    keys = ("dataset", "task", "model", "dvc_remote", "deploy", "python_version", "license")
+    return "-".join(answers[k] for k in keys)
+
+
+def render(output_dir: Path, **answers: Any) -> Path:
+    """Render with cookiecutter's API; returns the project directory."""
+    from cookiecutter.main import cookiecutter
+
+    context = {"mlgate_source": str(REPO_ROOT), "git_init": "no", **answers}
+    return Path(
+        cookiecutter(str(REPO_ROOT), no_input=True, extra_context=context, output_dir=output_dir)
+    )
+
+
+COMMON_FILES = {
+    ".dvc/.gitignore",
+    ".dvc/config",
+    ".dvcignore",
+    ".gitignore",
+    "LICENSE",
+    "Makefile",
+    "README.md",
+    "dvc.yaml",
+    "params.yaml",
+    "pyproject.toml",
+    "ruff.toml",
+    "src/{module}/__init__.py",
+    "src/{module}/data.py",
+    "src/{module}/evaluate.py",
+    "src/{module}/features.py",
+    "src/{module}/params.py",
+    "src/{module}/train.py",
+    "tests/conftest.py",
+    "tests/project_modules.py",
+    "tests/test_data.py",
+    "tests/test_data_suite.py",
+    "tests/test_evaluate.py",
+    "tests/test_features.py",
+    "tests/test_train.py",
+}
+
+
+def expected_files(answers: dict[str, str], module: str) -> set[str]:
+    """The exact file set a render must have for these answers."""
+    files = {f.format(module=module) for f in COMMON_FILES}
+    if answers["dataset"] != "custom":
+        files.add("gx/expectations/raw_data.json")
+    return files
+
+
+def rendered_files(project: Path) -> set[str]:
+    return {
+        p.relative_to(project).as_posix()
+        for p in project.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(project).parts
+    }
