@@ -1,0 +1,110 @@
+"""Every valid option combination renders to exactly the files it should, all parseable."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import subprocess
+import tomllib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+from rendering import (
+    all_combinations,
+    combination_id,
+    expected_files,
+    render,
+    rendered_files,
+)
+from support import tool_env
+
+COMBINATIONS = list(all_combinations())
+LICENSE_FIRST_LINE = {
+    "MIT": "MIT License",
+    "BSD-3-Clause": "BSD 3-Clause License",
+    "Apache-2.0": "Apache License",
+    "Proprietary": "All rights reserved.",
+}
+REMOTE_SCHEME = {"local": "~/", "s3": "s3://", "gcs": "gs://", "azure": "azure://"}
+
+
+def _render_one(args: tuple[Path, dict[str, str]]) -> Path:
+    output, answers = args
+    slug = combination_id(answers).lower().replace("_", "-").replace(".", "")
+    return render(output, project_name=slug, **answers)
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """All combinations, rendered once per session on every core."""
+    output = tmp_path_factory.mktemp("all-combinations")
+    jobs = [(output, answers) for answers in COMBINATIONS]
+    with ProcessPoolExecutor() as pool:
+        projects = list(pool.map(_render_one, jobs, chunksize=16))
+    return {combination_id(a): p for a, p in zip(COMBINATIONS, projects, strict=True)}
+
+
+def module_of(project: Path) -> str:
+    return next((project / "src").iterdir()).name
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS, ids=combination_id)
+def test_combination_renders(answers: dict[str, str], rendered: dict[str, Path]) -> None:
+    project = rendered[combination_id(answers)]
+    module = module_of(project)
+    assert rendered_files(project) == expected_files(answers, module)
+
+    for path in project.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            for marker in ("{{", "{%", "{#", "cookiecutter."):
+                assert marker not in text, f"{path.relative_to(project)} keeps {marker!r}"
+
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    assert params["data"] == {
+        "dataset": answers["dataset"],
+        "raw": "data/raw/data.csv",
+        "target": "target",
+        "task": answers["task"],
+    }
+    assert params["model"]["name"] == answers["model"]
+    assert params["model"]["params"]
+
+    pipeline = yaml.safe_load((project / "dvc.yaml").read_text())
+    stages = list(pipeline["stages"])
+    expected_stages = ["validate", "prepare", "train", "evaluate"]
+    if answers["dataset"] != "custom":
+        expected_stages.insert(0, "fetch")
+    assert stages == expected_stages
+    assert pipeline["stages"]["evaluate"]["metrics"] == [{"reports/metrics.json": {"cache": False}}]
+    assert all(module in str(stage["cmd"]) or stage["cmd"].startswith("mlgate")
+               for stage in pipeline["stages"].values())  # fmt: skip
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["requires-python"] == f">={answers['python_version']}"
+    assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == [f"src/{module}"]
+    assert any(dep.startswith("mlgate[data] @ file://") for dep in pyproject["project"]["dependencies"])
+    tomllib.loads((project / "ruff.toml").read_text())
+
+    config = configparser.ConfigParser()
+    config.read_string((project / ".dvc" / "config").read_text())
+    assert config["core"]["remote"] == "storage"
+    assert config["'remote \"storage\"'"]["url"].startswith(REMOTE_SCHEME[answers["dvc_remote"]])
+
+    assert LICENSE_FIRST_LINE[answers["license"]] in (project / "LICENSE").read_text()
+    suite = project / "gx" / "expectations" / "raw_data.json"
+    if suite.exists():
+        assert json.loads(suite.read_text())["expectations"]
+
+
+def test_rendered_python_is_ruff_clean(rendered: dict[str, Path], home: Path) -> None:
+    projects = [str(p) for p in rendered.values()]
+    env = tool_env(home)
+    check = subprocess.run(["ruff", "check", "--no-cache", *projects], capture_output=True,
+                           text=True, env=env)  # fmt: skip
+    assert check.returncode == 0, check.stdout[-3000:]
+    fmt = subprocess.run(["ruff", "format", "--check", "--no-cache", *projects],
+                         capture_output=True, text=True, env=env)  # fmt: skip
+    assert fmt.returncode == 0, fmt.stdout[-3000:]
