@@ -62,9 +62,25 @@ def load_suite(path: str | Path) -> ExpectationSuite:
     return gx.ExpectationSuite(name=name, expectations=expectations, meta=data.get("meta") or {})
 
 
+def with_object_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as object dtype, as GX's pandas type checks expect.
+
+    pandas 3 reads text as `StringDtype(na_value=nan)`, which GX 1.x's
+    expect_column_values_to_be_in_type_list matches against no type name at all
+    ("str", "string" and "object" all fail). As object dtype, "object" matches.
+    """
+    import pandas as pd
+
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    if not text:
+        return frame
+    return frame.astype(dict.fromkeys(text, object))
+
+
 def validate_frame(frame: pd.DataFrame, suite: ExpectationSuite) -> dict[str, Any]:
     """Run the suite on an in-memory frame; the raw GX result as a JSON-ready dict."""
     gx = _gx()
+    frame = with_object_strings(frame)
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")

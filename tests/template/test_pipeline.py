@@ -1,0 +1,84 @@
+"""The covering subset runs `dvc repro` and its own tests, with plausible metrics."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Reproduced
+from projects import COVERING, PLAUSIBLE, run
+
+pytestmark = pytest.mark.pipeline
+NAMES = list(COVERING)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pipeline_runs_every_stage_in_order(name: str, reproduced: dict[str, Reproduced]) -> None:
+    out = reproduced[name].stdout
+    stages = ["validate", "prepare", "train", "evaluate"]
+    if name != "custom":
+        stages.insert(0, "fetch")
+    positions = [out.index(f"Running stage '{stage}'") for stage in stages]
+    assert positions == sorted(positions)
+    assert "validate PASS" in out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_metrics_are_plausible(name: str, reproduced: dict[str, Reproduced]) -> None:
+    project = reproduced[name].project
+    scores = json.loads((project / "reports" / "metrics.json").read_text())
+    metric, bound, _ = PLAUSIBLE[name]
+    assert scores[metric] >= bound, scores
+    task = COVERING[name].get("task", "regression" if name == "diabetes" else "classification")
+    expected = (
+        {"accuracy", "f1_macro", "precision_macro", "recall_macro", "roc_auc"}
+        if task == "classification"
+        else {"rmse", "mae", "r2"}
+    )
+    assert set(scores) == expected
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_outputs_are_tracked(name: str, reproduced: dict[str, Reproduced], home: Path) -> None:
+    project = reproduced[name].project
+    for path in ("models/model.joblib", "models/schema.json", "reports/validation.json"):
+        assert (project / path).is_file(), path
+    schema = json.loads((project / "models" / "schema.json").read_text())
+    assert schema["target"]["name"] == "target"
+    if name == "default":
+        assert "mean radius" in [f["name"] for f in schema["features"]]
+    if name == "custom":
+        kinds = {f["name"]: f["kind"] for f in schema["features"]}
+        assert kinds == {"size cm": "numeric", "colour": "categorical", "age years": "numeric"}
+    status = run(["dvc", "status"], project, home)
+    assert "up to date" in status.stdout
+    shown = run(["dvc", "metrics", "show", "--json"], project, home)
+    assert "reports/metrics.json" in shown.stdout
+    plots = run(["dvc", "plots", "show", "-o", str(project / "dvc_plots")], project, home)
+    assert (project / "dvc_plots" / "index.html").is_file(), plots.stdout
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_generated_tests_pass(name: str, reproduced: dict[str, Reproduced], home: Path) -> None:
+    result = run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                 reproduced[name].project, home, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " passed" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["default", "diabetes"])
+def test_repro_is_reproducible(name: str, reproduced: dict[str, Reproduced], home: Path) -> None:
+    project = reproduced[name].project
+    noop = run(["dvc", "repro"], project, home)
+    assert "Data and pipelines are up to date" in noop.stdout
+    files = ["reports/metrics.json", "models/model.joblib", "data/processed/train.csv"]
+    before = {f: sha256(project / f) for f in files}
+    for _ in range(2):
+        run(["dvc", "repro", "-f"], project, home)
+        assert {f: sha256(project / f) for f in files} == before
