@@ -1,0 +1,44 @@
+"""A user's path: render, `make setup` (its own venv), `make repro`, `make test`, `make lint`.
+
+The other template tests share this repository's environment; this one installs the
+rendered project the way its README says, so a broken dependency list shows up here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rendering import render
+from support import tool_env
+
+pytestmark = pytest.mark.pipeline
+
+
+def make(target: str, project: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    # The base interpreter, not this venv's: `make setup` must build a venv of its own.
+    python = getattr(sys, "_base_executable", sys.executable)
+    env = tool_env(home, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env["PATH"] = env["PATH"].split(":", 1)[1]  # drop this venv from PATH
+    result = subprocess.run(
+        ["make", target, f"PYTHON={python}"], cwd=project, env=env, capture_output=True,
+        text=True, timeout=1200,
+    )  # fmt: skip
+    assert result.returncode == 0, f"make {target}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def test_make_setup_repro_test_lint(tmp_path: Path, home: Path) -> None:
+    project = render(tmp_path, project_name="fresh user", git_init="yes")
+    make("setup", project, home)
+    assert (project / ".venv" / "bin" / "mlgate").is_file()
+    assert (project / ".venv" / "bin" / "dvc").is_file()
+    make("repro", project, home)
+    scores = json.loads((project / "reports" / "metrics.json").read_text())
+    assert scores["accuracy"] >= 0.9
+    tests = make("test", project, home)
+    assert " passed" in tests.stdout
+    make("lint", project, home)
