@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
-from steps import print_table, project_env, render_default, require, setup, timed  # noqa: E402
+from steps import print_table, project_env, render_default, require, setup, timed
 
 
 def main() -> int:

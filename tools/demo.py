@@ -19,7 +19,10 @@ def main() -> int:
     install = require(setup(project))
     env = project_env(project)
     stages = list(yaml.safe_load((project / "dvc.yaml").read_text())["stages"])
-    rows = [["render", f"{render.seconds:.1f}", "ok"], ["make setup", f"{install.seconds:.1f}", "ok"]]
+    rows = [
+        ["render", f"{render.seconds:.1f}", "ok"],
+        ["make setup", f"{install.seconds:.1f}", "ok"],
+    ]
     for stage in stages:
         step = timed(stage, ["dvc", "repro", "--single-item", stage], project, env)
         rows.append([stage, f"{step.seconds:.1f}", "ok" if step.ok else "FAILED"])

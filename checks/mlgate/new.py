@@ -9,11 +9,32 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from .errors import FAIL, PASS, CouldNotCheck, require
+
+TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.project_slug}}")
+JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".ruff_cache", ".pytest_cache", ".DS_Store")
+
+
+def clean_copy(template: Path, dest: Path) -> Path:
+    """Copy just the template's parts, without caches that tools leave in a checkout.
+
+    A `.ruff_cache` or `__pycache__` inside the template folder would otherwise be rendered
+    into every project (or break rendering, being binary).
+    """
+    dest.mkdir(parents=True)
+    for part in TEMPLATE_PARTS:
+        source = template / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part, ignore=JUNK)
+        else:
+            shutil.copy2(source, dest / part)
+    return dest
 
 
 def bundled_template() -> Path:
@@ -66,10 +87,20 @@ def render(
     require("cookiecutter", "new")
     # cookiecutter logs a failed hook with a traceback; the hook's own line says it all.
     logging.getLogger("cookiecutter").addHandler(logging.NullHandler())
+
+    location = template or str(bundled_template())
+    with tempfile.TemporaryDirectory(prefix="mlgate-template-") as tmp:
+        if Path(location, "cookiecutter.json").is_file():
+            location = str(clean_copy(Path(location), Path(tmp) / "mlgate"))
+        return _render(location, extra, no_input, output_dir, overwrite)
+
+
+def _render(
+    location: str, extra: list[str], no_input: bool, output_dir: str, overwrite: bool
+) -> int:
     from cookiecutter.exceptions import CookiecutterException, FailedHookException
     from cookiecutter.main import cookiecutter
 
-    location = template or str(bundled_template())
     try:
         answers = parse_answers(extra)
         check_answers(Path(location), answers)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import itertools
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,14 +48,23 @@ def combination_id(answers: dict[str, str]) -> str:
     return "-".join(answers[k] for k in keys)
 
 
+@functools.cache
+def clean_template() -> Path:
+    """The template as `mlgate new` renders it: a copy without tool caches (once a process)."""
+    from mlgate.new import clean_copy
+
+    tmp = Path(tempfile.mkdtemp(prefix="mlgate-template-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    return clean_copy(REPO_ROOT, tmp / "mlgate")
+
+
 def render(output_dir: Path, **answers: Any) -> Path:
     """Render with cookiecutter's API; returns the project directory."""
     from cookiecutter.main import cookiecutter
 
     context = {"mlgate_source": str(REPO_ROOT), "git_init": "no", **answers}
-    return Path(
-        cookiecutter(str(REPO_ROOT), no_input=True, extra_context=context, output_dir=output_dir)
-    )
+    template = str(clean_template())
+    return Path(cookiecutter(template, no_input=True, extra_context=context, output_dir=output_dir))
 
 
 COMMON_FILES = {

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Reproduced
 from projects import COVERING, PLAUSIBLE, run
+from rendering import render
 
 pytestmark = pytest.mark.pipeline
 NAMES = list(COVERING)
@@ -82,3 +83,18 @@ def test_repro_is_reproducible(name: str, reproduced: dict[str, Reproduced], hom
     for _ in range(2):
         run(["dvc", "repro", "-f"], project, home)
         assert {f: sha256(project / f) for f in files} == before
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [{"dataset": "wine", "model": "random_forest"},
+     {"dataset": "custom", "task": "regression", "model": "gradient_boosting"}],
+    ids=["wine", "custom-regression"],
+)  # fmt: skip
+def test_generated_tests_pass_on_a_fresh_render(answers: dict, tmp_path: Path, home: Path) -> None:
+    """Before any `dvc repro` or `dvc pull`: sample data from scikit-learn, or a stand-in."""
+    project = render(tmp_path, project_name="fresh", **answers)
+    result = run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs"], project, home,
+                 check=False)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " passed" in result.stdout

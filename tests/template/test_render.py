@@ -85,7 +85,8 @@ def test_combination_renders(answers: dict[str, str], rendered: dict[str, Path])
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == f">={answers['python_version']}"
     assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == [f"src/{module}"]
-    assert any(dep.startswith("mlgate[data] @ file://") for dep in pyproject["project"]["dependencies"])
+    dependencies = pyproject["project"]["dependencies"]
+    assert any(dep.startswith("mlgate[data] @ file://") for dep in dependencies)
     tomllib.loads((project / "ruff.toml").read_text())
 
     config = configparser.ConfigParser()

@@ -27,7 +27,8 @@ def make(target: str, project: Path, home: Path) -> subprocess.CompletedProcess[
         ["make", target, f"PYTHON={python}"], cwd=project, env=env, capture_output=True,
         text=True, timeout=1200,
     )  # fmt: skip
-    assert result.returncode == 0, f"make {target}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    output = f"make {target}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, output
     return result
 
 

@@ -1,8 +1,8 @@
-"""Shared fixtures: the project's own params and a small frame shaped like its data.
+"""Shared fixtures: the project's own params and a frame shaped like its data.
 
-For a sample data set the frame is that data set (bundled with scikit-learn); for your
-own data, a small synthetic frame with numeric and categorical columns stands in, so the
-tests pass on a fresh checkout before any data is pulled.
+For a sample data set the frame is that data set (bundled with scikit-learn). For your own
+data it is data/raw/data.csv when it is there (after `dvc pull`), else a small synthetic
+frame with numeric and categorical columns, so the tests pass on a fresh checkout too.
 """
 
 from __future__ import annotations
@@ -49,4 +49,14 @@ def sample_frame(project_params: dict) -> pd.DataFrame:
     data = project_params["data"]
     if data.get("dataset") in SAMPLE_DATASETS:
         return load_sample(data["dataset"], data["target"])
+    raw = ROOT / data["raw"]
+    if raw.is_file():
+        return pd.read_csv(raw)
     return synthetic_frame(data["target"], data["task"])
+
+
+@pytest.fixture(scope="session")
+def is_real_data(project_params: dict) -> bool:
+    """False when sample_frame is the synthetic stand-in for data not yet pulled."""
+    data = project_params["data"]
+    return data.get("dataset") in SAMPLE_DATASETS or (ROOT / data["raw"]).is_file()
