@@ -55,7 +55,7 @@ def summarize(raw: dict[str, Any], columns: list[str]) -> list[dict[str, Any]]:
         if error is None:
             status = "PASS" if item.get("success") else "FAIL"
         elif column is not None and column not in columns:
-            status, error = "FAIL", f"column {column!r} is not in the data"
+            status, error = "FAIL", "not in the data"
         else:
             status = "ERROR"
             error = error.strip().splitlines()[-1] if error.strip() else "unknown error"
@@ -84,22 +84,56 @@ def verdict(records: list[dict[str, Any]]) -> int:
     return PASS
 
 
+def _column_list_difference(observed: object, expected: object) -> str:
+    """Missing and unexpected columns, or the order, instead of two long lists."""
+    if not isinstance(observed, list) or not isinstance(expected, list):
+        return f"observed {observed!r}, expected {expected!r}"
+    missing = [c for c in expected if c not in observed]
+    unexpected = [c for c in observed if c not in expected]
+    parts = []
+    if missing:
+        parts.append(f"missing {missing}")
+    if unexpected:
+        parts.append(f"unexpected {unexpected}")
+    return "; ".join(parts) or f"same columns in another order: {observed}"
+
+
+def _expected_bounds(kwargs: dict[str, Any]) -> str:
+    shown = {k: v for k, v in kwargs.items() if k not in ("column", "column_list", "type_list")}
+    if "min_value" in shown or "max_value" in shown:
+        return f"expected between {shown.get('min_value')} and {shown.get('max_value')}"
+    if "value_set" in shown:
+        return f"expected one of {shown['value_set']}"
+    return f"expected {shown}" if shown else ""
+
+
 def _describe(record: dict[str, Any], rows: int) -> str:
+    kwargs = record["kwargs"]
     where = f"column {record['column']!r}" if record["column"] is not None else "table"
     if record["error"]:
         detail = record["error"]
+    elif record["expectation"] == "expect_table_columns_to_match_ordered_list":
+        detail = _column_list_difference(record["observed_value"], kwargs.get("column_list"))
     elif record["unexpected_count"] is not None:
         detail = f"{record['unexpected_count']} of {rows} rows unexpected"
-        if record["examples"]:
+        if record["expectation"] == "expect_column_values_to_not_be_null":
+            detail += " (null)"
+        elif record["examples"]:
             detail += f", e.g. {record['examples']}"
+        if bounds := _expected_bounds(kwargs):
+            detail += f"; {bounds}"
     else:
         detail = f"observed {record['observed_value']!r}"
-        bounds = {k: v for k, v in record["kwargs"].items() if k not in ("column", "column_list")}
-        if bounds:
-            detail += f", expected {bounds}"
-        elif "column_list" in record["kwargs"]:
-            detail += f", expected {record['kwargs']['column_list']!r}"
+        if "type_list" in kwargs:
+            detail += f", expected one of {kwargs['type_list']}"
+        elif bounds := _expected_bounds(kwargs):
+            detail += f", {bounds}"
     return f"  {record['status']:<5} {record['expectation']}  {where}: {detail}"
+
+
+def _report_order(record: dict[str, Any]) -> tuple[bool, str]:
+    """Table-level problems first, then by column, so a renamed column reads as one story."""
+    return record["column"] is not None, str(record["column"] or "")
 
 
 def render_text(report: dict[str, Any]) -> str:
@@ -110,7 +144,7 @@ def render_text(report: dict[str, Any]) -> str:
         f"validate {label}: {report['data']} ({report['rows']} rows) against suite "
         f"{report['suite']!r}: {len(records) - len(bad)} of {len(records)} expectations met"
     ]
-    lines += [_describe(r, report["rows"]) for r in bad]
+    lines += [_describe(r, report["rows"]) for r in sorted(bad, key=_report_order)]
     return "\n".join(lines)
 
 
