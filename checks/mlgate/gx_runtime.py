@@ -6,8 +6,11 @@ only here, lazily, with analytics off and progress bars off.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +46,49 @@ def read_suite_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+class _Collect(logging.Handler):
+    """Keeps GX's log records instead of printing them (with tracebacks) on stderr."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _gx_errors_collected() -> Iterator[_Collect]:
+    logger = logging.getLogger("great_expectations")
+    handler, propagate = _Collect(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _build_one(gx: Any, item: dict[str, Any]) -> str | None:
+    """None if GX accepts the expectation, else why not.
+
+    GX 1.x does not raise for an unknown expectation type: it logs the error and leaves the
+    expectation out of the suite, which would make a misspelt expectation pass silently.
+    """
+    with _gx_errors_collected() as collected:
+        try:
+            suite = gx.ExpectationSuite(name="probe", expectations=[item])
+        except Exception as exc:  # GX raises pydantic and its own errors here
+            text = str(exc).strip()
+            return text.splitlines()[-1] if text else type(exc).__name__
+    if len(suite.expectations) == 1:
+        return None
+    reason = collected.messages[-1] if collected.messages else "GX left it out of the suite"
+    # GX repeats "Could not add expectation; provided configuration is not valid: " per layer
+    return reason.strip().splitlines()[-1].split("configuration is not valid: ")[-1]
+
+
 def load_suite(path: str | Path) -> ExpectationSuite:
     """Build a GX Core 1.x ExpectationSuite, naming the expectation that does not load."""
     data = read_suite_file(path)
@@ -51,13 +97,11 @@ def load_suite(path: str | Path) -> ExpectationSuite:
     for index, item in enumerate(expectations):
         if not isinstance(item, dict) or "type" not in item:
             raise CouldNotCheck(f"{path}: expectation #{index + 1} has no 'type'")
-        try:
-            gx.ExpectationSuite(name="probe", expectations=[item])
-        except Exception as exc:  # GX raises pydantic and its own errors here
-            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        reason = _build_one(gx, item)
+        if reason is not None:
             raise CouldNotCheck(
                 f"{path}: expectation #{index + 1} ({item['type']}) is invalid: {reason}"
-            ) from None
+            )
     name = str(data.get("name") or Path(path).stem)
     return gx.ExpectationSuite(name=name, expectations=expectations, meta=data.get("meta") or {})
 
