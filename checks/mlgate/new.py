@@ -90,7 +90,7 @@ def render(
 
     location = template or str(bundled_template())
     with tempfile.TemporaryDirectory(prefix="mlgate-template-") as tmp:
-        if Path(location, "cookiecutter.json").is_file():
+        if all(Path(location, part).exists() for part in TEMPLATE_PARTS):
             location = str(clean_copy(Path(location), Path(tmp) / "mlgate"))
         return _render(location, extra, no_input, output_dir, overwrite)
 
