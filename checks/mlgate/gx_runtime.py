@@ -94,6 +94,8 @@ def load_suite(path: str | Path) -> ExpectationSuite:
     data = read_suite_file(path)
     gx = _gx()
     expectations = data["expectations"]
+    if not expectations:
+        raise CouldNotCheck(f"{path}: the suite has no expectations, so it would check nothing")
     for index, item in enumerate(expectations):
         if not isinstance(item, dict) or "type" not in item:
             raise CouldNotCheck(f"{path}: expectation #{index + 1} has no 'type'")

@@ -12,27 +12,46 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .errors import PASS, CouldNotCheck
 from .tabular import read_table
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# dtype names pandas gives numbers read from CSV, Parquet or JSON (plain and nullable)
-NUMERIC_TYPES = ["int32", "int64", "float32", "float64", "Int32", "Int64", "Float32", "Float64"]
+# Type names as GX 1.x resolves them for pandas: numpy dtype names, and pandas' extension
+# dtypes by class name (GX resolves "Int64Dtype", not "Int64"). Text is object dtype by the
+# time GX sees it (gx_runtime.with_object_strings); so is a CSV boolean column with nulls.
+NUMERIC_TYPES = [
+    "int32", "int64", "float32", "float64",
+    "Int32Dtype", "Int64Dtype", "Float32Dtype", "Float64Dtype",
+]  # fmt: skip
 STRING_TYPES = ["object", "str", "string"]
-BOOLEAN_TYPES = ["bool", "boolean"]
+BOOLEAN_TYPES = ["bool", "BooleanDtype", "object"]
+DATETIME_TYPES = ["datetime64[s]", "datetime64[ms]", "datetime64[us]", "datetime64[ns]"]
+TYPES = {
+    "numeric": NUMERIC_TYPES,
+    "boolean": BOOLEAN_TYPES,
+    "datetime": DATETIME_TYPES,
+    "categorical": STRING_TYPES,
+}
 SIGNIFICANT_DIGITS = 6
 
 
 def column_kind(series: pd.Series) -> str:
-    """numeric, boolean or categorical: the three kinds the pipeline and drift know."""
+    """numeric, boolean, datetime or categorical."""
     from pandas.api import types
 
     if types.is_bool_dtype(series):
         return "boolean"
     if types.is_numeric_dtype(series):
         return "numeric"
+    if types.is_datetime64_any_dtype(series):
+        return "datetime"
+    values = series.dropna()
+    if series.dtype == object and len(values) and values.map(type).eq(bool).all():
+        return "boolean"  # CSV booleans with missing values: object dtype holding bools
     return "categorical"
 
 
@@ -83,14 +102,15 @@ def infer_expectations(
     for name in columns:
         series = frame[name]
         kind = column_kind(series)
-        types = {"numeric": NUMERIC_TYPES, "boolean": BOOLEAN_TYPES}.get(kind, STRING_TYPES)
         expectations.append(
-            _expectation("expect_column_values_to_be_in_type_list", column=name, type_list=types)
+            _expectation(
+                "expect_column_values_to_be_in_type_list", column=name, type_list=TYPES[kind]
+            )
         )
         if not series.isna().any():
             expectations.append(_expectation("expect_column_values_to_not_be_null", column=name))
         values = series.dropna()
-        if values.empty:
+        if values.empty or kind == "datetime":
             continue
         distinct = values.unique()
         is_float = kind == "numeric" and series.dtype.kind == "f"
@@ -100,7 +120,10 @@ def infer_expectations(
                 _expectation("expect_column_values_to_be_in_set", column=name, value_set=value_set)
             )
         elif kind == "numeric":
-            lower, upper = numeric_bounds(float(values.min()), float(values.max()), margin)
+            finite = values[np.isfinite(values.astype(float))]
+            if finite.empty:
+                continue  # all infinite: no range to infer; a person must decide
+            lower, upper = numeric_bounds(float(finite.min()), float(finite.max()), margin)
             expectations.append(
                 _expectation(
                     "expect_column_values_to_be_between",

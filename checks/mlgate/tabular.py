@@ -40,13 +40,17 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise CouldNotCheck(f"{path}: not a file")
     fmt = detect_format(path)
+    if path.stat().st_size == 0:
+        raise CouldNotCheck(f"{path}: the file is empty")
     try:
         if fmt == "csv":
             frame = pd.read_csv(path)
         elif fmt == "parquet":
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_json(path, lines=True)
+            # As parsed, like CSV: no dates guessed from column names, "1.0" stays a float,
+            # and keys that look like numbers stay column names.
+            frame = pd.read_json(path, lines=True, dtype=False, convert_axes=False)
     except pd.errors.EmptyDataError:
         raise CouldNotCheck(f"{path}: the file is empty") from None
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -54,6 +58,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise CouldNotCheck(f"{path}: cannot read as {fmt}: {first_line}") from None
     except ImportError as exc:
         raise CouldNotCheck(f"{path}: reading {fmt} needs an extra package: {exc}") from None
+    frame.columns = [str(c) for c in frame.columns]
     if frame.columns.duplicated().any():
         dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
         raise CouldNotCheck(f"{path}: duplicate column names {dupes}")
