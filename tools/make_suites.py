@@ -7,6 +7,7 @@ before committing: the suites are the data contract of every new project.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,11 @@ from sklearn import datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_DIR = ROOT / "{{cookiecutter.project_slug}}" / "gx" / "expectations"
+REVIEWED = (
+    "Reviewed for the template: columns and order, types, no nulls, the target's classes, and "
+    "ranges of the sample +/-10% (non-negative columns kept at 0 or above). Tighten the ranges "
+    "to what your domain allows."
+)
 LOADERS = {
     "breast_cancer": datasets.load_breast_cancer,
     "wine": datasets.load_wine,
@@ -38,6 +44,9 @@ def main() -> int:
                  "--name", "raw_data", "--force"],
                 check=True,
             )  # fmt: skip
+            suite = json.loads(out.read_text(encoding="utf-8"))
+            suite["meta"]["review"] = REVIEWED
+            out.write_text(json.dumps(suite, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
 
 
