@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from . import __version__
+from . import __version__, step_summary
 from .errors import COULD_NOT_CHECK, CouldNotCheck
 
 
@@ -43,6 +43,26 @@ def _cmd_suite_init(args: argparse.Namespace) -> int:
         max_categories=args.max_categories,
         force=args.force,
     )
+
+
+def _cmd_gate(args: argparse.Namespace) -> int:
+    from .gate_command import run_gate
+
+    return run_gate(
+        args.config, args.baseline, fmt=args.format, output=args.output, json_path=args.json
+    )
+
+
+def _cmd_comment(args: argparse.Namespace) -> int:
+    from .comment import run_comment
+
+    return run_comment(args.file, args.marker, args.pr)
+
+
+def _cmd_issue(args: argparse.Namespace) -> int:
+    from .issue import run_issue
+
+    return run_issue(args.title, args.label, args.file, close=args.close)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +112,59 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing suite")
     init.set_defaults(func=_cmd_suite_init)
     suite.set_defaults(func=lambda _args: _usage(suite))
+
+    gate = sub.add_parser(
+        "gate",
+        help="judge metrics against thresholds and against a baseline ref",
+        description=(
+            "Compare the workspace metrics with the bounds of mlgate.yaml's gate section and "
+            "with the metrics committed at the baseline ref. With --baseline, the policy is "
+            "read from that ref, so a change cannot loosen the rules that judge it; CI should "
+            "always pass --baseline."
+        ),
+        epilog="Exit codes: 0 pass, 1 a metric failed, 2 could not check.",
+    )
+    gate.add_argument("--config", help="policy file (default: mlgate.yaml)")
+    gate.add_argument(
+        "--baseline", metavar="REF", help="git ref to compare with (default: gate.baseline)"
+    )
+    gate.add_argument("--format", choices=["text", "md", "json"], default="text")
+    gate.add_argument(
+        "--output", metavar="FILE", help="write the report here (the terminal gets the table)"
+    )
+    gate.add_argument("--json", metavar="FILE", help="also write the JSON report here")
+    gate.set_defaults(func=_cmd_gate)
+
+    github_env = (
+        "GitHub: GITHUB_API_URL (default https://api.github.com), GITHUB_REPOSITORY, "
+        "GITHUB_TOKEN; retries wait MLGATE_RETRY_BACKOFF_S (1 s) doubling."
+    )
+    comment = sub.add_parser(
+        "comment",
+        help="create or update one sticky pull request comment",
+        description="Post FILE (Markdown) as the pull request comment carrying the marker, "
+        "editing it in place on later runs. 403/404 (a fork's read-only token) is a warning.",
+        epilog=github_env,
+    )
+    comment.add_argument("file", metavar="FILE", help="Markdown report, or - for stdin")
+    comment.add_argument("--marker", required=True, metavar="ID", help="which sticky comment")
+    comment.add_argument(
+        "--pr", type=int, help="pull request number (default: from GITHUB_EVENT_PATH)"
+    )
+    comment.set_defaults(func=_cmd_comment)
+
+    issue = sub.add_parser(
+        "issue",
+        help="open or update the one issue carrying a label",
+        description="Comment FILE on the open issue with --label, or open one; never a second. "
+        "--close closes it (after commenting FILE, if given).",
+        epilog=github_env,
+    )
+    issue.add_argument("file", nargs="?", metavar="FILE", help="Markdown report, or - for stdin")
+    issue.add_argument("--title", help="title of a new issue")
+    issue.add_argument("--label", required=True, help="the label that identifies the issue")
+    issue.add_argument("--close", action="store_true", help="close the open issue, if any")
+    issue.set_defaults(func=_cmd_issue)
     return parser
 
 
@@ -110,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except CouldNotCheck as exc:
         print(f"mlgate {args.command}: could not check: {exc}", file=sys.stderr)
+        step_summary.could_not_check(args.command, str(exc))
         return COULD_NOT_CHECK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

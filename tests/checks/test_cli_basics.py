@@ -32,7 +32,7 @@ def test_help_exits_0_and_lists_commands_and_exit_codes(capsys: pytest.CaptureFi
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: mlgate")
-    for command in ("new", "validate", "suite"):
+    for command in ("new", "validate", "suite", "gate", "comment", "issue"):
         assert command in out
     assert "Exit codes: 0 pass, 1 fail, 2 could not check." in out
 
