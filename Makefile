@@ -39,8 +39,9 @@ format: $(STAMP) ## format mlgate and the template's Python files
 	$(BIN)/ruff format .
 	$(BIN)/ruff format --isolated --line-length 100 "{{cookiecutter.project_slug}}"
 
-bench: $(STAMP) ## time to green: render, install, cold and no-op dvc repro, generated tests
+bench: $(STAMP) ## time to green of a new project; CLI start-up and gate latency
 	$(BIN)/python bench/time_to_green.py
+	$(BIN)/python bench/cli_startup.py
 
 suites: $(STAMP) ## regenerate the sample data sets' GX suites (review the diff!)
 	$(BIN)/python tools/make_suites.py

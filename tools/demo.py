@@ -1,16 +1,49 @@
-"""`make demo`: render the default project into ./demo, install it, run its pipeline.
+"""`make demo`: render the default project into ./demo, install it, run its pipeline, gate it.
 
 Each stage runs on its own (`dvc repro --single-item`) so the table can say how long each
-took; the metrics come from the project's reports/metrics.json.
+took; the metrics come from the project's reports/metrics.json. Then the flow of a pull
+request: the outputs are committed on main, the gate passes against main; a branch with a
+much smaller model fails the gate (as it should); the project is left on main.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import yaml
-from steps import ROOT, print_table, project_env, render_default, require, setup, timed
+from steps import ROOT, Step, print_table, project_env, render_default, require, setup, timed
+
+
+def gate_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
+    """main with metrics → gate passes; a weaker model on a branch → gate fails."""
+    for command in (["git", "add", "-A"], ["git", "commit", "-q", "-m", "Train the first model"]):
+        require(timed(" ".join(command[:2]), command, project, env))
+    rows = []
+    passing = timed("gate (main)", ["mlgate", "gate", "--baseline", "main"], project, env)
+    rows.append(["gate vs main", f"{passing.seconds:.1f}", verdict(passing, expect=0)])
+    require(timed("branch", ["git", "checkout", "-q", "-b", "demo/smaller-model"], project, env))
+    params_path = project / "params.yaml"
+    params = yaml.safe_load(params_path.read_text())
+    params["model"]["params"].update(n_estimators=1, max_depth=1)
+    params_path.write_text(yaml.safe_dump(params, sort_keys=False))
+    require(timed("dvc repro", ["dvc", "repro"], project, env))
+    failing = timed("gate (branch)", ["mlgate", "gate", "--baseline", "main"], project, env)
+    rows.append(["gate, 1-tree model", f"{failing.seconds:.1f}", verdict(failing, expect=1)])
+    print("\n" + failing.output.strip())
+    require(timed("checkout", ["git", "checkout", "-q", "--", "."], project, env))
+    require(timed("back to main", ["git", "checkout", "-q", "main"], project, env))
+    require(timed("dvc checkout", ["dvc", "checkout", "--quiet"], project, env))
+    return rows
+
+
+def verdict(step: Step, expect: int) -> str:
+    words = {0: "pass", 1: "fail", 2: "could not check"}
+    got = step.returncode
+    if got == expect:
+        return words[expect] + (" (as expected)" if expect else "")
+    raise SystemExit(f"{step.name}: expected {words[expect]}, got exit {got}:\n{step.output}")
 
 
 def main() -> int:
@@ -30,6 +63,7 @@ def main() -> int:
             print_table(["step", "seconds", "result"], rows)
             print(step.output[-3000:], file=sys.stderr)
             return 1
+    rows += gate_flow(project, env)
     print()
     print_table(["step", "seconds", "result"], rows)
     metrics = json.loads((project / "reports" / "metrics.json").read_text())

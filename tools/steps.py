@@ -17,8 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 class Step:
     name: str
     seconds: float
-    ok: bool
+    returncode: int
     output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
 
 
 def project_env(project: Path) -> dict[str, str]:
@@ -37,7 +41,7 @@ def timed(name: str, args: list[str], cwd: Path, env: dict[str, str] | None = No
     start = time.perf_counter()
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    return Step(name, seconds, result.returncode == 0, result.stdout + result.stderr)
+    return Step(name, seconds, result.returncode, result.stdout + result.stderr)
 
 
 def render_default(output_dir: Path, *answers: str) -> tuple[Step, Path]:

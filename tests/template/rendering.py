@@ -74,6 +74,7 @@ COMMON_FILES = {
     ".gitignore",
     "LICENSE",
     "Makefile",
+    "mlgate.yaml",
     "README.md",
     "dvc.yaml",
     "params.yaml",

@@ -98,3 +98,22 @@ def test_generated_tests_pass_on_a_fresh_render(answers: dict, tmp_path: Path, h
                  check=False)  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:]
     assert " passed" in result.stdout
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_shipped_gate_policy_passes_on_the_sample_data(
+    name: str, reproduced: dict[str, Reproduced], home: Path
+) -> None:
+    """Before main has metrics: absolute bounds judged, the comparison warned about."""
+    project = reproduced[name].project
+    result = run(["mlgate", "gate", "--baseline", "HEAD", "--format", "json"], project, home,
+                 check=False)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    verdicts = {m["metric"]: m["verdict"] for m in report["metrics"]}
+    if name == "custom":  # only comparisons with main: nothing to compare with yet
+        assert set(verdicts.values()) == {"UNMEASURED"}
+        assert not any(m["blocking"] for m in report["metrics"])
+    else:
+        assert set(verdicts.values()) == {"PASS"}, report
+    assert "is not committed at HEAD" in report["baseline"]["note"]

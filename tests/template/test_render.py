@@ -20,6 +20,9 @@ from rendering import (
 )
 from support import tool_env
 
+from mlgate.gate_policy import GatePolicy
+from mlgate.policy import read_policy
+
 COMBINATIONS = list(all_combinations())
 LICENSE_FIRST_LINE = {
     "MIT": "MIT License",
@@ -27,6 +30,7 @@ LICENSE_FIRST_LINE = {
     "Apache-2.0": "Apache License",
     "Proprietary": "All rights reserved.",
 }
+GATED = {"classification": {"accuracy", "f1_macro", "roc_auc"}, "regression": {"rmse", "r2"}}
 REMOTE_SCHEME = {"local": "~/", "s3": "s3://", "gcs": "gs://", "azure": "azure://"}
 
 
@@ -98,6 +102,13 @@ def test_combination_renders(answers: dict[str, str], rendered: dict[str, Path])
     suite = project / "gx" / "expectations" / "raw_data.json"
     if suite.exists():
         assert json.loads(suite.read_text())["expectations"]
+
+    policy = GatePolicy.from_policy(read_policy(project / "mlgate.yaml"), "mlgate.yaml")
+    assert policy.metrics == "reports/metrics.json"
+    assert {rule.metric for rule in policy.rules} == GATED[answers["task"]]
+    assert all(rule.higher_is_better == (rule.metric != "rmse") for rule in policy.rules)
+    if answers["dataset"] != "custom":
+        assert all(rule.absolute for rule in policy.rules), "sample data sets get a floor"
 
 
 def test_rendered_python_is_ruff_clean(rendered: dict[str, Path], home: Path) -> None:

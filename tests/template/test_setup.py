@@ -40,6 +40,8 @@ def test_make_setup_repro_test_lint(tmp_path: Path, home: Path) -> None:
     make("repro", project, home)
     scores = json.loads((project / "reports" / "metrics.json").read_text())
     assert scores["accuracy"] >= 0.9
+    gate = make("gate", project, home)  # main has no metrics yet: warned, not blocked
+    assert "mlgate gate: PASS" in gate.stdout, gate.stdout
     tests = make("test", project, home)
     assert " passed" in tests.stdout
     make("lint", project, home)
