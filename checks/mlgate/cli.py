@@ -65,6 +65,22 @@ def _cmd_issue(args: argparse.Namespace) -> int:
     return run_issue(args.title, args.label, args.file, close=args.close)
 
 
+def _cmd_profile(args: argparse.Namespace) -> int:
+    from .profile import ProfileSettings, write_profile
+
+    settings = ProfileSettings(args.bins, args.top_k, args.sample, args.seed)
+    return write_profile(args.data, args.output, exclude=args.exclude, settings=settings)
+
+
+def _cmd_drift(args: argparse.Namespace) -> int:
+    from .drift_command import run_drift
+
+    return run_drift(
+        args.reference, args.current, args.config, fmt=args.format, json_path=args.json,
+        report_path=args.report,
+    )  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mlgate",
@@ -134,6 +150,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gate.add_argument("--json", metavar="FILE", help="also write the JSON report here")
     gate.set_defaults(func=_cmd_gate)
+
+    profile = sub.add_parser(
+        "profile",
+        help="summarise reference data for drift checks",
+        description="Per column: kind, counts, nulls, distinct values, quantile bins, top "
+        "categories and a seeded sample. The same input gives a byte-identical profile.",
+    )
+    profile.add_argument("data", nargs="+", help="CSV, Parquet or JSON lines files")
+    profile.add_argument("-o", "--output", required=True, help="profile JSON to write")
+    profile.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="leave a column out (e.g. the target); repeat for more",
+    )
+    profile.add_argument("--bins", type=int, default=100, help="quantile bins (default 100)")
+    profile.add_argument("--top-k", type=int, default=50, help="categories kept (default 50)")
+    profile.add_argument(
+        "--sample", type=int, default=5000, help="raw values kept per numeric column (default 5000)"
+    )
+    profile.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    profile.set_defaults(func=_cmd_profile)
+
+    drift = sub.add_parser(
+        "drift",
+        help="compare a window of data with a reference profile",
+        description="Per column a test or distance chosen as Evidently's DataDriftPreset does; "
+        "the data set drifts when the share of drifted columns reaches drift_share.",
+        epilog="Exit codes: 0 no drift, 1 drift, 2 could not check.",
+    )
+    drift.add_argument("--reference", help="profile JSON (default: drift.reference)")
+    drift.add_argument(
+        "--current",
+        nargs="+",
+        default=[],
+        metavar="DATA",
+        help="the window: CSV, Parquet, JSON lines or the service's request log",
+    )
+    drift.add_argument("--config", help="policy file (default: mlgate.yaml if present)")
+    drift.add_argument("--format", choices=["text", "md", "json"], default="text")
+    drift.add_argument("--json", metavar="FILE", help="also write the JSON report here")
+    drift.add_argument("--report", metavar="FILE.html", help="write the HTML report here")
+    drift.set_defaults(func=_cmd_drift)
 
     github_env = (
         "GitHub: GITHUB_API_URL (default https://api.github.com), GITHUB_REPOSITORY, "

@@ -1,0 +1,189 @@
+"""Stream CSV, Parquet and JSON lines as Arrow batches of bounded size, without pandas.
+
+Drift windows can be far larger than memory, so they are read batch by batch: Parquet by its
+row groups, CSV with Arrow's streaming reader, JSON lines a block of lines at a time. A line
+of the model service's request log (`{"ts": ..., "features": {...}, "prediction": ...}`) is
+read as its features, so the log is a first-class drift input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import CouldNotCheck, require
+from .tabular import detect_format
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+BATCH_ROWS = 65_536
+JSON_LINES_PER_BATCH = 20_000
+CSV_BLOCK_BYTES = 4 << 20
+
+
+def check_inputs(paths: Sequence[str | Path]) -> list[Path]:
+    """Existing, readable files of a known format; the first problem is an error."""
+    if not paths:
+        raise CouldNotCheck("no data files given")
+    checked = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise CouldNotCheck(f"{path}: data file not found")
+        if not path.is_file():
+            raise CouldNotCheck(f"{path}: not a file")
+        detect_format(path)
+        checked.append(path)
+    return checked
+
+
+def iter_batches(
+    paths: Sequence[Path], *, as_text: bool, progress: Callable[[int], None] | None = None
+) -> Iterator[pa.Table]:
+    """Batches of at most about BATCH_ROWS rows from every file in turn.
+
+    `as_text` reads every CSV and JSON lines value as text (a window's types are decided by
+    the reference, not guessed block by block, so one stray string cannot abort the read).
+    `progress` is told the bytes consumed after each batch.
+    """
+    require("pyarrow", "data")
+    for path in paths:
+        fmt = detect_format(path)
+        try:
+            if fmt == "parquet":
+                yield from _parquet(path, progress)
+            elif fmt == "csv":
+                yield from _csv(path, as_text, progress)
+            else:
+                yield from _json_lines(path, as_text, progress)
+        except CouldNotCheck:
+            raise
+        except (OSError, ValueError, TypeError) as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CouldNotCheck(f"{path}: cannot read as {fmt}: {message}") from None
+
+
+def read_all(paths: Sequence[Path]) -> pa.Table:
+    """Every file as one table with inferred types (for the reference profile)."""
+    import pyarrow as pa
+
+    tables = [t for t in iter_batches(paths, as_text=False) if t.num_rows]
+    if not tables:
+        return pa.table({})
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise CouldNotCheck(f"the data files do not share one schema: {exc}") from None
+
+
+def _parquet(path: Path, progress: Callable[[int], None] | None) -> Iterator[pa.Table]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        handle = pq.ParquetFile(path)
+    except pa.ArrowInvalid as exc:
+        raise CouldNotCheck(f"{path}: not a Parquet file ({exc})") from None
+    size = path.stat().st_size
+    groups = max(handle.num_row_groups, 1)
+    for index, batch in enumerate(handle.iter_batches(batch_size=BATCH_ROWS)):
+        yield pa.Table.from_batches([batch])
+        if progress:
+            progress(min(size, size * (index + 1) // max(groups, 1)))
+
+
+def _csv(path: Path, as_text: bool, progress: Callable[[int], None] | None) -> Iterator[pa.Table]:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if path.stat().st_size == 0:
+        return
+    read = pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
+    convert = pcsv.ConvertOptions(strings_can_be_null=True)
+    if as_text:
+        with pcsv.open_csv(path, read_options=read) as probe:
+            names = probe.schema.names
+        convert = pcsv.ConvertOptions(
+            column_types={name: pa.string() for name in names}, strings_can_be_null=True
+        )
+    try:
+        reader = pcsv.open_csv(path, read_options=read, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            return
+        raise
+    consumed = 0
+    with reader:
+        for batch in reader:
+            consumed += batch.nbytes
+            yield pa.Table.from_batches([batch])
+            if progress:
+                progress(consumed)
+
+
+def _json_lines(
+    path: Path, as_text: bool, progress: Callable[[int], None] | None
+) -> Iterator[pa.Table]:
+    rows: list[dict[str, Any]] = []
+    consumed = 0
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            consumed += len(line)
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                raise CouldNotCheck(f"{path}:{number}: not a JSON object ({exc})") from None
+            rows.extend(_records(record, path, number))
+            if len(rows) >= JSON_LINES_PER_BATCH:
+                yield _table(rows, as_text)
+                rows = []
+                if progress:
+                    progress(consumed)
+    if rows:
+        yield _table(rows, as_text)
+    if progress:
+        progress(consumed)
+
+
+def _records(record: Any, path: Path, number: int) -> list[dict[str, Any]]:
+    """A plain row, or the features of a request-log line (one object or a batch)."""
+    if not isinstance(record, dict):
+        raise CouldNotCheck(f"{path}:{number}: each line must be a JSON object")
+    features = record.get("features")
+    if isinstance(features, dict):
+        return [features]
+    if isinstance(features, list) and all(isinstance(f, dict) for f in features):
+        return features
+    return [record]
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float | int):
+        return repr(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+def _table(rows: list[dict[str, Any]], as_text: bool) -> pa.Table:
+    import pyarrow as pa
+
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    if not as_text:
+        try:
+            return pa.Table.from_pylist(rows)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass  # mixed types in a column: fall back to text, decided later per column
+    columns = {name: [_text(row.get(name)) for row in rows] for name in names}
+    return pa.table({name: pa.array(values, type=pa.string()) for name, values in columns.items()})

@@ -1,0 +1,80 @@
+"""`mlgate drift`: read the policy and the profile, stream the window, report everywhere asked."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import step_summary
+from .columnar import check_inputs
+from .drift_policy import DriftPolicy
+from .errors import CouldNotCheck
+from .policy import DEFAULT_POLICY, read_policy
+from .profile import load_profile
+
+
+def load_drift_policy(config: str | None) -> DriftPolicy:
+    """The drift section of --config, of ./mlgate.yaml when present, else the defaults."""
+    path = Path(config or DEFAULT_POLICY)
+    if config is None and not path.exists():
+        return DriftPolicy()
+    return DriftPolicy.from_policy(read_policy(path), str(path))
+
+
+def progress_printer(paths: Sequence[Path]) -> Callable[[int], None] | None:
+    """A one-line progress bar on a terminal; nothing in CI or when piped."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    total = sum(p.stat().st_size for p in paths) or 1
+    done_before = [0]
+
+    def show(consumed_in_file: int) -> None:
+        share = min(1.0, (done_before[0] + consumed_in_file) / total)
+        bar = "#" * int(share * 30)
+        sys.stderr.write(f"\rreading the window [{bar:<30}] {share:4.0%}")
+        if share >= 1.0:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def run_drift(
+    reference: str | None,
+    current: Sequence[str],
+    config: str | None,
+    *,
+    fmt: str = "text",
+    json_path: str | None = None,
+    report_path: str | None = None,
+) -> int:
+    from .drift import check_window
+    from .drift_report import RENDERERS, to_json, to_markdown
+
+    policy = load_drift_policy(config)
+    profile = load_profile(reference or policy.reference)
+    sources = list(current) or ([policy.current["path"]] if "path" in policy.current else [])
+    if not sources:
+        raise CouldNotCheck("no current window: pass --current DATA or set drift.current.path")
+    paths = check_inputs(sources)
+    result = check_window(paths, profile, policy, progress=progress_printer(paths))
+    sys.stdout.write(RENDERERS[fmt](result))
+    if json_path:
+        _write(json_path, to_json(result))
+    if report_path:
+        from .drift_html import render
+
+        _write(report_path, render(result))
+    step_summary.append(to_markdown(result))
+    return result.exit_code
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CouldNotCheck(f"cannot write {path}: {exc.strerror}") from None

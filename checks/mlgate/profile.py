@@ -1,0 +1,260 @@
+"""`mlgate profile`: summarise reference data once, so drift checks never re-read it.
+
+Per column: kind (numeric, categorical, boolean), counts, nulls, distinct values, quantile bin
+edges with counts, category frequencies (top K + other) and a seeded, capped sample of raw
+values for the tests that need them (KS). The same input gives the same bytes: keys are
+sorted, floats are written in their shortest exact form, and nothing depends on time or paths.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .columnar import check_inputs, read_all
+from .errors import PASS, CouldNotCheck
+from .textfile import read_text
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+SCHEMA = "mlgate.profile/1"
+KINDS = ("numeric", "categorical", "boolean")
+DISCRETE_MAX = 5  # numeric columns with at most this many values are compared as categories
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    bins: int = 100
+    top_k: int = 50
+    sample: int = 5000
+    seed: int = 0
+
+    def check(self) -> None:
+        if not 2 <= self.bins <= 1000:
+            raise CouldNotCheck(f"--bins must be from 2 to 1000, not {self.bins}")
+        if not 1 <= self.top_k <= 10_000:
+            raise CouldNotCheck(f"--top-k must be from 1 to 10000, not {self.top_k}")
+        if not 0 <= self.sample <= 1_000_000:
+            raise CouldNotCheck(f"--sample must be from 0 to 1000000, not {self.sample}")
+
+
+def column_kind(data_type: pa.DataType) -> str | None:
+    """numeric / categorical / boolean, or None for types drift does not compare (dates...)."""
+    import pyarrow as pa
+
+    if pa.types.is_boolean(data_type):
+        return "boolean"
+    if pa.types.is_integer(data_type) or pa.types.is_floating(data_type):
+        return "numeric"
+    if pa.types.is_decimal(data_type):
+        return "numeric"
+    if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
+        return "categorical"
+    if pa.types.is_dictionary(data_type) or pa.types.is_null(data_type):
+        return "categorical"
+    return None
+
+
+def number_key(value: float) -> str:
+    """A numeric value as a category name: 1.0 and 1 are the same category '1'."""
+    return repr(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _floats(values: np.ndarray) -> list[float]:
+    return [float(v) for v in values]
+
+
+def profile_numeric(
+    column: pa.ChunkedArray, settings: ProfileSettings, rng: np.random.Generator
+) -> dict[str, Any]:
+    import numpy as np
+    import pyarrow as pa
+
+    array = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    finite = array[np.isfinite(array)]
+    result: dict[str, Any] = {"kind": "numeric", "count": int(finite.size)}
+    result["nulls"] = int(array.size - finite.size)
+    if finite.size == 0:
+        return {**result, "distinct": 0}
+    unique, counts = np.unique(finite, return_counts=True)
+    result.update(
+        distinct=int(unique.size),
+        min=float(finite.min()),
+        max=float(finite.max()),
+        mean=float(finite.mean()),
+        std=float(finite.std()),
+    )
+    if unique.size <= DISCRETE_MAX:
+        result["values"] = {number_key(v): int(c) for v, c in zip(unique, counts, strict=True)}
+    quantiles = np.quantile(finite, np.linspace(0.0, 1.0, settings.bins + 1))
+    edges = np.unique(quantiles)
+    if edges.size == 1:
+        edges = np.array([edges[0], edges[0]])
+    counts_in_bins, _ = np.histogram(finite, bins=edges)
+    result["edges"] = _floats(edges)
+    result["counts"] = [int(c) for c in counts_in_bins]
+    if settings.sample:
+        size = min(settings.sample, finite.size)
+        picked = finite if size == finite.size else rng.choice(finite, size=size, replace=False)
+        result["sample"] = _floats(np.sort(picked))
+    return result
+
+
+def profile_categories(
+    column: pa.ChunkedArray, kind: str, settings: ProfileSettings
+) -> dict[str, Any]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(pa.string())
+    nulls = column.null_count
+    counted: dict[str, int] = {}
+    if len(column) > nulls:
+        for item in pc.value_counts(column.drop_null()).to_pylist():
+            counted[category_key(item["values"])] = int(item["counts"])
+    ranked = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = dict(ranked[: settings.top_k])
+    return {
+        "kind": kind,
+        "count": int(len(column) - nulls),
+        "nulls": int(nulls),
+        "distinct": len(counted),
+        "top": top,
+        "other": int(sum(c for _, c in ranked[settings.top_k :])),
+    }
+
+
+def category_key(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def build_profile(
+    paths: Sequence[str | Path], *, exclude: Sequence[str] = (), settings: ProfileSettings
+) -> dict[str, Any]:
+    import numpy as np
+
+    settings.check()
+    files = check_inputs(paths)
+    table = read_all(files)
+    if table.num_rows == 0:
+        raise CouldNotCheck("no rows to profile: the data files are empty")
+    unknown = [name for name in exclude if name not in table.column_names]
+    if unknown:
+        raise CouldNotCheck(f"--exclude names columns the data does not have: {', '.join(unknown)}")
+    columns: dict[str, Any] = {}
+    ignored: dict[str, str] = {}
+    for index, name in enumerate(table.column_names):
+        if name in exclude:
+            continue
+        column = table.column(name)
+        kind = column_kind(column.type)
+        if kind is None:
+            ignored[name] = str(column.type)
+            continue
+        if kind == "numeric":
+            rng = np.random.default_rng([settings.seed, index])
+            columns[name] = profile_numeric(column, settings, rng)
+        else:
+            columns[name] = profile_categories(column, kind, settings)
+    if not columns:
+        raise CouldNotCheck("no column to profile: every column is excluded or of another type")
+    return {
+        "schema": SCHEMA,
+        "rows": int(table.num_rows),
+        "schema_hash": schema_hash(columns),
+        "source_hash": source_hash(files),
+        "settings": {"bins": settings.bins, "top_k": settings.top_k,
+                     "sample": settings.sample, "seed": settings.seed},
+        "columns": columns,
+        "ignored": ignored,
+    }  # fmt: skip
+
+
+def schema_hash(columns: dict[str, Any]) -> str:
+    """Names and kinds, in order: two profiles of the same table shape share it."""
+    shape = [[name, spec["kind"]] for name, spec in columns.items()]
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()
+
+
+def source_hash(files: Sequence[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def dumps(profile: dict[str, Any]) -> str:
+    return json.dumps(profile, sort_keys=True, indent=1, allow_nan=False) + "\n"
+
+
+def write_profile(
+    paths: Sequence[str], output: str, *, exclude: Sequence[str], settings: ProfileSettings
+) -> int:
+    profile = build_profile(paths, exclude=exclude, settings=settings)
+    target = Path(output)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(dumps(profile), encoding="utf-8")
+    except OSError as exc:
+        raise CouldNotCheck(f"cannot write {output}: {exc.strerror}") from None
+    kinds = [spec["kind"] for spec in profile["columns"].values()]
+    summary = ", ".join(f"{kinds.count(k)} {k}" for k in KINDS if k in kinds)
+    print(f"profiled {profile['rows']} rows, {len(kinds)} columns ({summary}) -> {output}")
+    for name, data_type in profile["ignored"].items():
+        print(f"  not profiled: {name} ({data_type})")
+    return PASS
+
+
+def load_profile(path: str | Path) -> dict[str, Any]:
+    """Read and check a profile; anything unexpected is a could-not-check."""
+    shown = str(path)
+    text = read_text(Path(path), shown, missing=f"no reference profile at {shown}: run "
+                     "`mlgate profile` (the pipeline's profile stage) first")  # fmt: skip
+    try:
+        profile = json.loads(text)
+    except ValueError as exc:
+        raise CouldNotCheck(f"{shown} is not a JSON profile: {exc}") from None
+    if not isinstance(profile, dict) or profile.get("schema") != SCHEMA:
+        found = profile.get("schema") if isinstance(profile, dict) else type(profile).__name__
+        raise CouldNotCheck(f"{shown} is not an mlgate profile ({SCHEMA}); found {found!r}")
+    columns = profile.get("columns")
+    if not isinstance(columns, dict) or not columns:
+        raise CouldNotCheck(f"{shown} has no columns")
+    for name, spec in columns.items():
+        if not isinstance(spec, dict) or spec.get("kind") not in KINDS:
+            raise CouldNotCheck(f"{shown}: column {name!r} has no valid kind")
+        if spec["kind"] == "numeric" and spec.get("count") and (
+            not isinstance(spec.get("edges"), list) or not isinstance(spec.get("counts"), list)
+            or len(spec["edges"]) != len(spec["counts"]) + 1
+        ):  # fmt: skip
+            raise CouldNotCheck(f"{shown}: numeric column {name!r} lacks consistent bins")
+        if spec["kind"] != "numeric" and not isinstance(spec.get("top"), dict):
+            raise CouldNotCheck(f"{shown}: column {name!r} lacks its category counts")
+    if not isinstance(profile.get("rows"), int) or profile["rows"] < 1:
+        raise CouldNotCheck(f"{shown}: 'rows' must be a positive count")
+    if any(isinstance(v, float) and not math.isfinite(v) for v in _numbers(profile)):
+        raise CouldNotCheck(f"{shown} holds a non-finite number")
+    return profile
+
+
+def _numbers(value: Any) -> Any:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _numbers(item)
+    elif isinstance(value, float):
+        yield value
