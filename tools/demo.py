@@ -38,12 +38,26 @@ def gate_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
     return rows
 
 
-def verdict(step: Step, expect: int) -> str:
-    words = {0: "pass", 1: "fail", 2: "could not check"}
+def drift_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
+    """A clean and a drifted request log through `mlgate drift` (HTML reports in logs/)."""
+    module = next((project / "src").iterdir()).name
+    require(timed("windows", ["python", "-m", f"{module}.windows"], project, env))
+    rows = []
+    for window, expect in (("clean", 0), ("drifted", 1)):
+        command = ["mlgate", "drift", "--current", f"logs/{window}.jsonl",
+                   "--report", f"logs/{window}.html"]  # fmt: skip
+        step = timed(f"drift ({window})", command, project, env)
+        rows.append([f"drift, {window} window", f"{step.seconds:.1f}",
+                     verdict(step, expect, words=("no drift", "drift"))])  # fmt: skip
+    return rows
+
+
+def verdict(step: Step, expect: int, words: tuple[str, str] = ("pass", "fail")) -> str:
+    names = {0: words[0], 1: words[1], 2: "could not check"}
     got = step.returncode
     if got == expect:
-        return words[expect] + (" (as expected)" if expect else "")
-    raise SystemExit(f"{step.name}: expected {words[expect]}, got exit {got}:\n{step.output}")
+        return names[expect] + (" (as expected)" if expect else "")
+    raise SystemExit(f"{step.name}: expected {names[expect]}, got exit {got}:\n{step.output}")
 
 
 def main() -> int:
@@ -64,12 +78,14 @@ def main() -> int:
             print(step.output[-3000:], file=sys.stderr)
             return 1
     rows += gate_flow(project, env)
+    rows += drift_flow(project, env)
     print()
     print_table(["step", "seconds", "result"], rows)
     metrics = json.loads((project / "reports" / "metrics.json").read_text())
     print()
     print_table(["metric", "value"], [[k, f"{v:.4f}"] for k, v in metrics.items()])
-    print(f"\nThe project is in {project}; `cd` there and try `dvc repro`, `make test`.")
+    print(f"\nThe project is in {project}; `cd` there and try `dvc repro`, `make test`,")
+    print("`make gate`, `make drift WINDOW=logs/drifted.jsonl` (report: logs/drifted.html).")
     return 0
 
 

@@ -86,6 +86,7 @@ COMMON_FILES = {
     "src/{module}/features.py",
     "src/{module}/params.py",
     "src/{module}/train.py",
+    "src/{module}/windows.py",
     "tests/conftest.py",
     "tests/project_modules.py",
     "tests/test_data.py",
@@ -93,6 +94,7 @@ COMMON_FILES = {
     "tests/test_evaluate.py",
     "tests/test_features.py",
     "tests/test_train.py",
+    "tests/test_windows.py",
 }
 
 

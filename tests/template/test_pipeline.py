@@ -27,6 +27,7 @@ def test_pipeline_runs_every_stage_in_order(name: str, reproduced: dict[str, Rep
         stages.insert(0, "fetch")
     positions = [out.index(f"Running stage '{stage}'") for stage in stages]
     assert positions == sorted(positions)
+    assert out.index("Running stage 'profile'") > out.index("Running stage 'prepare'")
     assert "validate PASS" in out
 
 
@@ -117,3 +118,22 @@ def test_the_shipped_gate_policy_passes_on_the_sample_data(
     else:
         assert set(verdicts.values()) == {"PASS"}, report
     assert "is not committed at HEAD" in report["baseline"]["note"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_sample_windows_show_both_drift_outcomes(
+    name: str, reproduced: dict[str, Reproduced], home: Path
+) -> None:
+    """What the README tells a newcomer: `make windows`, then `make drift` on each."""
+    project = reproduced[name].project
+    profile = json.loads((project / "models" / "reference_profile.json").read_text())
+    assert "target" not in profile["columns"], "the profile holds features only"
+    module = next((project / "src").iterdir()).name
+    run(["python", "-m", f"{module}.windows"], project, home)
+    verdicts = {}
+    for window in ("clean", "drifted"):
+        result = run(["mlgate", "drift", "--current", f"logs/{window}.jsonl", "--format", "json",
+                      "--report", f"logs/{window}.html"], project, home, check=False)  # fmt: skip
+        verdicts[window] = (result.returncode, json.loads(result.stdout)["verdict"])
+        assert (project / "logs" / f"{window}.html").is_file()
+    assert verdicts == {"clean": (0, "no_drift"), "drifted": (1, "drift")}

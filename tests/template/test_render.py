@@ -20,6 +20,7 @@ from rendering import (
 )
 from support import tool_env
 
+from mlgate.drift_policy import DriftPolicy
 from mlgate.gate_policy import GatePolicy
 from mlgate.policy import read_policy
 
@@ -78,11 +79,12 @@ def test_combination_renders(answers: dict[str, str], rendered: dict[str, Path])
 
     pipeline = yaml.safe_load((project / "dvc.yaml").read_text())
     stages = list(pipeline["stages"])
-    expected_stages = ["validate", "prepare", "train", "evaluate"]
+    expected_stages = ["validate", "prepare", "train", "profile", "evaluate"]
     if answers["dataset"] != "custom":
         expected_stages.insert(0, "fetch")
     assert stages == expected_stages
     assert pipeline["stages"]["evaluate"]["metrics"] == [{"reports/metrics.json": {"cache": False}}]
+    assert "--exclude ${data.target}" in pipeline["stages"]["profile"]["cmd"]
     assert all(module in str(stage["cmd"]) or stage["cmd"].startswith("mlgate")
                for stage in pipeline["stages"].values())  # fmt: skip
 
@@ -109,6 +111,9 @@ def test_combination_renders(answers: dict[str, str], rendered: dict[str, Path])
     assert all(rule.higher_is_better == (rule.metric != "rmse") for rule in policy.rules)
     if answers["dataset"] != "custom":
         assert all(rule.absolute for rule in policy.rules), "sample data sets get a floor"
+    drift = DriftPolicy.from_policy(read_policy(project / "mlgate.yaml"), "mlgate.yaml")
+    assert drift.reference == "models/reference_profile.json"
+    assert drift.current == {"path": "logs/requests.jsonl"}
 
 
 def test_rendered_python_is_ruff_clean(rendered: dict[str, Path], home: Path) -> None:
