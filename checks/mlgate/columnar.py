@@ -50,20 +50,33 @@ def iter_batches(
     `progress` is told the bytes consumed after each batch.
     """
     require("pyarrow", "data")
+    offset = 0
     for path in paths:
         fmt = detect_format(path)
+        size = path.stat().st_size
+        step = _within(progress, offset, size)
         try:
             if fmt == "parquet":
-                yield from _parquet(path, progress)
+                yield from _parquet(path, step)
             elif fmt == "csv":
-                yield from _csv(path, as_text, progress)
+                yield from _csv(path, as_text, step)
             else:
-                yield from _json_lines(path, as_text, progress)
+                yield from _json_lines(path, as_text, step)
         except CouldNotCheck:
             raise
         except (OSError, ValueError, TypeError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise CouldNotCheck(f"{path}: cannot read as {fmt}: {message}") from None
+        offset += size
+
+
+def _within(
+    progress: Callable[[int], None] | None, offset: int, size: int
+) -> Callable[[int], None] | None:
+    """Bytes read in one file as bytes read of all files (a file never reports past its size)."""
+    if progress is None:
+        return None
+    return lambda consumed: progress(offset + min(consumed, size))
 
 
 def read_all(paths: Sequence[Path]) -> pa.Table:
@@ -88,11 +101,13 @@ def _parquet(path: Path, progress: Callable[[int], None] | None) -> Iterator[pa.
     except pa.ArrowInvalid as exc:
         raise CouldNotCheck(f"{path}: not a Parquet file ({exc})") from None
     size = path.stat().st_size
-    groups = max(handle.num_row_groups, 1)
-    for index, batch in enumerate(handle.iter_batches(batch_size=BATCH_ROWS)):
+    total_rows = max(handle.metadata.num_rows, 1)
+    done = 0
+    for batch in handle.iter_batches(batch_size=BATCH_ROWS):
+        done += batch.num_rows
         yield pa.Table.from_batches([batch])
         if progress:
-            progress(min(size, size * (index + 1) // max(groups, 1)))
+            progress(size * done // total_rows)
 
 
 def _csv(path: Path, as_text: bool, progress: Callable[[int], None] | None) -> Iterator[pa.Table]:

@@ -28,14 +28,11 @@ def progress_printer(paths: Sequence[Path]) -> Callable[[int], None] | None:
     if not sys.stderr.isatty() or os.environ.get("CI"):
         return None
     total = sum(p.stat().st_size for p in paths) or 1
-    done_before = [0]
 
-    def show(consumed_in_file: int) -> None:
-        share = min(1.0, (done_before[0] + consumed_in_file) / total)
+    def show(consumed: int) -> None:
+        share = min(1.0, consumed / total)
         bar = "#" * int(share * 30)
         sys.stderr.write(f"\rreading the window [{bar:<30}] {share:4.0%}")
-        if share >= 1.0:
-            sys.stderr.write("\n")
         sys.stderr.flush()
 
     return show
@@ -59,7 +56,12 @@ def run_drift(
     if not sources:
         raise CouldNotCheck("no current window: pass --current DATA or set drift.current.path")
     paths = check_inputs(sources)
-    result = check_window(paths, profile, policy, progress=progress_printer(paths))
+    progress = progress_printer(paths)
+    try:
+        result = check_window(paths, profile, policy, progress=progress)
+    finally:
+        if progress is not None:
+            sys.stderr.write("\r\033[K")  # clear the bar's line
     sys.stdout.write(RENDERERS[fmt](result))
     if json_path:
         _write(json_path, to_json(result))
