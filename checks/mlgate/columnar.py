@@ -17,6 +17,7 @@ from .errors import CouldNotCheck, require
 from .tabular import detect_format
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyarrow as pa
 
 BATCH_ROWS = 65_536
@@ -57,17 +58,62 @@ def iter_batches(
         step = _within(progress, offset, size)
         try:
             if fmt == "parquet":
-                yield from _parquet(path, step)
+                batches = _parquet(path, step)
             elif fmt == "csv":
-                yield from _csv(path, as_text, step)
+                batches = _csv(path, as_text, step)
             else:
-                yield from _json_lines(path, as_text, step)
+                batches = _json_lines(path, as_text, step)
+            yield from _unique_names(path, batches)
         except CouldNotCheck:
             raise
         except (OSError, ValueError, TypeError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise CouldNotCheck(f"{path}: cannot read as {fmt}: {message}") from None
         offset += size
+
+
+def _unique_names(path: Path, batches: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """Refuse a file that names a column twice: which of the two would be compared?"""
+    checked: set[tuple[str, ...]] = set()
+    for batch in batches:
+        names = tuple(batch.column_names)
+        if names not in checked:
+            seen: set[str] = set()
+            twice = sorted({name for name in names if name in seen or seen.add(name)})
+            if twice:
+                shown = ", ".join(repr(name) for name in twice)
+                raise CouldNotCheck(f"{path}: the column name {shown} appears more than once")
+            checked.add(names)
+        yield batch
+
+
+def float_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """float64 numbers with NaN for nulls, read from Arrow's buffers.
+
+    Arrow's own `to_numpy()` imports pandas whenever it is installed (0.1 s and 50 MB on a
+    command that never needs it), so the values buffer and validity bitmap are read directly.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    parts = [_chunk_floats(chunk.cast(pa.float64())) for chunk in chunks if len(chunk)]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _chunk_floats(chunk: pa.Array) -> np.ndarray:
+    import numpy as np
+
+    length, offset = len(chunk), chunk.offset
+    validity, data = chunk.buffers()[:2]
+    if data is None or chunk.null_count == length:
+        return np.full(length, np.nan)
+    values = np.frombuffer(data, dtype=np.float64, count=offset + length)[offset:]
+    if not chunk.null_count or validity is None:
+        return values
+    bits = np.frombuffer(validity, dtype=np.uint8)
+    valid = np.unpackbits(bits, count=offset + length, bitorder="little")[offset:]
+    return np.where(valid.astype(bool), values, np.nan)
 
 
 def _within(
@@ -88,8 +134,37 @@ def read_all(paths: Sequence[Path]) -> pa.Table:
         return pa.table({})
     try:
         return pa.concat_tables(tables, promote_options="permissive")
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass  # e.g. a JSON lines column of numbers in one block and text in another
+    try:
+        return pa.concat_tables(_as_text_where_types_differ(tables), promote_options="permissive")
+    except pa.ArrowException as exc:
         raise CouldNotCheck(f"the data files do not share one schema: {exc}") from None
+
+
+def _as_text_where_types_differ(tables: list[pa.Table]) -> list[pa.Table]:
+    """Columns typed differently in different batches become text in all of them."""
+    import pyarrow as pa
+
+    types: dict[str, set[pa.DataType]] = {}
+    for table in tables:
+        for field in table.schema:
+            if not pa.types.is_null(field.type):
+                types.setdefault(field.name, set()).add(field.type)
+    numeric = (pa.types.is_integer, pa.types.is_floating)
+    mixed = {
+        name
+        for name, found in types.items()
+        if len(found) > 1 and not all(any(is_(t) for is_ in numeric) for t in found)
+    }
+    result = []
+    for table in tables:
+        for name in mixed & set(table.column_names):
+            index = table.column_names.index(name)
+            text = table.column(name).cast(pa.string())
+            table = table.set_column(index, pa.field(name, pa.string()), text)
+        result.append(table)
+    return result
 
 
 def _parquet(path: Path, progress: Callable[[int], None] | None) -> Iterator[pa.Table]:
@@ -97,7 +172,7 @@ def _parquet(path: Path, progress: Callable[[int], None] | None) -> Iterator[pa.
     import pyarrow.parquet as pq
 
     try:
-        handle = pq.ParquetFile(path)
+        handle = pq.ParquetFile(path, pre_buffer=False)  # pre-buffering holds whole row groups
     except pa.ArrowInvalid as exc:
         raise CouldNotCheck(f"{path}: not a Parquet file ({exc})") from None
     size = path.stat().st_size
@@ -195,10 +270,14 @@ def _table(rows: list[dict[str, Any]], as_text: bool) -> pa.Table:
     names: dict[str, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row))
-    if not as_text:
-        try:
-            return pa.Table.from_pylist(rows)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            pass  # mixed types in a column: fall back to text, decided later per column
-    columns = {name: [_text(row.get(name)) for row in rows] for name in names}
-    return pa.table({name: pa.array(values, type=pa.string()) for name, values in columns.items()})
+    columns: dict[str, pa.Array] = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        if not as_text:
+            try:
+                columns[name] = pa.array(values)
+                continue
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                pass  # numbers and text in one column: this column (only) is read as text
+        columns[name] = pa.array([_text(value) for value in values], type=pa.string())
+    return pa.table(columns)

@@ -105,7 +105,8 @@ def plan(profile: dict[str, Any], policy: DriftPolicy) -> dict[str, tuple[str, f
         if rule.ignore:
             continue
         method = rule.method or default_method(spec, profile["rows"])
-        _check_method_fits(name, spec, method, policy.source)
+        if spec.get("count"):  # a column without values is UNMEASURED whatever the method
+            _check_method_fits(name, spec, method, policy.source)
         threshold = rule.threshold if rule.threshold is not None else METHODS[method][0]
         chosen[name] = (method, threshold)
     return chosen
@@ -152,7 +153,8 @@ def read_window(
                 accumulator.add(batch.column(name))
             else:
                 accumulator.nulls += batch.num_rows  # absent from these rows (JSON lines)
-    new_columns = sorted(seen - set(columns))
+    known = set(columns) | set(profile.get("ignored") or {}) | set(profile.get("excluded") or [])
+    new_columns = sorted(seen - known)
     missing = [name for name in methods if name not in seen]
     if rows and len(missing) > len(methods) / 2:
         found = ", ".join(sorted(seen)) or "none"
@@ -180,6 +182,12 @@ def judge_column(
     result.reference_count = int(spec.get("count", 0))
     total_ref = spec.get("count", 0) + spec.get("nulls", 0)
     result.null_share_reference = spec.get("nulls", 0) / total_ref if total_ref else None
+    if result.reference_count == 0:
+        result.verdict = ColumnVerdict.UNMEASURED
+        result.reasons.append("the reference has no values in this column")
+        if window.nulls < 0:
+            result.reasons.append("the window does not have it either")
+        return result
     if window.nulls < 0:
         result.verdict = ColumnVerdict.MISSING
         result.reasons.append("the column is missing from the window (counted as drifted)")
@@ -187,11 +195,19 @@ def judge_column(
     result.current_count = window.count
     total_cur = window.count + window.nulls + getattr(window, "not_numbers", 0)
     result.null_share_current = window.nulls / total_cur if total_cur else None
-    if isinstance(window, NumericWindow) and window.not_numbers:
+    not_numbers = window.not_numbers if isinstance(window, NumericWindow) else 0
+    if not_numbers:
+        assert isinstance(window, NumericWindow)
         examples = ", ".join(repr(e) for e in window.not_number_examples)
-        result.reasons.append(
-            f"{window.not_numbers} values are not numbers (e.g. {examples}); left out"
-        )
+        if window.count == 0:
+            nulls = f" and {window.nulls} null" if window.nulls else ""
+            result.verdict = ColumnVerdict.DRIFT
+            result.reasons.append(
+                f"no value in the window is a number: {not_numbers} are text (e.g. {examples})"
+                f"{nulls}"
+            )
+            return result
+        result.reasons.append(f"{not_numbers} values are not numbers (e.g. {examples}); left out")
     if window.count == 0 and total_cur:
         ref_nulls = result.null_share_reference or 0.0
         if ref_nulls < 0.5:
@@ -202,10 +218,6 @@ def judge_column(
         else:
             result.verdict = ColumnVerdict.UNMEASURED
             result.reasons.append("no values in the window, as mostly in the reference")
-        return result
-    if result.reference_count == 0:
-        result.verdict = ColumnVerdict.UNMEASURED
-        result.reasons.append("the reference has no values in this column")
         return result
     if window.count < min_rows:
         result.verdict = ColumnVerdict.UNMEASURED
@@ -219,8 +231,8 @@ def judge_column(
         result.reasons.append(f"KS statistic {statistic:.4f}")
     elif method == "wasserstein":
         assert isinstance(window, NumericWindow)
-        knots, ref_cdf, cur_cdf = _numeric_cdfs(spec, window)
-        result.score = stats.wasserstein_normed(knots, ref_cdf, cur_cdf, spec.get("std", 0.0))
+        reference = stats.Binned(spec["edges"], spec["counts"], spec["sums"])
+        result.score = stats.wasserstein_normed(reference, window.binned(), spec.get("std", 0.0))
     else:
         ref_counts, cur_counts, unseen = _category_counts(spec, window)
         if unseen:
@@ -249,14 +261,6 @@ def _z_test(ref_counts: list[float], cur_counts: list[float], result: ColumnResu
     if len(ref_counts) == 1:
         return 1.0
     return stats.z_test_pvalue(ref_counts, cur_counts)
-
-
-def _numeric_cdfs(spec: dict[str, Any], window: NumericWindow) -> tuple[Any, Any, Any]:
-    from . import drift_stats as stats
-
-    inner = window.bins[1:-1]
-    return stats.binned_cdfs(spec["edges"], spec["counts"], int(window.bins[0]), inner,
-                             int(window.bins[-1]), window.minimum, window.maximum)  # fmt: skip
 
 
 def _inner_with_tails(window: NumericWindow) -> list[float]:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .columnar import float_values
+from .drift_stats import Binned, bin_sorted
 from .profile import category_key, number_key
 
 if TYPE_CHECKING:
@@ -24,6 +26,13 @@ EXAMPLES = 3
 
 @dataclass
 class NumericWindow:
+    """Counts and sums on the reference's bins, the mass beyond them, and a bounded sample.
+
+    Bins are [edge, next edge), the last one closed, as `numpy.histogram` counts them in the
+    profile. `below`/`above` hold the summed distance of values outside the reference's range
+    to its first/last edge: the exact Wasserstein contribution of the tails.
+    """
+
     edges: np.ndarray
     discrete: bool
     sample_cap: int
@@ -35,26 +44,28 @@ class NumericWindow:
     minimum: float = np.inf
     maximum: float = -np.inf
     bins: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    sums: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    below: float = 0.0
+    above: float = 0.0
     values: dict[str, int] = field(default_factory=dict)
     sample: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sample_keys: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         self.bins = np.zeros(len(self.edges) + 1, np.int64)  # under, inner bins..., over
+        self.sums = np.zeros(max(len(self.edges) - 1, 0))
 
     def add(self, column: pa.ChunkedArray) -> None:
         values = self._as_floats(column)
-        finite = values[np.isfinite(values)]
+        finite = np.sort(values[np.isfinite(values)])  # sorted: bins by 2 searches per edge
         self.nulls += int(values.size - finite.size)
         if finite.size == 0:
             return
         self.count += int(finite.size)
-        self.minimum = min(self.minimum, float(finite.min()))
-        self.maximum = max(self.maximum, float(finite.max()))
-        if len(self.edges):
-            index = np.searchsorted(self.edges, finite, side="right")
-            index[finite == self.edges[-1]] = len(self.edges) - 1  # last bin is closed
-            self.bins += np.bincount(index, minlength=len(self.edges) + 1)
+        self.minimum = min(self.minimum, float(finite[0]))
+        self.maximum = max(self.maximum, float(finite[-1]))
+        if len(self.edges) >= 2:
+            self._bin(finite)
         if self.discrete:
             unique, counts = np.unique(finite, return_counts=True)
             for value, count in zip(unique, counts, strict=True):
@@ -64,19 +75,32 @@ class NumericWindow:
         if self.sample_cap:
             self._keep_sample(finite)
 
+    def _bin(self, ordered: np.ndarray) -> None:
+        part = bin_sorted(ordered, self.edges)
+        self.bins[0] += part.under
+        self.bins[1:-1] += np.asarray(part.counts)
+        self.bins[-1] += part.over
+        self.sums += np.asarray(part.sums)
+        self.below += part.below
+        self.above += part.above
+
+    def binned(self) -> Binned:
+        return Binned(self.edges, self.bins[1:-1], self.sums, under=int(self.bins[0]),
+                      over=int(self.bins[-1]), below=self.below, above=self.above)  # fmt: skip
+
     def _as_floats(self, column: pa.ChunkedArray) -> np.ndarray:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
-            return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        if pa.types.is_boolean(column.type) or pa.types.is_decimal(column.type):
-            return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        text = column.cast(pa.string())
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            try:
+                return float_values(pc.cast(column, pa.float64()))
+            except pa.ArrowInvalid:
+                return self._lenient(column.to_pylist())
         try:
-            return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
-        except pa.ArrowInvalid:
-            return self._lenient(text.to_pylist())
+            return float_values(column)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return self._lenient([_plain_text(v) for v in column.to_pylist()])
 
     def _lenient(self, items: list[str | None]) -> np.ndarray:
         """Slow path for a batch holding text that is not a number: count it as such."""
@@ -89,8 +113,12 @@ class NumericWindow:
             except ValueError:
                 self.not_numbers += 1
                 self.nulls -= 1  # counted as a null below; it is reported on its own
-                if len(self.not_number_examples) < EXAMPLES:
-                    self.not_number_examples.append(item[:40])
+                example = item[:40]
+                if (
+                    len(self.not_number_examples) < EXAMPLES
+                    and example not in self.not_number_examples
+                ):
+                    self.not_number_examples.append(example)
         return result
 
     def _keep_sample(self, finite: np.ndarray) -> None:
@@ -101,6 +129,10 @@ class NumericWindow:
             keep = np.argpartition(all_keys, self.sample_cap - 1)[: self.sample_cap]
             values, all_keys = values[keep], all_keys[keep]
         self.sample, self.sample_keys = values, all_keys
+
+
+def _plain_text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass

@@ -13,10 +13,11 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .columnar import check_inputs, read_all
+from .columnar import check_inputs, float_values, read_all
 from .errors import PASS, CouldNotCheck
 from .textfile import read_text
 
@@ -75,10 +76,11 @@ def profile_numeric(
     column: pa.ChunkedArray, settings: ProfileSettings, rng: np.random.Generator
 ) -> dict[str, Any]:
     import numpy as np
-    import pyarrow as pa
 
-    array = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
-    finite = array[np.isfinite(array)]
+    from .drift_stats import bin_sorted
+
+    array = float_values(column)
+    finite = np.sort(array[np.isfinite(array)])
     result: dict[str, Any] = {"kind": "numeric", "count": int(finite.size)}
     result["nulls"] = int(array.size - finite.size)
     if finite.size == 0:
@@ -97,9 +99,10 @@ def profile_numeric(
     edges = np.unique(quantiles)
     if edges.size == 1:
         edges = np.array([edges[0], edges[0]])
-    counts_in_bins, _ = np.histogram(finite, bins=edges)
+    binned = bin_sorted(finite, edges)
     result["edges"] = _floats(edges)
-    result["counts"] = [int(c) for c in counts_in_bins]
+    result["counts"] = [int(c) for c in binned.counts]
+    result["sums"] = _floats(np.asarray(binned.sums))
     if settings.sample:
         size = min(settings.sample, finite.size)
         picked = finite if size == finite.size else rng.choice(finite, size=size, replace=False)
@@ -177,6 +180,7 @@ def build_profile(
                      "sample": settings.sample, "seed": settings.seed},
         "columns": columns,
         "ignored": ignored,
+        "excluded": sorted(set(exclude)),
     }  # fmt: skip
 
 
@@ -218,12 +222,14 @@ def write_profile(
 
 
 def load_profile(path: str | Path) -> dict[str, Any]:
-    """Read and check a profile; anything unexpected is a could-not-check."""
+    """Read and check a profile; anything unexpected is a could-not-check, never a traceback."""
     shown = str(path)
     text = read_text(Path(path), shown, missing=f"no reference profile at {shown}: run "
                      "`mlgate profile` (the pipeline's profile stage) first")  # fmt: skip
     try:
-        profile = json.loads(text)
+        profile = json.loads(text, parse_constant=_refuse_constant)
+    except _NonFinite as exc:
+        raise CouldNotCheck(f"{shown} holds a non-finite number ({exc})") from None
     except ValueError as exc:
         raise CouldNotCheck(f"{shown} is not a JSON profile: {exc}") from None
     if not isinstance(profile, dict) or profile.get("schema") != SCHEMA:
@@ -232,29 +238,64 @@ def load_profile(path: str | Path) -> dict[str, Any]:
     columns = profile.get("columns")
     if not isinstance(columns, dict) or not columns:
         raise CouldNotCheck(f"{shown} has no columns")
-    for name, spec in columns.items():
-        if not isinstance(spec, dict) or spec.get("kind") not in KINDS:
-            raise CouldNotCheck(f"{shown}: column {name!r} has no valid kind")
-        if spec["kind"] == "numeric" and spec.get("count") and (
-            not isinstance(spec.get("edges"), list) or not isinstance(spec.get("counts"), list)
-            or len(spec["edges"]) != len(spec["counts"]) + 1
-        ):  # fmt: skip
-            raise CouldNotCheck(f"{shown}: numeric column {name!r} lacks consistent bins")
-        if spec["kind"] != "numeric" and not isinstance(spec.get("top"), dict):
-            raise CouldNotCheck(f"{shown}: column {name!r} lacks its category counts")
-    if not isinstance(profile.get("rows"), int) or profile["rows"] < 1:
+    if not _is_count(profile.get("rows")) or profile["rows"] < 1:
         raise CouldNotCheck(f"{shown}: 'rows' must be a positive count")
-    if any(isinstance(v, float) and not math.isfinite(v) for v in _numbers(profile)):
-        raise CouldNotCheck(f"{shown} holds a non-finite number")
+    for name, spec in columns.items():
+        problem = _column_problem(spec)
+        if problem:
+            raise CouldNotCheck(f"{shown}: column {name!r} {problem}")
+    for key, kind in (("ignored", dict), ("excluded", list)):
+        if not isinstance(profile.get(key, kind()), kind):
+            raise CouldNotCheck(f"{shown}: {key!r} must be a {kind.__name__}")
     return profile
 
 
-def _numbers(value: Any) -> Any:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _numbers(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _numbers(item)
-    elif isinstance(value, float):
-        yield value
+class _NonFinite(ValueError):
+    """NaN or Infinity in the JSON: no summary can hold them."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+def _column_problem(spec: Any) -> str | None:
+    """What is wrong with one column's summary, in words; None when it is usable."""
+    if not isinstance(spec, dict) or spec.get("kind") not in KINDS:
+        return "has no valid kind"
+    if not _is_count(spec.get("count")) or not _is_count(spec.get("nulls", 0)):
+        return "needs whole, non-negative 'count' and 'nulls'"
+    if spec["kind"] != "numeric":
+        top = spec.get("top")
+        if not isinstance(top, dict) or not all(_is_count(c) for c in top.values()):
+            return "lacks its category counts ('top': category -> count)"
+        return None if _is_count(spec.get("other", 0)) else "has an 'other' that is not a count"
+    if not spec["count"]:
+        return None
+    for key in ("min", "max", "mean", "std"):
+        if not _is_number(spec.get(key)):
+            return f"needs a finite number as {key!r}"
+    edges, counts, sums = spec.get("edges"), spec.get("counts"), spec.get("sums")
+    if not (isinstance(edges, list) and isinstance(counts, list) and isinstance(sums, list)):
+        return "lacks its bins ('edges', 'counts', 'sums')"
+    if len(edges) < 2 or len(counts) != len(edges) - 1 or len(sums) != len(counts):
+        return "lacks consistent bins: n + 1 edges, n counts and n sums"
+    if not all(map(_is_number, edges)) or any(b < a for a, b in pairwise(edges)):
+        return "has bin edges that are not increasing finite numbers"
+    if not all(map(_is_count, counts)) or not all(map(_is_number, sums)):
+        return "has bin counts or sums that are not numbers"
+    if not isinstance(spec.get("sample", []), list) or not all(
+        map(_is_number, spec.get("sample", []))
+    ):
+        return "has a sample that is not a list of finite numbers"
+    values = spec.get("values", {})
+    if not isinstance(values, dict) or not all(_is_count(c) for c in values.values()):
+        return "has 'values' that are not counts"
+    return None
+
+
+def _is_count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
