@@ -39,9 +39,10 @@ format: $(STAMP) ## format mlgate and the template's Python files
 	$(BIN)/ruff format .
 	$(BIN)/ruff format --isolated --line-length 100 "{{cookiecutter.project_slug}}"
 
-bench: $(STAMP) ## time to green of a new project; CLI start-up and gate latency
+bench: $(STAMP) ## time to green; CLI start-up and gate latency; drift at scale (~3 GB of data in /tmp)
 	$(BIN)/python bench/time_to_green.py
 	$(BIN)/python bench/cli_startup.py
+	$(BIN)/python bench/drift.py
 
 suites: $(STAMP) ## regenerate the sample data sets' GX suites (review the diff!)
 	$(BIN)/python tools/make_suites.py
