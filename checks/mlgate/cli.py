@@ -81,6 +81,15 @@ def _cmd_drift(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .check.command import run_check
+
+    return run_check(
+        args.path, fmt=args.format, fail_on=args.fail_on, select=args.select,
+        ignore=args.ignore, output=args.output,
+    )  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mlgate",
@@ -194,6 +203,40 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--json", metavar="FILE", help="also write the JSON report here")
     drift.add_argument("--report", metavar="FILE.html", help="write the HTML report here")
     drift.set_defaults(func=_cmd_drift)
+
+    check = sub.add_parser(
+        "check",
+        help="audit a repository against the mlgate standard",
+        description="Runs mlgate's rules (DVC, GX, GATE, GHA, DOCKER, DEPLOY, DRIFT, SEC), "
+        "zizmor and hadolint. Ignores live in mlgate.yaml check.ignore, each with a reason. "
+        "Rules: https://github.com/mlgate/mlgate/blob/main/docs/rules.md",
+        epilog="Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 could not check "
+        "(a tool missing or crashed).",
+    )
+    check.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    check.add_argument(
+        "--format", choices=["text", "json", "sarif", "github", "md"], default="text"
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "info"],
+        default="warning",
+        help="lowest severity that fails the check (default: warning)",
+    )
+    check.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="only these rules or families (comma-separated; repeatable)",
+    )
+    check.add_argument(
+        "--ignore",
+        action="append",
+        metavar="CODES",
+        help="skip these rules, families or tool findings",
+    )
+    check.add_argument("-o", "--output", metavar="FILE", help="write the report here")
+    check.set_defaults(func=_cmd_check)
 
     github_env = (
         "GitHub: GITHUB_API_URL (default https://api.github.com), GITHUB_REPOSITORY, "

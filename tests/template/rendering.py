@@ -43,6 +43,9 @@ def all_combinations() -> Iterator[dict[str, str]]:
         }
 
 
+COMBINATIONS = list(all_combinations())
+
+
 def combination_id(answers: dict[str, str]) -> str:
     keys = ("dataset", "task", "model", "dvc_remote", "deploy", "python_version", "license")
     return "-".join(answers[k] for k in keys)

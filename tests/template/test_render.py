@@ -6,25 +6,17 @@ import configparser
 import json
 import subprocess
 import tomllib
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
-from rendering import (
-    all_combinations,
-    combination_id,
-    expected_files,
-    render,
-    rendered_files,
-)
+from rendering import COMBINATIONS, combination_id, expected_files, rendered_files
 from support import tool_env
 
 from mlgate.drift_policy import DriftPolicy
 from mlgate.gate_policy import GatePolicy
 from mlgate.policy import read_policy
 
-COMBINATIONS = list(all_combinations())
 LICENSE_FIRST_LINE = {
     "MIT": "MIT License",
     "BSD-3-Clause": "BSD 3-Clause License",
@@ -33,22 +25,6 @@ LICENSE_FIRST_LINE = {
 }
 GATED = {"classification": {"accuracy", "f1_macro", "roc_auc"}, "regression": {"rmse", "r2"}}
 REMOTE_SCHEME = {"local": "~/", "s3": "s3://", "gcs": "gs://", "azure": "azure://"}
-
-
-def _render_one(args: tuple[Path, dict[str, str]]) -> Path:
-    output, answers = args
-    slug = combination_id(answers).lower().replace("_", "-").replace(".", "")
-    return render(output, project_name=slug, **answers)
-
-
-@pytest.fixture(scope="session")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """All combinations, rendered once per session on every core."""
-    output = tmp_path_factory.mktemp("all-combinations")
-    jobs = [(output, answers) for answers in COMBINATIONS]
-    with ProcessPoolExecutor() as pool:
-        projects = list(pool.map(_render_one, jobs, chunksize=16))
-    return {combination_id(a): p for a, p in zip(COMBINATIONS, projects, strict=True)}
 
 
 def module_of(project: Path) -> str:

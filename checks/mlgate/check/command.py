@@ -1,0 +1,40 @@
+"""`mlgate check [PATH]`: run the rules, print the chosen format, exit 0 / 1 / 2."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import step_summary
+from ..errors import CouldNotCheck
+from .model import Severity
+from .report import FORMATS, as_markdown
+from .runner import run_checks
+
+
+def split_codes(values: Sequence[str] | None) -> list[str]:
+    """`--select A,B --select C` -> [A, B, C]."""
+    return [code.strip() for value in values or [] for code in value.split(",") if code.strip()]
+
+
+def run_check(
+    path: str,
+    *,
+    fmt: str,
+    fail_on: str,
+    select: Sequence[str] | None,
+    ignore: Sequence[str] | None,
+    output: str | None,
+) -> int:
+    threshold = Severity.parse(fail_on)
+    report = run_checks(Path(path), select=split_codes(select), ignore=split_codes(ignore))
+    text = FORMATS[fmt](report, threshold)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CouldNotCheck(f"cannot write {output}: {exc.strerror}") from None
+    else:
+        print(text, end="")
+    step_summary.append(as_markdown(report, threshold))
+    return report.exit_code(threshold)

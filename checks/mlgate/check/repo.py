@@ -1,0 +1,238 @@
+"""The repository as rules see it: files read safely, parsed once, problems kept as values.
+
+Every read is bounded (size, UTF-8, no following symlinks out of the tree or round in
+loops), and every parse returns either the data or a sentence saying why not, so a strange
+repository gives findings, never a traceback.
+"""
+
+from __future__ import annotations
+
+import configparser
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import yaml_lines
+
+MAX_BYTES = 1 << 20  # config files; anything bigger is not a config file anyone reviews
+
+
+@dataclass(frozen=True)
+class Text:
+    """A file's text, or why it could not be read (`text` is None then)."""
+
+    path: str
+    text: str | None
+    problem: str = ""
+
+    @property
+    def exists(self) -> bool:
+        return self.problem != "does not exist"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A YAML document with line numbers, or why it could not be parsed."""
+
+    path: str
+    data: Any
+    problem: str = ""
+    text: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+class Repo:
+    """Cached, failure-tolerant views of one repository root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._parsed: dict[tuple[str, bool], Parsed] = {}
+
+    def __eq__(self, other: object) -> bool:  # repo-review compares fixtures between checks
+        return isinstance(other, Repo) and other.root == self.root
+
+    def __hash__(self) -> int:
+        return hash(self.root)
+
+    # --- files ---------------------------------------------------------------------------
+
+    def read(self, relative: str) -> Text:
+        path = self.root / relative
+        try:
+            resolved = path.resolve(strict=True)
+        except FileNotFoundError:
+            return Text(relative, None, "does not exist")
+        except (OSError, RuntimeError) as exc:  # symlink loop, permission
+            return Text(relative, None, f"cannot be read ({_reason(exc)})")
+        if not resolved.is_relative_to(self.root.resolve()):
+            return Text(relative, None, "is a link out of the repository")
+        if not resolved.is_file():
+            return Text(relative, None, "is not a file")
+        try:
+            size = resolved.stat().st_size
+            if size > MAX_BYTES:
+                return Text(relative, None, f"is too large to check ({size / 1e6:.1f} MB)")
+            data = resolved.read_bytes()
+        except OSError as exc:
+            return Text(relative, None, f"cannot be read ({_reason(exc)})")
+        if b"\0" in data[:8192]:
+            return Text(relative, None, "is a binary file")
+        try:
+            return Text(relative, data.decode("utf-8"))
+        except UnicodeDecodeError:
+            return Text(relative, None, "is not UTF-8 text")
+
+    def exists(self, relative: str) -> bool:
+        return os.path.lexists(self.root / relative)
+
+    def is_dir(self, relative: str) -> bool:
+        try:
+            return (self.root / relative).is_dir()
+        except OSError:
+            return False
+
+    def listdir(self, relative: str) -> list[str]:
+        """Names in a directory (sorted), empty when it is not one."""
+        try:
+            return sorted(entry.name for entry in os.scandir(self.root / relative))
+        except OSError:
+            return []
+
+    def yaml(self, relative: str) -> Parsed:
+        """One YAML document (parsed once per Repo)."""
+        return self._parse(relative, every_document=False)
+
+    def yaml_documents(self, relative: str) -> Parsed:
+        """Every document of a multi-document YAML file, as a list."""
+        return self._parse(relative, every_document=True)
+
+    def _parse(self, relative: str, *, every_document: bool) -> Parsed:
+        key = (relative, every_document)
+        if key not in self._parsed:
+            self._parsed[key] = self._parse_now(relative, every_document)
+        return self._parsed[key]
+
+    def _parse_now(self, relative: str, every_document: bool) -> Parsed:
+        text = self.read(relative)
+        if text.text is None:
+            return Parsed(relative, None, text.problem)
+        load = yaml_lines.load_all if every_document else yaml_lines.load
+        try:
+            return Parsed(relative, load(text.text), text=text.text)
+        except yaml.YAMLError as exc:
+            return Parsed(relative, None, f"is not valid YAML: {yaml_lines.problem(exc)}")
+        except RecursionError:
+            return Parsed(relative, None, "is nested too deeply to read")
+
+    # --- views rules share -----------------------------------------------------------------
+
+    @functools.cached_property
+    def workflow_files(self) -> list[str]:
+        folder = ".github/workflows"
+        return [
+            f"{folder}/{name}" for name in self.listdir(folder) if name.endswith((".yml", ".yaml"))
+        ]
+
+    @functools.cached_property
+    def workflows(self) -> list[Workflow]:
+        """Workflows that parse as a mapping with jobs; the rest are GHA101's findings."""
+        result = []
+        for path in self.workflow_files:
+            parsed = self.yaml(path)
+            if parsed.ok and isinstance(parsed.data, dict):
+                result.append(Workflow(path, parsed.data))
+        return result
+
+    @functools.cached_property
+    def pipeline(self) -> Parsed:
+        return self.yaml("dvc.yaml")
+
+    @functools.cached_property
+    def stages(self) -> dict[str, dict[str, Any]]:
+        """dvc.yaml's stages that are mappings (empty when the pipeline cannot be read)."""
+        data = self.pipeline.data
+        stages = data.get("stages") if isinstance(data, dict) else None
+        if not isinstance(stages, dict):
+            return {}
+        return {str(k): v for k, v in stages.items() if isinstance(v, dict)}
+
+    @functools.cached_property
+    def policy(self) -> Parsed:
+        return self.yaml("mlgate.yaml")
+
+    def policy_section(self, name: str) -> dict[str, Any]:
+        data = self.policy.data
+        section = data.get(name) if isinstance(data, dict) else None
+        return section if isinstance(section, dict) else {}
+
+    @functools.cached_property
+    def dvc_config(self) -> configparser.ConfigParser | str:
+        text = self.read(".dvc/config")
+        if text.text is None:
+            return f".dvc/config {text.problem}"
+        config = configparser.ConfigParser(interpolation=None)
+        try:
+            config.read_string(text.text)
+        except configparser.Error as exc:
+            return f".dvc/config is not valid: {str(exc).splitlines()[0]}"
+        return config
+
+
+class Workflow:
+    """One parsed workflow, with the shapes GitHub allows normalised."""
+
+    def __init__(self, path: str, data: dict[Any, Any]) -> None:
+        self.path = path
+        self.data = data
+
+    @property
+    def triggers(self) -> dict[str, Any]:
+        """`on:` as a mapping (YAML 1.1 reads a bare `on` key as True)."""
+        raw = self.data.get("on", self.data.get(True))
+        if isinstance(raw, str):
+            return {raw: None}
+        if isinstance(raw, list):
+            return {str(item): None for item in raw if isinstance(item, str | int | float)}
+        if isinstance(raw, dict):
+            return {str(k): v for k, v in raw.items()}
+        return {}
+
+    @property
+    def jobs(self) -> dict[str, dict[str, Any]]:
+        jobs = self.data.get("jobs")
+        if not isinstance(jobs, dict):
+            return {}
+        return {str(k): v for k, v in jobs.items() if isinstance(v, dict)}
+
+    def steps(self, job: dict[str, Any]) -> list[dict[str, Any]]:
+        steps = job.get("steps")
+        if not isinstance(steps, list):
+            return []
+        return [s for s in steps if isinstance(s, dict)]
+
+    def all_steps(self) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+        return [(name, job, step) for name, job in self.jobs.items() for step in self.steps(job)]
+
+    def line(self, container: Any, key: Any = None) -> int | None:
+        return yaml_lines.line_of(container, key)
+
+
+def run_text(step: dict[str, Any]) -> str:
+    run = step.get("run")
+    return run if isinstance(run, str) else ""
+
+
+def uses_text(step: dict[str, Any]) -> str:
+    uses = step.get("uses")
+    return uses.strip() if isinstance(uses, str) else ""
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or type(exc).__name__

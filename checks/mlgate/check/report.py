@@ -1,0 +1,254 @@
+"""`mlgate check` output: a text table, JSON, SARIF 2.1.0 for code scanning, GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .. import __version__
+from .model import Finding, RuleResult, Severity, Status
+from .rules import FAMILIES
+from .runner import CheckReport
+
+MARK = {
+    Status.PASS: "ok",
+    Status.FAIL: "FAIL",
+    Status.SKIPPED: "skip",
+    Status.IGNORED: "ignored",
+    Status.NOT_RUN: "NOT RUN",
+}
+SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+ANNOTATION = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+ANNOTATION_CAP = 10  # GitHub shows at most 10 annotations of a kind per step
+
+
+def where(finding: Finding) -> str:
+    if not finding.path:
+        return ""
+    return f"{finding.path}:{finding.line}" if finding.line else finding.path
+
+
+def ordered(report: CheckReport) -> list[RuleResult]:
+    return sorted(
+        report.results, key=lambda r: (FAMILIES.get(r.family, {}).get("order", 99), r.code)
+    )
+
+
+def summary_line(report: CheckReport, fail_on: Severity) -> str:
+    counts = {status: sum(r.status is status for r in report.results) for status in Status}
+    failing = len(report.failing(fail_on))
+    parts = [
+        f"{len(report.results)} rules",
+        f"{counts[Status.PASS]} passed",
+        f"{counts[Status.FAIL]} failed ({failing} findings at or above {fail_on.label})",
+        f"{counts[Status.SKIPPED]} skipped",
+        f"{counts[Status.IGNORED]} ignored",
+        f"{counts[Status.NOT_RUN]} not run",
+    ]
+    return ", ".join(parts)
+
+
+def as_text(report: CheckReport, fail_on: Severity) -> str:
+    lines = [f"mlgate check {report.root}"]
+    family = None
+    for result in ordered(report):
+        if result.family != family:
+            family = result.family
+            lines.append(f"\n{FAMILIES.get(family, {}).get('name', family)}")
+        lines.append(f"  {MARK[result.status]:<8} {result.code:<12} {result.title}")
+        if result.reason:
+            lines.append(f"           {result.reason}")
+        for finding in result.findings:
+            code = result.finding_code(finding)
+            label = result.finding_severity(finding).label
+            prefix = f"{code} " if code != result.code else ""
+            place = f"{where(finding)}: " if finding.path else ""
+            lines.append(f"           - {prefix}[{label}] {place}{finding.message}")
+    for result, finding, waiver in report.ignored_findings:
+        lines.append(
+            f"  ignored  {result.finding_code(finding)} at {where(finding)}: {waiver.reason}"
+        )
+    lines.append("\n" + summary_line(report, fail_on))
+    return "\n".join(lines) + "\n"
+
+
+def as_markdown(report: CheckReport, fail_on: Severity) -> str:
+    rows = ["| | rule | says | where |", "|---|---|---|---|"]
+    icon = {
+        Status.PASS: "✅",
+        Status.FAIL: "❌",
+        Status.SKIPPED: "⏭️",
+        Status.IGNORED: "🙈",
+        Status.NOT_RUN: "⚠️",
+    }
+    for result in ordered(report):
+        if result.status is Status.PASS:
+            continue
+        details = [
+            f"{result.finding_code(f)}: {f.message}".replace("|", "\\|") for f in result.findings
+        ] or [result.reason.replace("|", "\\|")]
+        places = ", ".join(f"`{where(f)}`" for f in result.findings if f.path)
+        rows.append(
+            f"| {icon[result.status]} | [{result.code}]({result.url}) | "
+            f"{'<br>'.join(details)} | {places} |"
+        )
+    head = f"### mlgate check\n\n{summary_line(report, fail_on)}\n\n"
+    return head + ("\n".join(rows) if len(rows) > 2 else "Every rule passed.") + "\n"
+
+
+def as_json(report: CheckReport, fail_on: Severity) -> str:
+    data = {
+        "schema": "mlgate.check/1",
+        "root": str(report.root),
+        "fail_on": fail_on.label,
+        "exit_code": report.exit_code(fail_on),
+        "rules": [
+            {
+                "code": r.code,
+                "family": r.family,
+                "title": r.title,
+                "url": r.url,
+                "severity": r.severity.label,
+                "status": r.status.value,
+                "reason": r.reason,
+                "findings": [_finding_json(r, f) for f in r.findings],
+            }
+            for r in ordered(report)
+        ],
+        "ignored": [
+            {**_finding_json(r, f), "reason": w.reason} for r, f, w in report.ignored_findings
+        ],
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _finding_json(result: RuleResult, finding: Finding) -> dict[str, Any]:
+    return {
+        "code": result.finding_code(finding),
+        "message": finding.message,
+        "path": finding.path,
+        "line": finding.line,
+        "severity": result.finding_severity(finding).label,
+    }
+
+
+def as_sarif(report: CheckReport, fail_on: Severity) -> str:
+    """SARIF 2.1.0 as GitHub code scanning accepts it: rules with help URIs, located results."""
+    rules: dict[str, dict[str, Any]] = {}
+    results = []
+    for result in ordered(report):
+        rules[result.code] = _sarif_rule(result.code, result.title, result.url, result.severity)
+        for finding in result.findings:
+            code = result.finding_code(finding)
+            severity = result.finding_severity(finding)
+            if code not in rules:
+                rules[code] = _sarif_rule(code, finding.message.split(":")[0], result.url, severity)
+            location = {
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": finding.path or "mlgate.yaml",
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": {"startLine": max(int(finding.line or 1), 1)},
+                }
+            }
+            results.append(
+                {
+                    "ruleId": code,
+                    "level": SARIF_LEVEL[severity],
+                    "message": {"text": finding.message},
+                    "locations": [location],
+                }
+            )
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": f"{r.code} not run: {r.reason}"},
+            "descriptor": {"id": r.code},
+        }
+        for r in report.results
+        if r.status is Status.NOT_RUN
+    ]
+    index = list(rules)
+    for item in results:
+        item["ruleIndex"] = index.index(item["ruleId"])
+    sarif = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mlgate",
+                        "version": __version__,
+                        "informationUri": "https://github.com/mlgate/mlgate",
+                        "rules": list(rules.values()),
+                    }
+                },
+                "invocations": [
+                    {
+                        "executionSuccessful": not notifications,
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(sarif, indent=2) + "\n"
+
+
+def _sarif_rule(code: str, title: str, url: str, severity: Severity) -> dict[str, Any]:
+    return {
+        "id": code,
+        "name": code,
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": title},
+        "helpUri": url,
+        "help": {"text": f"{title} See {url}", "markdown": f"{title} [{code}]({url})"},
+        "defaultConfiguration": {"level": SARIF_LEVEL[severity]},
+    }
+
+
+def as_github(report: CheckReport, fail_on: Severity) -> str:
+    """Workflow commands, at most ANNOTATION_CAP per kind; the rest say where to look."""
+    lines, shown = [], dict.fromkeys(ANNOTATION.values(), 0)
+    for result in ordered(report):
+        for finding in result.findings:
+            kind = ANNOTATION[result.finding_severity(finding)]
+            if shown[kind] >= ANNOTATION_CAP:
+                continue
+            shown[kind] += 1
+            props = []
+            if finding.path:
+                props.append(f"file={_escape_property(finding.path)}")
+                if finding.line:
+                    props.append(f"line={finding.line}")
+            props.append(f"title={_escape_property(result.finding_code(finding))}")
+            lines.append(f"::{kind} {','.join(props)}::{_escape_data(finding.message)}")
+        if result.status is Status.NOT_RUN:
+            lines.append(
+                f"::error title={result.code}::{_escape_data('not run: ' + result.reason)}"
+            )
+    total = sum(len(r.findings) for r in report.results)
+    if total > sum(shown.values()):
+        lines.append(f"::notice::{total - sum(shown.values())} more findings: see the job summary")
+    lines.append(summary_line(report, fail_on))
+    return "\n".join(lines) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+FORMATS = {
+    "text": as_text,
+    "json": as_json,
+    "sarif": as_sarif,
+    "github": as_github,
+    "md": as_markdown,
+}

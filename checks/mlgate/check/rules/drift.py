@@ -1,0 +1,112 @@
+"""DRIFT: a valid schedule checks production data against a profile the pipeline makes."""
+
+from __future__ import annotations
+
+from ...drift_policy import DriftPolicy
+from ...errors import CouldNotCheck
+from ...policy import parse_policy
+from ..model import Finding, NotApplicable, Severity
+from ..repo import Repo, Workflow
+from .base import Rule
+from .cron import cron_problem
+from .pipeline import command, outputs
+from .workflow_facts import DRIFT_COMMAND, steps_running
+
+DEFAULT_REFERENCE = "models/reference_profile.json"
+
+
+class DRIFT(Rule):
+    family = "drift"
+
+
+def drift_workflows(repo: Repo) -> list[Workflow]:
+    return [w for w in repo.workflows if steps_running(w, DRIFT_COMMAND)]
+
+
+def schedules(workflow: Workflow) -> list[object]:
+    entries = workflow.triggers.get("schedule")
+    if not isinstance(entries, list):
+        return []
+    return [e.get("cron") if isinstance(e, dict) else e for e in entries]
+
+
+class DRIFT101(DRIFT):
+    """A scheduled workflow runs `mlgate drift`, on a valid cron."""
+
+    requires = frozenset({"GHA101"})
+    fix = "Add drift.yml: `on: schedule: - cron: '17 6 * * 1'` running `mlgate drift`."
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        scheduled = [w for w in drift_workflows(repo) if "schedule" in w.triggers]
+        if not scheduled:
+            return [Finding("no scheduled workflow runs `mlgate drift`", ".github/workflows")]
+        findings = []
+        for workflow in scheduled:
+            crons = schedules(workflow)
+            if not crons:
+                findings.append(Finding("`schedule:` lists no cron", workflow.path))
+            for cron in crons:
+                problem = cron_problem(cron)
+                if problem:
+                    findings.append(
+                        Finding(
+                            f"invalid cron: {problem}",
+                            workflow.path,
+                            workflow.line(workflow.triggers["schedule"]),
+                        )
+                    )
+        return findings
+
+
+class DRIFT102(DRIFT):
+    """The pipeline produces the reference profile that drift checks compare with."""
+
+    requires = frozenset({"DVC101"})
+    fix = "Add a stage `mlgate profile data/processed/train.csv -o <drift.reference>`."
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        reference = repo.policy_section("drift").get("reference", DEFAULT_REFERENCE)
+        makers = [
+            name
+            for name, stage in repo.stages.items()
+            if "mlgate profile" in command(stage) and reference in outputs(stage)
+        ]
+        if not makers:
+            return [Finding(f"no stage runs `mlgate profile` with output {reference}", "dvc.yaml")]
+        return []
+
+
+class DRIFT103(DRIFT):
+    """The drift policy in mlgate.yaml is valid."""
+
+    requires = frozenset({"GATE101"})
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        text = repo.read("mlgate.yaml").text or ""
+        try:
+            policy = parse_policy(text, "mlgate.yaml")
+            if "drift" not in policy:
+                raise NotApplicable("no drift section (defaults apply)")
+            DriftPolicy.from_policy(policy, "mlgate.yaml")
+        except CouldNotCheck as exc:
+            return [Finding(str(exc), "mlgate.yaml")]
+        return []
+
+
+class DRIFT104(DRIFT):
+    """The drift workflow can also be started by hand (`workflow_dispatch`)."""
+
+    requires = frozenset({"DRIFT101"})
+    severity = Severity.WARNING
+    fix = "Add `workflow_dispatch:` to the drift workflow's triggers."
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        return [
+            Finding("no workflow_dispatch trigger", w.path)
+            for w in drift_workflows(repo)
+            if "schedule" in w.triggers and "workflow_dispatch" not in w.triggers
+        ]

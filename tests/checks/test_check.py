@@ -1,0 +1,314 @@
+"""`mlgate check` on a repository that follows the standard, and on one mutation per rule.
+
+Each mutation breaks exactly one thing; the rules that fire (ours, and zizmor's and hadolint's
+findings by code) must be exactly the expected ones, so rules neither miss nor overlap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from check_repo import GOOD, write_repo
+from support import VENV_BIN
+
+from mlgate.check.model import Severity, Status
+from mlgate.check.runner import run_checks
+
+MLGATE = str(VENV_BIN / "mlgate")
+Files = dict[str, str | bytes | None]
+
+
+def fired(root: Path) -> set[str]:
+    """Failing rule codes; a tool's findings by their own codes; NOT RUN marked as such."""
+    report = run_checks(root)
+    codes: set[str] = set()
+    for result in report.results:
+        if result.status is Status.NOT_RUN:
+            codes.add(f"NOT RUN {result.code}: {result.reason}")
+        for finding in result.findings:
+            severity = result.finding_severity(finding).label
+            if severity != "info":  # zizmor's informational audits are advice, not the rule
+                codes.add(result.finding_code(finding))
+    return codes
+
+
+def replace(path: str, old: str, new: str) -> Callable[[Files], None]:
+    def change(files: Files) -> None:
+        text = files[path]
+        assert isinstance(text, str) and old in text, (path, old)
+        files[path] = text.replace(old, new, 1)
+
+    return change
+
+
+def drop(path: str) -> Callable[[Files], None]:
+    def change(files: Files) -> None:
+        files[path] = None
+
+    return change
+
+
+def remove_under(prefix: str) -> Callable[[Files], None]:
+    def change(files: Files) -> None:
+        for path in list(files):
+            if path.startswith(prefix):
+                files[path] = None
+
+    return change
+
+
+def add(path: str, content: str | bytes) -> Callable[[Files], None]:
+    def change(files: Files) -> None:
+        files[path] = content
+
+    return change
+
+
+GATE_STEP = '        run: mlgate gate --baseline "origin/${BASE:-main}"\n'
+MUTATIONS: dict[str, tuple[Callable[[Files], None], set[str]]] = {
+    "no fetch-depth": (replace(".github/workflows/ci.yml", "          fetch-depth: 0\n", ""),
+                       {"GATE106"}),
+    "continue-on-error on the gate": (
+        replace(".github/workflows/ci.yml", GATE_STEP,
+                GATE_STEP + "        continue-on-error: true\n"),
+        {"GATE105"},
+    ),
+    "permissions: write-all": (
+        replace(".github/workflows/ci.yml", "permissions: {}\n", "permissions: write-all\n"),
+        {"GHA102", "GHA103"},  # zizmor: the jobs narrow it, so not "excessive"
+    ),
+    "an action on a tag": (
+        replace(".github/workflows/drift.yml",
+                "@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1", "@v7"),
+        {"GHA104", "ZIZMOR-unpinned-uses"},
+    ),
+    "USER root": (replace("Dockerfile", "USER 10001", "USER root"),
+                  {"DOCKER102", "HADOLINT-DL3002"}),
+    "no validate stage": (
+        replace("dvc.yaml", "mlgate validate gx/expectations/raw_data.json data/raw/data.csv",
+                "python -m project.copy"),
+        {"DVC105", "GX101"},
+    ),
+    "a gated metric nobody writes": (
+        replace("mlgate.yaml", "    accuracy: {min: 0.8, max_drop: 0.01}\n",
+                "    accuracy: {min: 0.8, max_drop: 0.01}\n    auc: {min: 0.9}\n"),
+        {"GATE104"},
+    ),
+    "invalid cron": (replace(".github/workflows/drift.yml", "17 6 * * 1", "61 6 * * 1"),
+                     {"DRIFT101"}),
+    "image by tag in the overlay": (
+        replace("deploy/overlays/production/kustomization.yaml", "digest: sha256:" + "0" * 64,
+                "newTag: v1.0.0"),
+        {"DEPLOY105"},
+    ),
+    "pull_request_target": (
+        replace(".github/workflows/ci.yml", "  pull_request:\n", "  pull_request_target:\n"),
+        {"GHA105", "GATE105", "ZIZMOR-dangerous-triggers"},
+    ),
+    "credentials persisted": (
+        replace(".github/workflows/drift.yml",
+                "        with:\n          persist-credentials: false\n", ""),
+        {"GHA106", "ZIZMOR-artipacked"},
+    ),
+    "untrusted input in run": (
+        replace(".github/workflows/ci.yml", "run: make setup && dvc repro",
+                'run: echo "${{ github.event.pull_request.title }}"'),
+        {"GHA107", "ZIZMOR-template-injection"},
+    ),
+    "no HEALTHCHECK": (replace("Dockerfile", "HEALTHCHECK", "# HEALTHCHECK"), {"DOCKER103"}),
+    "FROM latest": (replace("Dockerfile", "python:3.11-slim-bookworm", "python:latest"),
+                    {"DOCKER104", "HADOLINT-DL3007"}),
+    "no .git in .dockerignore": (replace(".dockerignore", ".git\n", ""), {"DOCKER105"}),
+    "no probes": (replace("deploy/base/deployment.yaml", "readinessProbe", "startupProbe"),
+                  {"DEPLOY102"}),
+    "no limits": (replace("deploy/base/deployment.yaml", "limits", "requests"), {"DEPLOY103"}),
+    "may run as root": (replace("deploy/base/deployment.yaml", "runAsNonRoot: true",
+                                "runAsNonRoot: false"), {"DEPLOY104"}),
+    "Argo CD elsewhere": (replace("deploy/argocd/application.yaml", "overlays/production",
+                                  "overlays/staging"), {"DEPLOY106"}),
+    "no deploy/": (remove_under("deploy/"), {"DEPLOY101"}),
+    "CODEOWNERS misses the policy": (
+        add(".github/CODEOWNERS", "/.github/ @owners\n/deploy/ @owners\n"), {"SEC101"}
+    ),
+    "an ignore without a reason": (
+        replace("mlgate.yaml", "drift:\n", "check:\n  ignore:\n    - rule: DOCKER104\ndrift:\n"),
+        {"SEC102"},
+    ),
+    "no Dependabot for actions": (
+        replace(".github/dependabot.yml", "github-actions", "npm"), {"SEC103"}
+    ),
+    "a committed private key": (
+        add("keys/deploy.pem", "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n"), {"SEC104"}
+    ),
+    "a parameter params.yaml lacks": (replace("dvc.yaml", "split.test_size", "split.ratio"),
+                                      {"DVC104"}),
+    "no default remote": (replace(".dvc/config", "    remote = storage\n", ""), {"DVC102"}),
+    "a remote inside the repo": (
+        replace(".dvc/config", "~/.dvc-storage/p", "../storage"), {"DVC103"}
+    ),
+    "dvc.lock ignored": (replace(".gitignore", "/.venv\n", "/.venv\ndvc.lock\n"), {"DVC107"}),
+    "a stale dvc.lock": (add("dvc.lock", "schema: '2.0'\nstages:\n  train: {cmd: x}\n"),
+                         {"DVC106"}),
+    "a release without a gate": (
+        replace(".github/workflows/release.yml", "mlgate gate --baseline main", "make test"),
+        {"GATE107"},
+    ),
+    "drift not startable by hand": (
+        replace(".github/workflows/drift.yml", "  workflow_dispatch:\n", ""), {"DRIFT104"}
+    ),
+    "no profile stage": (replace("dvc.yaml", "mlgate profile", "python -m project.profile"),
+                         {"DRIFT102"}),
+    "a suite without the column set": (
+        replace("gx/expectations/raw_data.json", "expect_table_columns_to_match_set",
+                "expect_table_row_count_to_be_between"),
+        {"GX104"},
+    ),
+    "the suite not a dependency": (
+        replace("dvc.yaml", "    deps:\n      - gx/expectations/raw_data.json\n", "    deps:\n"),
+        {"GX103"},
+    ),
+    "an expectation of no known shape": (
+        replace("gx/expectations/raw_data.json", "expect_column_values_to_not_be_null",
+                "column not null"),
+        {"GX102"},
+    ),
+    "a gate rule without a bound": (
+        replace("mlgate.yaml", "{min: 0.8, max_drop: 0.01}", "{higher_is_better: true}"),
+        {"GATE102"},
+    ),
+    "metrics not a DVC metric": (
+        replace("dvc.yaml", "    metrics:\n      - reports/metrics.json:",
+                "    outs:\n      - reports/metrics.json:"),
+        {"GATE103"},
+    ),
+    "a job without a timeout": (
+        replace(".github/workflows/drift.yml", "    timeout-minutes: 30\n", ""), {"GHA108"}
+    ),
+    "PR runs not cancelled": (
+        replace(".github/workflows/ci.yml", "  cancel-in-progress: true\n", ""), {"GHA109"}
+    ),
+    "no workflows": (remove_under(".github/workflows/"), {"GHA101"}),
+}  # fmt: skip
+
+
+def build(tmp_path: Path, change: Callable[[Files], None] | None = None) -> Path:
+    files: Files = dict(GOOD)
+    if change is not None:
+        change(files)
+    return write_repo(tmp_path / "repo", files)
+
+
+def test_the_good_repository_passes_every_rule(tmp_path: Path) -> None:
+    root = build(tmp_path)
+    report = run_checks(root)
+    assert {r.status for r in report.results} <= {Status.PASS, Status.SKIPPED}
+    skipped = {r.code: r.reason for r in report.results if r.status is Status.SKIPPED}
+    assert skipped == {"DVC106": "no dvc.lock yet"}
+    assert fired(root) == set()
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_one_mutation_fires_exactly_its_rules(name: str, tmp_path: Path) -> None:
+    change, expected = MUTATIONS[name]
+    assert fired(build(tmp_path, change)) == expected
+
+
+def test_at_least_thirty_rules_in_eight_families() -> None:
+    from mlgate.check.rules import ALL_RULES
+
+    families = {rule.family for rule in ALL_RULES}
+    assert len(ALL_RULES) >= 30
+    assert {"dvc", "gx", "gate", "gha", "docker", "deploy", "drift", "sec"} <= families
+    for rule in ALL_RULES:
+        assert rule.title().endswith("."), rule.code()
+        assert rule.link().startswith("https://"), rule.code()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([MLGATE, "check", *args], capture_output=True, text=True, env=env,
+                          check=False)  # fmt: skip
+
+
+def test_cli_exit_codes_and_formats(tmp_path: Path) -> None:
+    root = build(tmp_path)
+    assert run_cli(str(root)).returncode == 0
+    bad = build(tmp_path / "bad", replace("Dockerfile", "USER 10001", "USER root"))
+    done = run_cli(str(bad), "--format", "json")
+    assert done.returncode == 1
+    data = json.loads(done.stdout)
+    failed = {r["code"] for r in data["rules"] if r["status"] == "fail"}
+    assert failed == {"DOCKER102", "HADOLINT100"}
+    assert run_cli(str(bad), "--ignore", "DOCKER102,HADOLINT-DL3002").returncode == 0
+    assert run_cli(str(bad), "--select", "GHA").returncode == 0
+    missing = run_cli(str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "no such directory" in missing.stderr
+
+
+def test_sarif_is_what_code_scanning_takes(tmp_path: Path) -> None:
+    bad = build(tmp_path, replace("Dockerfile", "USER 10001", "USER root"))
+    sarif = json.loads(run_cli(str(bad), "--format", "sarif").stdout)
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    assert all(rule["helpUri"].startswith("https://") for rule in rules.values())
+    located = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"])
+               for r in run["results"]}  # fmt: skip
+    assert ("DOCKER102", "Dockerfile", 4) in located
+    assert ("HADOLINT-DL3002", "Dockerfile", 4) in located
+    assert all(r["ruleId"] in rules and rules[r["ruleId"]]["id"] == r["ruleId"]
+               for r in run["results"])  # fmt: skip
+
+
+def test_github_format_caps_annotations_and_writes_the_summary(tmp_path: Path) -> None:
+    lines = "".join(f"    - rule: X{i}\n" for i in range(14))
+    bad = build(tmp_path, replace("mlgate.yaml", "drift:\n", f"check:\n  ignore:\n{lines}drift:\n"))
+    summary = tmp_path / "summary.md"
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}
+    done = run_cli(str(bad), "--format", "github", env=env)
+    assert done.returncode == 1
+    errors = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 10
+    assert errors[0].startswith("::error file=mlgate.yaml,line=")
+    assert "::notice::4 more findings: see the job summary" in done.stdout
+    assert summary.read_text(encoding="utf-8").count("has no reason: not applied") == 14
+
+
+def test_a_missing_or_broken_tool_is_not_run_never_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hadolint replaced by a crashing program, zizmor absent: exit 2, each says why."""
+    root = build(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "hadolint").write_text("#!/bin/sh\necho boom >&2\nexit 3\n", encoding="utf-8")
+    (bin_dir / "hadolint").chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(bin_dir / "python"))  # tools are looked up beside
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    report = run_checks(root)
+    results = {r.code: r for r in report.results}
+    assert results["HADOLINT100"].status is Status.NOT_RUN
+    assert results["HADOLINT100"].reason == "hadolint failed (exit 3): boom"
+    assert results["ZIZMOR100"].status is Status.NOT_RUN
+    assert results["ZIZMOR100"].reason.startswith("zizmor is not installed")
+    assert report.exit_code(Severity.WARNING) == 2
+
+
+def test_repo_review_runs_the_rules(tmp_path: Path) -> None:
+    """The entry points: `repo-review PATH` lists every rule; on the good repo none fails."""
+    from mlgate.check.rules import ALL_RULES
+
+    root = build(tmp_path)
+    done = subprocess.run([str(VENV_BIN / "repo-review"), "--format", "json", str(root)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert "Traceback" not in done.stderr and "modified the input" not in done.stderr
+    checks = json.loads(done.stdout)["checks"]
+    assert {rule.code() for rule in ALL_RULES} <= set(checks)
+    assert [code for code, check in checks.items() if check["result"] is False] == []
+    assert checks["GHA102"]["description"].endswith("`permissions: {}` at the top.")
