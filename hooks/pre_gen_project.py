@@ -32,6 +32,7 @@ TASK_OF_DATASET = {
     "diabetes": "regression",
 }
 
+SLUG_LIMIT = 63  # a Kubernetes object name (DNS-1123 label)
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MODULE = re.compile(r"^[a-z_][a-z0-9_]*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -107,6 +108,11 @@ def check_slug() -> None:
         raise Rejected(
             f"project_slug {slug!r} is not allowed: use lower-case letters, digits and single "
             "dashes, starting with a letter (e.g. 'churn-model')"
+        )
+    if len(slug) > SLUG_LIMIT:
+        raise Rejected(
+            f"project_slug is {len(slug)} characters long; at most {SLUG_LIMIT} are allowed "
+            "(it names the image and the Kubernetes objects): give a shorter project_slug"
         )
 
 

@@ -3,7 +3,8 @@
 Each stage runs on its own (`dvc repro --single-item`) so the table can say how long each
 took; the metrics come from the project's reports/metrics.json. Then the flow of a pull
 request: the outputs are committed on main, the gate passes against main; a branch with a
-much smaller model fails the gate (as it should); the project is left on main.
+much smaller model fails the gate (as it should); the project is left on main. Then a clean
+and a drifted window through `mlgate drift`, and `make check` (the repository standard).
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def main() -> int:
             return 1
     rows += gate_flow(project, env)
     rows += drift_flow(project, env)
+    check = timed("mlgate check", ["make", "check"], project, env)
+    rows.append(["mlgate check", f"{check.seconds:.1f}", verdict(check, expect=0)])
     print()
     print_table(["step", "seconds", "result"], rows)
     metrics = json.loads((project / "reports" / "metrics.json").read_text())

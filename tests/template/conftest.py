@@ -32,7 +32,8 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory, home: Path) -> dict[str
 
 def _render_one(args: tuple[Path, dict[str, str]]) -> Path:
     output, answers = args
-    slug = combination_id(answers).lower().replace("_", "-").replace(".", "")
+    # a short slug (Kubernetes names allow 63 characters): bre-cla-ran-loc-kub-311-mit
+    slug = "-".join(value.lower().replace(".", "")[:3] for value in answers.values())
     return render(output, project_name=slug, **answers)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import atexit
 import functools
+import hashlib
 import itertools
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,15 @@ def render(output_dir: Path, **answers: Any) -> Path:
 
 
 COMMON_FILES = {
+    ".dockerignore",
+    ".github/CODEOWNERS",
+    ".github/dependabot.yml",
+    ".github/workflows/ci.yml",
+    ".github/workflows/drift.yml",
+    ".github/workflows/release.yml",
+    ".github/workflows/retrain.yml",
+    ".pre-commit-config.yaml",
+    "Dockerfile",
     ".dvc/.gitignore",
     ".dvc/config",
     ".dvcignore",
@@ -101,11 +111,22 @@ COMMON_FILES = {
 }
 
 
+DEPLOY_FILES = {
+    "deploy/argocd/application.yaml",
+    "deploy/base/deployment.yaml",
+    "deploy/base/kustomization.yaml",
+    "deploy/base/service.yaml",
+    "deploy/overlays/production/kustomization.yaml",
+}
+
+
 def expected_files(answers: dict[str, str], module: str) -> set[str]:
     """The exact file set a render must have for these answers."""
     files = {f.format(module=module) for f in COMMON_FILES}
     if answers["dataset"] != "custom":
         files.add("gx/expectations/raw_data.json")
+    if answers["deploy"] != "none":
+        files |= DEPLOY_FILES
     return files
 
 
@@ -115,3 +136,26 @@ def rendered_files(project: Path) -> set[str]:
         for p in project.rglob("*")
         if p.is_file() and ".git" not in p.relative_to(project).parts
     }
+
+
+def module_of(project: Path) -> str:
+    return next((project / "src").iterdir()).name
+
+
+def normalised(project: Path, names: Iterable[str]) -> str:
+    """These files of a render, their paths and texts, with the render's own names (slug and
+    module, which differ between test renders) replaced by SLUG and MODULE."""
+    text = "\n".join(
+        f"--- {name}\n" + (project / name).read_text(encoding="utf-8") for name in sorted(names)
+    )
+    return text.replace(project.name, "SLUG").replace(module_of(project), "MODULE")
+
+
+def distinct_renders(projects: Iterable[Path], names: Iterable[str]) -> list[Path]:
+    """One project per distinct normalised text of these files, in the order given."""
+    names = sorted(names)
+    found: dict[str, Path] = {}
+    for project in projects:
+        key = hashlib.sha256(normalised(project, names).encode()).hexdigest()
+        found.setdefault(key, project)
+    return list(found.values())

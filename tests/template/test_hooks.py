@@ -17,6 +17,8 @@ BAD_ANSWERS = [
     ({"project_slug": "MyProject"}, "project_slug 'MyProject' is not allowed"),
     ({"project_slug": "9lives"}, "project_slug '9lives' is not allowed"),
     ({"project_slug": "double--dash"}, "project_slug 'double--dash' is not allowed"),
+    ({"project_slug": "a" * 64}, "project_slug is 64 characters long; at most 63"),
+    ({"project_name": "A " * 40}, "project_slug is 79 characters long; at most 63"),
     ({"module_name": "my-module"}, "module_name 'my-module' is not a Python identifier"),
     ({"module_name": "2fast"}, "module_name '2fast' is not a Python identifier"),
     ({"module_name": "class"}, "module_name 'class' is a Python keyword"),

@@ -1,4 +1,5 @@
-"""A user's path: render, `make setup` (its own venv), `make repro`, `make test`, `make lint`.
+"""A user's path: render, `make setup` (its own venv), `make repro`, `make test`, `make lint`,
+`make check`.
 
 The other template tests share this repository's environment; this one installs the
 rendered project the way its README says, so a broken dependency list shows up here.
@@ -45,3 +46,6 @@ def test_make_setup_repro_test_lint(tmp_path: Path, home: Path) -> None:
     tests = make("test", project, home)
     assert " passed" in tests.stdout
     make("lint", project, home)
+    check = make("check", project, home)  # installs zizmor and hadolint into .venv first
+    assert (project / ".venv" / "bin" / "zizmor").is_file()
+    assert ", 0 failed (" in check.stdout and ", 0 not run" in check.stdout, check.stdout

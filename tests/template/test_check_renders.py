@@ -1,0 +1,84 @@
+"""Every rendered option combination follows the standard: `mlgate check` finds nothing.
+
+mlgate's own rules run in-process on every render of one licence (no rule reads what the
+licence changes); zizmor and hadolint run through the real CLI once per distinct set of
+workflows and Dockerfile (python version x deploy).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from rendering import COMBINATIONS, combination_id, distinct_renders
+from support import VENV_BIN, tool_env
+
+from mlgate.check.model import Severity, Status
+from mlgate.check.runner import run_checks
+
+TOOL_RULES = ("ZIZMOR100", "HADOLINT100")
+WORKFLOWS = ("ci.yml", "release.yml", "drift.yml", "retrain.yml")
+TOOL_INPUTS = (*(f".github/workflows/{name}" for name in WORKFLOWS), "Dockerfile")
+
+
+def expected_ignored(answers: dict[str, str]) -> set[str]:
+    """The rules the template's mlgate.yaml ignores, with a reason, for these answers."""
+    ignored = set()
+    if answers["deploy"] == "none":
+        ignored |= {f"DEPLOY10{n}" for n in range(1, 7)}
+    if answers["dataset"] == "custom":
+        ignored.add("GX101")
+    return ignored
+
+
+def answers_by_project(rendered: dict[str, Path]) -> dict[Path, dict[str, str]]:
+    return {rendered[combination_id(answers)]: answers for answers in COMBINATIONS}
+
+
+def test_every_render_passes_the_rules(rendered: dict[str, Path]) -> None:
+    # The licence answer reaches LICENSE, README.md and pyproject.toml, which no rule reads:
+    # one licence covers the others.
+    problems = []
+    for answers in (a for a in COMBINATIONS if a["license"] == "MIT"):
+        project = rendered[combination_id(answers)]
+        report = run_checks(project, ignore=TOOL_RULES)
+        for result, finding in report.failing(Severity.INFO):
+            problems.append(f"{combination_id(answers)}: {result.code} {finding.message}")
+        by_status = {status: set() for status in Status}
+        for result in report.results:
+            by_status[result.status].add(result.code)
+        if by_status[Status.NOT_RUN]:
+            problems.append(f"{combination_id(answers)}: not run {by_status[Status.NOT_RUN]}")
+        if by_status[Status.IGNORED] != expected_ignored(answers):
+            problems.append(f"{combination_id(answers)}: ignored {by_status[Status.IGNORED]}")
+    assert not problems, "\n".join(problems[:20])
+
+
+@pytest.fixture(scope="module")
+def tool_sets(rendered: dict[str, Path]) -> list[tuple[dict[str, str], Path]]:
+    answers_of = answers_by_project(rendered)
+    renders = distinct_renders(answers_of, TOOL_INPUTS)
+    assert len(renders) == 6  # python version x deploy
+    return [(answers_of[project], project) for project in renders]
+
+
+def test_every_distinct_workflow_set_passes_mlgate_check_with_its_tools(
+    tool_sets: list[tuple[dict, Path]], home: Path
+) -> None:
+    for answers, project in tool_sets:
+        run = subprocess.run(
+            [VENV_BIN / "mlgate", "check", "--format", "json", "--fail-on", "info", project],
+            capture_output=True,
+            text=True,
+            env=tool_env(home),
+            timeout=120,
+        )
+        report = json.loads(run.stdout)
+        statuses = {rule["code"]: rule["status"] for rule in report["rules"]}
+        assert {code: statuses[code] for code in TOOL_RULES} == dict.fromkeys(TOOL_RULES, "pass"), (
+            combination_id(answers),
+            run.stderr,
+        )
+        assert run.returncode == 0, (combination_id(answers), run.stdout[-3000:], run.stderr)
