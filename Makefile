@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED := false
 export RUFF_CACHE_DIR := $(abspath .ruff_cache)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test lint format bench suites clean
+.PHONY: help venv demo test lint format bench docs suites clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
@@ -39,10 +39,14 @@ format: $(STAMP) ## format mlgate and the template's Python files
 	$(BIN)/ruff format .
 	$(BIN)/ruff format --isolated --line-length 100 "{{cookiecutter.project_slug}}"
 
-bench: $(STAMP) ## time to green; CLI start-up and gate latency; drift at scale (~3 GB of data in /tmp)
+bench: $(STAMP) ## time to green; CLI start-up and gate latency; drift at scale (~3 GB in /tmp); mlgate check
 	$(BIN)/python bench/time_to_green.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/drift.py
+	$(BIN)/python bench/check.py
+
+docs: $(STAMP) ## regenerate docs/rules.md from the checker's rule classes
+	$(BIN)/python -m mlgate.check.docs docs/rules.md
 
 suites: $(STAMP) ## regenerate the sample data sets' GX suites (review the diff!)
 	$(BIN)/python tools/make_suites.py

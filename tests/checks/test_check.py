@@ -262,6 +262,8 @@ def test_sarif_is_what_code_scanning_takes(tmp_path: Path) -> None:
                for r in run["results"]}  # fmt: skip
     assert ("DOCKER102", "Dockerfile", 4) in located
     assert ("HADOLINT-DL3002", "Dockerfile", 4) in located
+    assert rules["HADOLINT-DL3002"]["helpUri"] == "https://github.com/hadolint/hadolint/wiki/DL3002"
+    assert rules["DOCKER102"]["helpUri"].endswith("/docs/rules.md#DOCKER102")
     assert all(r["ruleId"] in rules and rules[r["ruleId"]]["id"] == r["ruleId"]
                for r in run["results"])  # fmt: skip
 

@@ -8,6 +8,7 @@ from typing import Any
 from .. import __version__
 from .model import Finding, RuleResult, Severity, Status
 from .rules import FAMILIES
+from .rules.tools import tool_finding_url
 from .runner import CheckReport
 
 MARK = {
@@ -142,7 +143,8 @@ def as_sarif(report: CheckReport, fail_on: Severity) -> str:
             code = result.finding_code(finding)
             severity = result.finding_severity(finding)
             if code not in rules:
-                rules[code] = _sarif_rule(code, finding.message.split(":")[0], result.url, severity)
+                url = tool_finding_url(code) or result.url
+                rules[code] = _sarif_rule(code, finding.message.split(":")[0], url, severity)
             location = {
                 "physicalLocation": {
                     "artifactLocation": {

@@ -82,6 +82,10 @@ class DRIFT103(DRIFT):
     """The drift policy in mlgate.yaml is valid."""
 
     requires = frozenset({"GATE101"})
+    fix = (
+        "Fix `drift:` as the message says: reference, current (path; url and token_env; or "
+        "dvc), drift_share in (0, 1], per-column method / threshold / ignore."
+    )
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:

@@ -59,6 +59,10 @@ class GATE102(GATE):
     """The gate policy is valid: a metrics file, and every rule with a bound and a direction."""
 
     requires = frozenset({"GATE101"})
+    fix = (
+        "Give `gate:` a `metrics:` file and, per metric under `rules:`, `higher_is_better` and "
+        "at least one bound (min/max, max_drop/max_drop_rel or max_rise/max_rise_rel)."
+    )
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:

@@ -60,11 +60,24 @@ class TOOLS(Rule):
     family = "tools"
 
 
+# Each tool finding's own page (SARIF help URI): the audit or the hadolint rule.
+TOOL_FINDING_URLS = {
+    "ZIZMOR": "https://docs.zizmor.sh/audits/#{name}",
+    "HADOLINT": "https://github.com/hadolint/hadolint/wiki/{name}",
+}
+
+
+def tool_finding_url(code: str) -> str | None:
+    """docs.zizmor.sh/audits/#artipacked for ZIZMOR-artipacked; None for mlgate's own codes."""
+    prefix, _, name = code.partition("-")
+    template = TOOL_FINDING_URLS.get(prefix)
+    return template.format(name=name) if template and name else None
+
+
 class ZIZMOR100(TOOLS):
     """zizmor finds no security problem in the workflows (findings: ZIZMOR-<audit>)."""
 
-    url = "https://docs.zizmor.sh/audits/"
-    fix = "See the audit's page on docs.zizmor.sh."
+    fix = "See the audit's page on docs.zizmor.sh (each finding links to it)."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
@@ -114,8 +127,7 @@ def _zizmor_finding(item: Any) -> Finding | None:
 class HADOLINT100(TOOLS):
     """hadolint finds nothing to fix in the Dockerfile (findings: HADOLINT-<code>)."""
 
-    url = "https://github.com/hadolint/hadolint#rules"
-    fix = "See the rule's page in the hadolint wiki."
+    fix = "See the rule's page in the hadolint wiki (each finding links to it)."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
