@@ -8,13 +8,14 @@ rendered project the way its README says, so a broken dependency list shows up h
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from rendering import render
-from support import tool_env
+from support import VENV_BIN, tool_env
 
 pytestmark = pytest.mark.pipeline
 
@@ -23,7 +24,8 @@ def make(target: str, project: Path, home: Path) -> subprocess.CompletedProcess[
     # The base interpreter, not this venv's: `make setup` must build a venv of its own.
     python = getattr(sys, "_base_executable", sys.executable)
     env = tool_env(home, PIP_DISABLE_PIP_VERSION_CHECK="1")
-    env["PATH"] = env["PATH"].split(":", 1)[1]  # drop this venv from PATH
+    # drop this venv from PATH (`make test` may have put it there twice)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != str(VENV_BIN))
     result = subprocess.run(
         ["make", target, f"PYTHON={python}"], cwd=project, env=env, capture_output=True,
         text=True, timeout=1200,
