@@ -1,9 +1,9 @@
 """A stand-in for the GitHub REST API on 127.0.0.1: the few endpoints mlgate calls.
 
-GitHub cannot be reached from the tests, so this server keeps issues, comments and labels in
-memory, paginates the way GitHub does (`Link: <...>; rel="next"`), checks the bearer token,
-records every request, and answers scripted faults (403, 500, rate limits) on demand. The code
-under test finds it through `GITHUB_API_URL`, exactly as on GitHub.
+GitHub cannot be reached from the tests, so this server keeps issues, comments, labels and pull
+requests in memory, paginates the way GitHub does (`Link: <...>; rel="next"`), checks the bearer
+token, records every request, and answers scripted faults (403, 500, rate limits) on demand. The
+code under test finds it through `GITHUB_API_URL`, exactly as on GitHub.
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ class FakeGitHub:
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     labels: set[str] = field(default_factory=set)
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    remote: Path | None = None  # a bare repository: POST /pulls needs head and base there
     lock: threading.Lock = field(default_factory=threading.Lock)
     _next_id: int = 1000
 
@@ -113,7 +115,7 @@ class FakeGitHub:
         pull_request: bool = False,
         number: int | None = None,
     ) -> dict[str, Any]:
-        number = number or max(self.issues, default=0) + 1
+        number = number or max([*self.issues, *self.pulls], default=0) + 1
         issue = {
             "number": number,
             "title": title,
@@ -126,6 +128,24 @@ class FakeGitHub:
             issue["pull_request"] = {"url": "x"}
         self.issues[number] = issue
         return issue
+
+    def add_pull(
+        self, head: str, base: str = "main", title: str = "A pull request", state: str = "open"
+    ) -> dict[str, Any]:
+        """A pull request from branch `head` of this repository; numbered with the issues."""
+        number = max([*self.issues, *self.pulls], default=0) + 1
+        owner = REPOSITORY.split("/")[0]
+        pull = {
+            "number": number,
+            "title": title,
+            "body": "",
+            "state": state,
+            "head": {"ref": head, "label": f"{owner}:{head}"},
+            "base": {"ref": base},
+            "html_url": f"https://github.com/{REPOSITORY}/pull/{number}",
+        }
+        self.pulls[number] = pull
+        return pull
 
     def calls(self, method: str | None = None) -> list[Recorded]:
         return [r for r in self.requests if method is None or r.method == method]
@@ -199,7 +219,8 @@ Answer = tuple[int, Any, dict[str, str]]
 def _route(fake: FakeGitHub, method: str, route: str, query: dict[str, str], body: Any) -> Answer:
     if m := re.fullmatch(r"/issues/(\d+)/comments", route):
         number = int(m.group(1))
-        if number not in fake.issues and number not in fake.comments:
+        # a pull request is an issue too: its conversation takes issue comments
+        if not any(number in known for known in (fake.issues, fake.pulls, fake.comments)):
             return 404, {"message": "Not Found"}, {}
         if method == "GET":
             return _page(fake, fake.comments.get(number, []), route, query)
@@ -234,6 +255,8 @@ def _route(fake: FakeGitHub, method: str, route: str, query: dict[str, str], bod
             return 404, {"message": "Not Found"}, {}
         issue.update({k: v for k, v in body.items() if k in ("state", "state_reason", "title")})
         return 200, issue, {}
+    if route == "/pulls" or re.fullmatch(r"/pulls/\d+", route):
+        return _pulls(fake, method, route, query, body)
     if (m := re.fullmatch(r"/labels/(.+)", route)) and method == "GET":
         name = m.group(1)
         if name in fake.labels:
@@ -245,6 +268,61 @@ def _route(fake: FakeGitHub, method: str, route: str, query: dict[str, str], bod
         fake.labels.add(body["name"])
         return 201, {"name": body["name"], "color": body.get("color")}, {}
     return 404, {"message": f"fake GitHub has no {method} {route}"}, {}
+
+
+def _pulls(fake: FakeGitHub, method: str, route: str, query: dict[str, str], body: Any) -> Answer:
+    """GET/POST /pulls and PATCH /pulls/{n}, with GitHub's filters and validation errors."""
+    if route == "/pulls" and method == "GET":
+        state = query.get("state", "open")
+        items = [
+            p
+            for p in fake.pulls.values()
+            if state in (p["state"], "all")
+            and query.get("head") in (None, p["head"]["label"])
+            and query.get("base") in (None, p["base"]["ref"])
+        ]
+        return _page(fake, items, route, query)
+    if route == "/pulls" and method == "POST":
+        body = body if isinstance(body, dict) else {}
+        missing = [key for key in ("title", "head", "base") if not body.get(key)]
+        if missing:
+            return _invalid(f"missing {', '.join(missing)}")
+        owner = REPOSITORY.split("/")[0]
+        head = body["head"].removeprefix(f"{owner}:")
+        for branch, field_name in ((head, "head"), (body["base"], "base")):
+            if fake.remote is not None and not _branch_exists(fake.remote, branch):
+                return _invalid(f"{field_name} invalid", field_name)
+        if any(p["state"] == "open" and p["head"]["ref"] == head for p in fake.pulls.values()):
+            return _invalid(f"A pull request already exists for {owner}:{head}.")
+        pull = fake.add_pull(head, body["base"], body["title"])
+        pull["body"] = body.get("body") or ""
+        return 201, pull, {}
+    if (m := re.fullmatch(r"/pulls/(\d+)", route)) and method == "PATCH":
+        pull = fake.pulls.get(int(m.group(1)))
+        if pull is None:
+            return 404, {"message": "Not Found"}, {}
+        pull.update({k: v for k, v in body.items() if k in ("title", "body", "state")})
+        if "base" in body:
+            pull["base"] = {"ref": body["base"]}
+        return 200, pull, {}
+    return 404, {"message": f"fake GitHub has no {method} {route}"}, {}
+
+
+def _invalid(message: str, field_name: str | None = None) -> Answer:
+    error = {"resource": "PullRequest", "code": "custom", "message": message}
+    if field_name is not None:
+        error.update(field=field_name, code="invalid")
+    return 422, {"message": "Validation Failed", "errors": [error]}, {}
+
+
+def _branch_exists(remote: Path, branch: str) -> bool:
+    found = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
+        cwd=remote,
+        capture_output=True,
+        check=False,
+    )
+    return found.returncode == 0
 
 
 def _page(fake: FakeGitHub, items: list[Any], route: str, query: dict[str, str]) -> Answer:

@@ -65,6 +65,21 @@ def _cmd_issue(args: argparse.Namespace) -> int:
     return run_issue(args.title, args.label, args.file, close=args.close)
 
 
+def _cmd_pr(args: argparse.Namespace) -> int:
+    from .pull_request import run_pr
+
+    return run_pr(
+        args.branch, args.title, args.paths, body_file=args.body_file, base=args.base,
+        message=args.message,
+    )  # fmt: skip
+
+
+def _cmd_window(args: argparse.Namespace) -> int:
+    from .fetch_window import run_window
+
+    return run_window(args.config)
+
+
 def _cmd_profile(args: argparse.Namespace) -> int:
     from .profile import ProfileSettings, write_profile
 
@@ -204,6 +219,19 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--report", metavar="FILE.html", help="write the HTML report here")
     drift.set_defaults(func=_cmd_drift)
 
+    window = sub.add_parser(
+        "window",
+        help="fetch the drift window named by mlgate.yaml drift.current",
+        description="Put the window at drift.current.path (default logs/requests.jsonl), where "
+        "mlgate drift reads it: download drift.current.url (https; a bearer token from the "
+        "variable drift.current.token_env) into a temporary file renamed into place, or "
+        "'dvc pull' drift.current.dvc; with neither, the file must already be there.",
+        epilog="Exit codes: 0 the window is in place, 2 could not fetch it (the previous "
+        "window, if any, is left as it was).",
+    )
+    window.add_argument("--config", help="policy file (default: mlgate.yaml if present)")
+    window.set_defaults(func=_cmd_window)
+
     check = sub.add_parser(
         "check",
         help="audit a repository against the mlgate standard",
@@ -268,6 +296,31 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--label", required=True, help="the label that identifies the issue")
     issue.add_argument("--close", action="store_true", help="close the open issue, if any")
     issue.set_defaults(func=_cmd_issue)
+
+    pr = sub.add_parser(
+        "pr",
+        help="propose the working tree's changes as a pull request",
+        description="Commit the changes in PATH (default: the whole work tree) on BRANCH, "
+        "reset to HEAD, force-push it to origin (the token as a header for GitHub's host, never "
+        "in a URL) and open a pull request from it, or update the one already open. No changes: "
+        "'nothing to propose', exit 0. Step outputs: changed, branch, number, url.",
+        epilog=f"{github_env} Exit codes: 0 proposed or nothing to propose, 2 could not "
+        "(no git work tree, no origin, push or API failure; the commit stays on the local "
+        "branch).",
+    )
+    pr.add_argument("paths", nargs="*", metavar="PATH", help="only commit changes here")
+    pr.add_argument("--branch", required=True, help="the pull request's branch (force-pushed)")
+    pr.add_argument("--title", required=True, help="the pull request's title")
+    pr.add_argument(
+        "--body-file", metavar="FILE", help="its description (Markdown), or - for stdin"
+    )
+    pr.add_argument(
+        "--base",
+        help="branch to merge into (default: the repository's default branch from "
+        "GITHUB_EVENT_PATH, else main)",
+    )
+    pr.add_argument("--message", metavar="MSG", help="commit message (default: the title)")
+    pr.set_defaults(func=_cmd_pr)
     return parser
 
 

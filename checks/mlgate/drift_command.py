@@ -9,18 +9,9 @@ from pathlib import Path
 
 from . import step_summary
 from .columnar import check_inputs
-from .drift_policy import DriftPolicy
+from .drift_policy import load_drift_policy
 from .errors import CouldNotCheck
-from .policy import DEFAULT_POLICY, read_policy
 from .profile import load_profile
-
-
-def load_drift_policy(config: str | None) -> DriftPolicy:
-    """The drift section of --config, of ./mlgate.yaml when present, else the defaults."""
-    path = Path(config or DEFAULT_POLICY)
-    if config is None and not path.exists():
-        return DriftPolicy()
-    return DriftPolicy.from_policy(read_policy(path), str(path))
 
 
 def progress_printer(paths: Sequence[Path]) -> Callable[[int], None] | None:

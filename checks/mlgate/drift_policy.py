@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .policy import PolicyError, check_keys, describe, section
+from .policy import DEFAULT_POLICY, PolicyError, check_keys, describe, read_policy, section
 
 METHODS = {  # name: (default threshold, drift when the score is below the threshold)
     "ks": (0.05, True),
@@ -69,6 +70,14 @@ class DriftPolicy:
         rules = {str(name): _column_rule(rule, f"{where}.columns.{name}") for name, rule
                  in columns.items()}  # fmt: skip
         return cls(source, reference, dict(current), share, min_rows, rules)
+
+
+def load_drift_policy(config: str | None) -> DriftPolicy:
+    """The drift section of --config, of ./mlgate.yaml when present, else the defaults."""
+    path = Path(config or DEFAULT_POLICY)
+    if config is None and not path.exists():
+        return DriftPolicy()
+    return DriftPolicy.from_policy(read_policy(path), str(path))
 
 
 def _column_rule(rule: object, where: str) -> ColumnRule:

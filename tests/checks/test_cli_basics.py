@@ -32,7 +32,7 @@ def test_help_exits_0_and_lists_commands_and_exit_codes(capsys: pytest.CaptureFi
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: mlgate")
-    for command in ("new", "validate", "suite", "gate", "comment", "issue"):
+    for command in ("new", "validate", "suite", "gate", "comment", "issue", "pr", "window"):
         assert command in out
     assert "Exit codes: 0 pass, 1 fail, 2 could not check." in out
 
@@ -73,6 +73,9 @@ def test_suite_without_subcommand_returns_2(capsys: pytest.CaptureFixture) -> No
         ["suite", "init", "data.csv", "-o", "s.json", "--margin", "wide"],
         ["suite", "init", "data.csv", "-o", "s.json", "--max-categories", "1.5"],
         ["suite", "bogus"],
+        ["pr", "--title", "t"],  # --branch is required
+        ["pr", "--branch", "b"],  # --title is required
+        ["window", "extra-argument"],
     ],
 )
 def test_bad_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture) -> None:
@@ -88,6 +91,8 @@ def test_bad_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture) -> No
         (["validate", "--help"], ["--output", "--format", "suite", "data"]),
         (["suite", "init", "--help"], ["--output", "--name", "--margin", "--max-categories"]),
         (["new", "--help"], ["--no-input", "--output-dir", "--template", "--overwrite"]),
+        (["pr", "--help"], ["--branch", "--title", "--body-file", "--base", "--message", "PATH"]),
+        (["window", "--help"], ["--config", "drift.current", "Exit codes"]),
     ],
 )
 def test_subcommand_help(argv: list[str], options: list[str], capsys) -> None:
@@ -110,6 +115,13 @@ def test_parser_defaults() -> None:
     validate = parser.parse_args(["validate", "s.json", "d.csv"])
     assert (validate.suite, validate.data) == ("s.json", "d.csv")
     assert validate.format == "text" and validate.output is None
+
+    pr = parser.parse_args(["pr", "--branch", "b", "--title", "t"])
+    assert (pr.branch, pr.title, pr.paths) == ("b", "t", [])
+    assert pr.body_file is None and pr.base is None and pr.message is None
+    pr = parser.parse_args(["pr", "--branch", "b", "--title", "t", "--base", "x", "a", "c/d"])
+    assert (pr.base, pr.paths) == ("x", ["a", "c/d"])
+    assert parser.parse_args(["window"]).config is None
 
     new = parser.parse_args(["new", "a=1", "b=2", "--no-input"])
     assert new.extra == ["a=1", "b=2"] and new.no_input is True
