@@ -313,8 +313,10 @@ def test_release_deploys_by_pull_request_then_verifies(workflow_sets: list[Workf
         deploy = jobs["deploy"]
         scripts = [str(s.get("run", "")) for s in steps(deploy)]
         assert "make set-digest" in scripts
-        assert any("gh pr create" in s for s in scripts)
-        assert any("x-access-token:${GH_TOKEN}" in s for s in scripts)
+        # the pull request changes the overlay and nothing else
+        overlay = "deploy/overlays/production/kustomization.yaml"
+        assert any("mlgate pr" in s and s.rstrip().endswith(overlay) for s in scripts)
+        assert not any("gh " in s or "git push" in s for s in scripts)
         verify = jobs["verify"]
         assert verify["environment"]["name"] == "production"
         assert "deploy" in upstream(wset.data("release.yml"), "verify")
@@ -349,7 +351,8 @@ def test_retrain_opens_a_pull_request(workflow_sets: list[WorkflowSet]) -> None:
         assert set(triggers(retrain)) == {"workflow_dispatch", "repository_dispatch"}
         scripts = runs(retrain)
         assert "make pipeline" in scripts
-        assert any("gh pr create" in s for s in scripts)
+        assert any(s.strip().startswith("mlgate pr ") and " dvc.lock " in s for s in scripts)
+        assert not any("gh " in s or "git push" in s for s in scripts)
 
 
 def test_owner_and_repository_are_never_hard_coded(
