@@ -66,6 +66,13 @@ class FakeGitHub:
     labels: set[str] = field(default_factory=set)
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     remote: Path | None = None  # a bare repository: POST /pulls needs head and base there
+    workflows: dict[str, set[str]] = field(  # file name: its triggers
+        default_factory=lambda: {
+            "retrain.yml": {"workflow_dispatch", "repository_dispatch"},
+            "ci.yml": {"pull_request", "push"},
+        }
+    )
+    dispatches: list[dict[str, Any]] = field(default_factory=list)  # workflow, ref, inputs
     lock: threading.Lock = field(default_factory=threading.Lock)
     _next_id: int = 1000
 
@@ -80,10 +87,13 @@ class FakeGitHub:
             **extra,
         }
 
-    def run_mlgate(self, home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    def run_mlgate(
+        self, home: Path, *args: str, cwd: Path | None = None, **env: str
+    ) -> subprocess.CompletedProcess[str]:
         """The real `mlgate` CLI pointed at this server; asserts the token never shows."""
         result = subprocess.run(
             [str(VENV_BIN / "mlgate"), *args],
+            cwd=cwd,
             capture_output=True,
             text=True,
             env=tool_env(home, **self.env(**env)),
@@ -203,7 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, payload, headers)
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
+        data = b"" if status == 204 else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -257,6 +267,8 @@ def _route(fake: FakeGitHub, method: str, route: str, query: dict[str, str], bod
         return 200, issue, {}
     if route == "/pulls" or re.fullmatch(r"/pulls/\d+", route):
         return _pulls(fake, method, route, query, body)
+    if (m := re.fullmatch(r"/actions/workflows/([^/]+)/dispatches", route)) and method == "POST":
+        return _dispatch(fake, unquote(m.group(1)), body)
     if (m := re.fullmatch(r"/labels/(.+)", route)) and method == "GET":
         name = m.group(1)
         if name in fake.labels:
@@ -306,6 +318,19 @@ def _pulls(fake: FakeGitHub, method: str, route: str, query: dict[str, str], bod
             pull["base"] = {"ref": body["base"]}
         return 200, pull, {}
     return 404, {"message": f"fake GitHub has no {method} {route}"}, {}
+
+
+def _dispatch(fake: FakeGitHub, workflow: str, body: Any) -> Answer:
+    """POST .../actions/workflows/{file}/dispatches: 204 and recorded, as GitHub answers it."""
+    if workflow not in fake.workflows:
+        return 404, {"message": "Not Found"}, {}
+    if not isinstance(body, dict) or not isinstance(body.get("ref"), str):
+        return _invalid("ref is required", "ref")
+    if "workflow_dispatch" not in fake.workflows[workflow]:
+        return 422, {"message": "Workflow does not have 'workflow_dispatch' trigger"}, {}
+    fake.dispatches.append({"workflow": workflow, "ref": body["ref"],
+                            "inputs": body.get("inputs") or {}})  # fmt: skip
+    return 204, None, {}
 
 
 def _invalid(message: str, field_name: str | None = None) -> Answer:

@@ -74,6 +74,12 @@ def _cmd_pr(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
 
+def _cmd_dispatch(args: argparse.Namespace) -> int:
+    from .dispatch import run_dispatch
+
+    return run_dispatch(args.workflow, ref=args.ref, if_policy=args.if_policy, config=args.config)
+
+
 def _cmd_window(args: argparse.Namespace) -> int:
     from .fetch_window import run_window
 
@@ -321,6 +327,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pr.add_argument("--message", metavar="MSG", help="commit message (default: the title)")
     pr.set_defaults(func=_cmd_pr)
+
+    dispatch = sub.add_parser(
+        "dispatch",
+        help="start another workflow of this repository (workflow_dispatch)",
+        description="Start WORKFLOW on --ref (default: the repository's default branch). With "
+        "--if-policy, only when that switch of mlgate.yaml is true (drift.retrain: start "
+        "retrain.yml when drift was found). Step output: dispatched=true|false.",
+        epilog=f"{github_env} Exit codes: 0 started or switched off by the policy, 2 could not "
+        "(no such workflow, no workflow_dispatch trigger, no 'actions: write').",
+    )
+    dispatch.add_argument("workflow", metavar="WORKFLOW", help="file name, e.g. retrain.yml")
+    dispatch.add_argument("--ref", help="branch or tag to run it on")
+    dispatch.add_argument(
+        "--if-policy", metavar="SWITCH", help="only when this mlgate.yaml switch is true"
+    )
+    dispatch.add_argument(
+        "--config", help="the policy file (default: ./mlgate.yaml, else the defaults)"
+    )
+    dispatch.set_defaults(func=_cmd_dispatch)
     return parser
 
 

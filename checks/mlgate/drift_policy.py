@@ -21,7 +21,7 @@ METHODS = {  # name: (default threshold, drift when the score is below the thres
     "jensenshannon": (0.1, False),
     "psi": (0.1, False),
 }
-DRIFT_KEYS = ("reference", "current", "drift_share", "min_rows", "columns")
+DRIFT_KEYS = ("reference", "current", "drift_share", "min_rows", "columns", "retrain")
 COLUMN_KEYS = ("method", "threshold", "ignore")
 CURRENT_KEYS = ("path", "url", "token_env", "dvc")
 DEFAULT_REFERENCE = "models/reference_profile.json"
@@ -42,6 +42,7 @@ class DriftPolicy:
     drift_share: float = 0.5
     min_rows: int = 30
     columns: dict[str, ColumnRule] = field(default_factory=dict)
+    retrain: bool = False  # on drift, drift.yml also dispatches retrain.yml
 
     @classmethod
     def from_policy(cls, policy: dict[str, Any], source: str) -> DriftPolicy:
@@ -69,7 +70,10 @@ class DriftPolicy:
             raise PolicyError(f"{where}.columns must map column names to rules")
         rules = {str(name): _column_rule(rule, f"{where}.columns.{name}") for name, rule
                  in columns.items()}  # fmt: skip
-        return cls(source, reference, dict(current), share, min_rows, rules)
+        retrain = drift.get("retrain", False)
+        if not isinstance(retrain, bool):
+            raise PolicyError(f"{where}.retrain must be true or false, not {describe(retrain)}")
+        return cls(source, reference, dict(current), share, min_rows, rules, retrain)
 
 
 def load_drift_policy(config: str | None) -> DriftPolicy:

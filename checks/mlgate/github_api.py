@@ -7,11 +7,14 @@ with backoff, and never puts the token in a message.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -240,3 +243,30 @@ def _same_origin(url: str, base: str) -> bool:
 
 def is_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def event_default_branch(env: Mapping[str, str] | None = None) -> str | None:
+    """`repository.default_branch` of the workflow's event payload, when there is one."""
+    env = os.environ if env is None else env
+    event_path = env.get("GITHUB_EVENT_PATH")
+    if not event_path:
+        return None
+    try:
+        event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    repository = event.get("repository") if isinstance(event, dict) else None
+    branch = repository.get("default_branch") if isinstance(repository, dict) else None
+    return branch if isinstance(branch, str) and branch.strip() else None
+
+
+def write_step_outputs(values: Mapping[str, object]) -> None:
+    """Step outputs for the workflow (`steps.<id>.outputs.<key>`); a warning if unwritable."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as output:
+            output.write("".join(f"{key}={value}\n" for key, value in values.items()))
+    except OSError as exc:
+        print(f"warning: could not write step outputs to {path}: {exc.strerror}", file=sys.stderr)

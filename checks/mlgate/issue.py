@@ -7,14 +7,12 @@ created. `--close` closes it when the condition has cleared.
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Any
 from urllib.parse import quote
 
 from .comment import read_body
 from .errors import PASS, CouldNotCheck
-from .github_api import GitHub, GitHubContext, GitHubError, NoPermission
+from .github_api import GitHub, GitHubContext, GitHubError, NoPermission, write_step_outputs
 
 LABEL_COLOR = "d93f0b"
 MARKER = "<!-- mlgate:issue -->"
@@ -109,20 +107,8 @@ def run_issue(title: str | None, label: str, path: str | None, *, close: bool) -
         print(f"mlgate issue: no open issue labelled {label!r}; nothing to close")
     else:
         print(f"mlgate issue: {action} #{issue.get('number')} {issue.get('html_url', '')}".rstrip())
-    _set_outputs(action, issue)
-    return PASS
-
-
-def _set_outputs(action: str, issue: dict[str, Any] | None) -> None:
-    """Step outputs for the workflow (`steps.<id>.outputs.issue-number`)."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if not path:
-        return
-    lines = [f"action={action.replace(' ', '-')}"]
+    outputs = {"action": action.replace(" ", "-")}
     if issue is not None:
-        lines += [f"issue-number={issue.get('number')}", f"issue-url={issue.get('html_url', '')}"]
-    try:
-        with open(path, "a", encoding="utf-8") as output:
-            output.write("\n".join(lines) + "\n")
-    except OSError as exc:
-        print(f"warning: could not write step outputs to {path}: {exc.strerror}", file=sys.stderr)
+        outputs |= {"issue-number": issue.get("number"), "issue-url": issue.get("html_url", "")}
+    write_step_outputs(outputs)
+    return PASS

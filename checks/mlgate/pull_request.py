@@ -10,7 +10,6 @@ pull request for the same change. On failure the commit stays on the local branc
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import subprocess
@@ -22,7 +21,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import PASS, CouldNotCheck
-from .github_api import GitHub, GitHubContext, GitHubError, NoPermission
+from .github_api import (
+    GitHub,
+    GitHubContext,
+    GitHubError,
+    NoPermission,
+    event_default_branch,
+    write_step_outputs,
+)
 from .textfile import read_text
 
 REMOTE = "origin"
@@ -115,21 +121,6 @@ def read_body_file(path: str) -> str:
     if len(text) > MAX_BODY:
         text = text[: MAX_BODY - len(TRUNCATED)] + TRUNCATED
     return text
-
-
-def event_default_branch(env: Mapping[str, str] | None = None) -> str | None:
-    """`repository.default_branch` of the workflow's event payload, when there is one."""
-    env = os.environ if env is None else env
-    event_path = env.get("GITHUB_EVENT_PATH")
-    if not event_path:
-        return None
-    try:
-        event = json.loads(Path(event_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    repository = event.get("repository") if isinstance(event, dict) else None
-    branch = repository.get("default_branch") if isinstance(repository, dict) else None
-    return branch if isinstance(branch, str) and branch.strip() else None
 
 
 def require_work_tree(git: Git) -> None:
@@ -291,18 +282,6 @@ def open_or_update(github: GitHub, proposal: Proposal) -> tuple[str, dict[str, A
     return "updated", updated if isinstance(updated, dict) else pull
 
 
-def write_outputs(values: Mapping[str, object]) -> None:
-    """Step outputs for the workflow (`steps.<id>.outputs.url`)."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if not path:
-        return
-    try:
-        with open(path, "a", encoding="utf-8") as output:
-            output.write("".join(f"{key}={value}\n" for key, value in values.items()))
-    except OSError as exc:
-        print(f"warning: could not write step outputs to {path}: {exc.strerror}", file=sys.stderr)
-
-
 def run_pr(
     branch: str,
     title: str,
@@ -331,7 +310,7 @@ def run_pr(
     if not has_changes(git, paths):
         where = " in " + ", ".join(paths) if paths else ""
         print(f"mlgate pr: nothing to propose (no changes{where})")
-        write_outputs({"changed": "false"})
+        write_step_outputs({"changed": "false"})
         return PASS
     context = GitHubContext.from_env()
     git = Git(secrets=[context.token])
@@ -354,5 +333,5 @@ def run_pr(
         raise CouldNotCheck(f"pushed {branch}, but cannot open its pull request: {exc}") from None
     number, html_url = pull.get("number"), str(pull.get("html_url", ""))
     print(f"mlgate pr: {action} #{number} {html_url}".rstrip())
-    write_outputs({"changed": "true", "branch": branch, "number": number, "url": html_url})
+    write_step_outputs({"changed": "true", "branch": branch, "number": number, "url": html_url})
     return PASS

@@ -86,11 +86,32 @@ jobs:
     timeout-minutes: 30
     permissions:
       contents: read
+      actions: write
     steps:
       - uses: {CHECKOUT}
         with:
           persist-credentials: false
       - run: mlgate drift --current logs/requests.jsonl
+      - if: failure()
+        run: mlgate dispatch retrain.yml --if-policy drift.retrain
+"""
+
+RETRAIN = f"""\
+name: retrain
+on:
+  workflow_dispatch:
+permissions: {{}}
+jobs:
+  retrain:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    permissions:
+      contents: read
+    steps:
+      - uses: {CHECKOUT}
+        with:
+          persist-credentials: false
+      - run: dvc repro
 """
 
 DVC_YAML = """\
@@ -153,6 +174,7 @@ gate:
     accuracy: {min: 0.8, max_drop: 0.01}
 drift:
   reference: models/reference_profile.json
+  retrain: true
 """
 
 EVALUATE_PY = 'METRICS = ("accuracy",)\n\n\ndef evaluate() -> dict:\n    return {"accuracy": 1.0}\n'
@@ -230,6 +252,7 @@ GOOD: dict[str, str] = {
     ".github/workflows/ci.yml": CI,
     ".github/workflows/release.yml": RELEASE,
     ".github/workflows/drift.yml": DRIFT,
+    ".github/workflows/retrain.yml": RETRAIN,
     ".github/CODEOWNERS": "* @team\n/mlgate.yaml @owners\n/.github/ @owners\n/deploy/ @owners\n",
     ".github/dependabot.yml": (
         "version: 2\nupdates:\n"

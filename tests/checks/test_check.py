@@ -159,6 +159,18 @@ MUTATIONS: dict[str, tuple[Callable[[Files], None], set[str]]] = {
         replace(".github/workflows/release.yml", "mlgate gate --baseline main", "make test"),
         {"GATE107"},
     ),
+    "retrain on drift, but nothing starts it": (
+        replace(".github/workflows/drift.yml", "mlgate dispatch retrain.yml", "make retrain"),
+        {"DRIFT105"},
+    ),
+    "drift starts a workflow that is not there": (
+        replace(".github/workflows/drift.yml", "dispatch retrain.yml", "dispatch 'retrian.yml'"),
+        {"DRIFT105"},
+    ),
+    "the retrain workflow cannot be started": (
+        replace(".github/workflows/retrain.yml", "  workflow_dispatch:\n", "  push:\n"),
+        {"DRIFT105"},
+    ),
     "drift not startable by hand": (
         replace(".github/workflows/drift.yml", "  workflow_dispatch:\n", ""), {"DRIFT104"}
     ),

@@ -140,6 +140,16 @@ MUTATIONS: dict[str, tuple[Mutation, set[str]]] = {
         {"SEC101"}),
     "a committed private key": (add_file("config/deploy_key", KEY + " PRIVATE KEY-----\n"),
                                 {"SEC104"}),
+    "retrain on drift switched on (the template is ready for it)": (
+        replace("mlgate.yaml", "retrain: false", "retrain: true"), set()),
+    "retrain on drift, but nothing starts it": (
+        both(replace("mlgate.yaml", "retrain: false", "retrain: true"),
+             replace(DRIFT, "mlgate dispatch retrain.yml --if-policy drift.retrain", "make help")),
+        {"DRIFT105"}),
+    "retrain on drift, but retrain.yml cannot be started": (
+        both(replace("mlgate.yaml", "retrain: false", "retrain: true"),
+             replace(".github/workflows/retrain.yml", "  workflow_dispatch:\n", "")),
+        {"DRIFT105"}),
     "an ignore without a reason": (
         replace("mlgate.yaml", "  ignore: []", "  ignore:\n    - rule: DOCKER104"), {"SEC102"}),
 }  # fmt: skip

@@ -204,13 +204,14 @@ def repository_payload() -> dict:
     return {"full_name": REPOSITORY, "default_branch": "main"}
 
 
-def test_scheduled_drift_opens_one_issue_and_updates_it(
+def test_scheduled_drift_opens_one_issue_updates_it_and_starts_retrain(
     lab: Lab, window_server: tuple[str, Path]
 ) -> None:
     url, store = window_server
     run(["python", "-m", "ml_project.windows"], lab.dev, lab.home)  # logs/clean, logs/drifted
     policy = yaml.safe_load((lab.dev / "mlgate.yaml").read_text())
     policy["drift"]["current"] = {"url": f"{url}/requests.jsonl", "path": "logs/requests.jsonl"}
+    policy["drift"]["retrain"] = True  # on drift, also start retrain.yml
     sha = commit_on_main(lab, "Read the drift window from the log store", {
         "mlgate.yaml": yaml.safe_dump(policy, sort_keys=False)})  # fmt: skip
     event = Event("schedule", sha, "refs/heads/main",
@@ -225,6 +226,9 @@ def test_scheduled_drift_opens_one_issue_and_updates_it(
     assert jobs["issue"].result == "success", explain(jobs)
     (number,) = set(lab.api.issues) - issues_before
     assert {label["name"] for label in lab.api.issues[number]["labels"]} == {"drift"}
+    assert jobs["retrain"].result == "success", explain(jobs)
+    assert lab.api.dispatches[-1] == {"workflow": "retrain.yml", "ref": "main", "inputs": {}}
+    dispatched = len(lab.api.dispatches)
 
     again = lab.run("drift.yml", event)
     assert again["issue"].result == "success", explain(again)
@@ -235,7 +239,8 @@ def test_scheduled_drift_opens_one_issue_and_updates_it(
     comments = len(lab.api.comments.get(number, []))
     clean = lab.run("drift.yml", event)
     assert clean["drift"].result == "success" and clean["drift"].outputs == {"status": "0"}
-    assert clean["issue"].result == "skipped"
+    assert clean["issue"].result == "skipped" and clean["retrain"].result == "skipped"
+    assert len(lab.api.dispatches) == dispatched + 1  # the second drifted run, not the clean one
     assert set(lab.api.issues) - issues_before == {number}
     assert len(lab.api.comments.get(number, [])) == comments
 

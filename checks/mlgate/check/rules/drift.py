@@ -6,11 +6,11 @@ from ...drift_policy import DriftPolicy
 from ...errors import CouldNotCheck
 from ...policy import parse_policy
 from ..model import Finding, NotApplicable, Severity
-from ..repo import Repo, Workflow
+from ..repo import Repo, Workflow, run_text
 from .base import Rule
 from .cron import cron_problem
 from .pipeline import command, outputs
-from .workflow_facts import DRIFT_COMMAND, steps_running
+from .workflow_facts import DISPATCH_COMMAND, DRIFT_COMMAND, steps_running
 
 DEFAULT_REFERENCE = "models/reference_profile.json"
 
@@ -114,3 +114,42 @@ class DRIFT104(DRIFT):
             for w in drift_workflows(repo)
             if "schedule" in w.triggers and "workflow_dispatch" not in w.triggers
         ]
+
+
+class DRIFT105(DRIFT):
+    """With `drift.retrain: true`, the drift workflow starts a retrain workflow that exists."""
+
+    requires = frozenset({"DRIFT101", "DRIFT103"})
+    fix = (
+        "In the drift workflow, on drift: `mlgate dispatch retrain.yml --if-policy "
+        "drift.retrain` in a job with `actions: write`; retrain.yml needs `workflow_dispatch:`."
+    )
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        if repo.policy_section("drift").get("retrain") is not True:
+            raise NotApplicable("drift.retrain is not true")
+        targets = [
+            (workflow, match.group(2))
+            for workflow in drift_workflows(repo)
+            for _, _, _, step in steps_running(workflow, DISPATCH_COMMAND)
+            for match in DISPATCH_COMMAND.finditer(run_text(step))
+        ]
+        if not targets:
+            return [
+                Finding(
+                    "drift.retrain is true, but no drift workflow runs `mlgate dispatch`",
+                    "mlgate.yaml",
+                )
+            ]
+        known = {w.path.rsplit("/", 1)[-1]: w for w in repo.workflows}
+        findings = []
+        for workflow, target in targets:
+            started = known.get(target)
+            if started is None:
+                findings.append(Finding(f"dispatches {target}, which is not a workflow here",
+                                        workflow.path))  # fmt: skip
+            elif "workflow_dispatch" not in started.triggers:
+                findings.append(Finding(f"{target} has no workflow_dispatch trigger",
+                                        started.path))  # fmt: skip
+        return findings

@@ -9,6 +9,7 @@ from ..repo import Repo, Workflow, run_text, uses_text
 
 GATE_COMMAND = re.compile(r"\bmlgate\s+gate\b")
 DRIFT_COMMAND = re.compile(r"\bmlgate\s+drift\b")
+DISPATCH_COMMAND = re.compile(r"\bmlgate\s+dispatch\s+([\"']?)([\w.-]+)\1")
 
 
 def on_pull_request(workflow: Workflow) -> bool:
