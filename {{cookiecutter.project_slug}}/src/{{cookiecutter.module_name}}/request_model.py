@@ -1,0 +1,173 @@
+"""Request and answer models built at start-up from models/schema.json.
+
+The schema the training run saved is the contract: a record has exactly the training features
+(names with spaces work: they are aliases), a numeric feature takes a JSON number, a
+categorical one text (a boolean column also true/false), and null is a missing value that the
+model imputes as it did in training. A category never seen in training is accepted (the
+one-hot encoder ignores it) and counted, so a change in the data shows on /metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+JSON_TYPES = {"numeric": "a number", "categorical": "text"}
+# A number far beyond the training range is a unit or encoding error, and beyond float32's
+# range (3.4e38) tree models cannot take it at all: such values are refused with a 422.
+RANGE_FACTOR = 1e6
+LARGEST = 1e30
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    kind: str  # numeric | categorical
+    boolean: bool  # a categorical column of true/false
+    categories: frozenset[str]
+    example: Any  # a typical value: the middle of the training range, or a category
+    limit: float  # numeric: values must lie within ±limit
+
+
+@dataclass(frozen=True)
+class RequestError:
+    """One problem in a request: which record, which field, what is wrong."""
+
+    message: str
+    record: int | None = None
+    field: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"record": self.record, "field": self.field, "message": self.message}
+
+
+def features_of(schema: dict[str, Any]) -> list[Feature]:
+    return [
+        Feature(
+            name=str(f["name"]),
+            kind=str(f["kind"]),
+            boolean=str(f.get("dtype", "")) == "bool",
+            categories=frozenset(str(c) for c in f.get("categories", [])),
+            example=_example(f),
+            limit=_limit(f),
+        )
+        for f in schema["features"]
+    ]
+
+
+def _limit(feature: dict[str, Any]) -> float:
+    bounds = [abs(v) for v in (feature.get("min"), feature.get("max")) if _is_number(v)]
+    spread = abs(feature["max"] - feature["min"]) if len(bounds) == 2 else 0.0
+    return min(LARGEST, RANGE_FACTOR * max(1.0, spread, *bounds))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _example(feature: dict[str, Any]) -> Any:
+    if feature["kind"] == "numeric":
+        low, high = feature.get("min"), feature.get("max")
+        if isinstance(low, int | float) and isinstance(high, int | float):
+            return round((low + high) / 2, 6)
+        return 0.0
+    categories = feature.get("categories") or [""]
+    return str(categories[0])
+
+
+def example_request(features: list[Feature]) -> dict[str, Any]:
+    """A valid request (shown in /docs;  sends it when it has no sample)."""
+    return {"records": [{f.name: f.example for f in features}]}
+
+
+def _value_type(feature: Feature) -> Any:
+    if feature.kind == "numeric":
+        bounded = Field(strict=True, allow_inf_nan=False, ge=-feature.limit, le=feature.limit)
+        return Annotated[float, bounded] | None
+    if feature.boolean:
+        return Annotated[bool | str | None, Field(strict=True)]
+    return Annotated[str | None, Field(strict=True)]
+
+
+def record_model(features: list[Feature]) -> type[BaseModel]:
+    """One record: every training feature, nothing else; field names are the aliases."""
+    fields: dict[str, Any] = {
+        f"feature_{index}": (
+            _value_type(feature),
+            Field(alias=feature.name, description=f"{feature.kind}: {JSON_TYPES[feature.kind]}"),
+        )
+        for index, feature in enumerate(features)
+    }
+    config = ConfigDict(extra="forbid", populate_by_name=False, title="Record")
+    return create_model("Record", __config__=config, **fields)
+
+
+def batch_model(record: type[BaseModel], max_batch: int) -> type[BaseModel]:
+    config = ConfigDict(extra="forbid", title="PredictRequest")
+    records = (list[record], Field(min_length=1, max_length=max_batch))  # type: ignore[valid-type]
+    return create_model("PredictRequest", __config__=config, records=records)
+
+
+class PredictAnswer(BaseModel):
+    model_version: str
+    predictions: list[float | int | str | bool]
+    probabilities: list[dict[str, float]] | None = Field(
+        default=None, description="classifiers: per record, each class's probability"
+    )
+
+
+class ErrorDetail(BaseModel):
+    record: int | None = Field(description="index of the record in `records`, if one")
+    field: str | None = Field(description="the feature's name, if one")
+    message: str
+
+
+class ErrorAnswer(BaseModel):
+    detail: str
+    errors: list[ErrorDetail] = []
+
+
+def explain(error: ValidationError) -> tuple[int, list[RequestError]]:
+    """HTTP status and one RequestError per pydantic error, in the request's own terms."""
+    problems: list[RequestError] = []
+    status = 422
+    for item in error.errors(include_url=False):
+        loc = list(item.get("loc", ()))
+        kind = item.get("type", "")
+        if kind == "json_invalid":
+            return 400, [RequestError(f"the body is not valid JSON: {item.get('msg', '')}")]
+        if loc[:1] == ["records"] and len(loc) == 1 and kind == "too_long":
+            status = 413
+        record = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+        field = str(loc[2]) if len(loc) > 2 else (str(loc[0]) if len(loc) == 1 else None)
+        problems.append(RequestError(_message(kind, item), record, field))
+    return status, problems
+
+
+def _message(kind: str, item: Any) -> str:
+    loc = list(item.get("loc", ()))
+    if len(loc) == 1 and kind in ("missing", "extra_forbidden"):
+        return 'the body is {"records": [{...}, ...]} and nothing else'
+    if kind == "missing":
+        return "this feature is missing (send null for an unknown value)"
+    if kind == "extra_forbidden":
+        return "not a feature of this model"
+    if kind == "too_short":
+        return "send at least one record"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        limit = (item.get("ctx") or {}).get("ge", (item.get("ctx") or {}).get("le"))
+        return (
+            f"{item.get('input')!r} is far outside the training data: this model takes values "
+            f"within ±{abs(float(limit)):g}"
+        )
+    if kind == "too_long":
+        context = item.get("ctx") or {}
+        return (
+            f"at most {context.get('max_length')} records per request (SERVICE_MAX_BATCH), "
+            f"not {context.get('actual_length')}: split the batch"
+        )
+    if kind == "model_type" and not item.get("loc"):
+        return 'the body must be a JSON object: {"records": [{...}, ...]}'
+    return str(item.get("msg", kind))
