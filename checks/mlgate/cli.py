@@ -111,6 +111,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import run_verify
+
+    return run_verify(
+        args.url, expect_version=args.expect_version, sample=args.sample, requests=args.requests,
+        p95_ms=args.p95_ms, timeout=args.timeout, config=args.config, json_path=args.json,
+    )  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mlgate",
@@ -271,6 +280,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("-o", "--output", metavar="FILE", help="write the report here")
     check.set_defaults(func=_cmd_check)
+
+    verify = sub.add_parser(
+        "verify",
+        help="check a live model service after a deploy",
+        description="Wait for the rollout: poll /ready (200) and /version (--expect-version) "
+        "with backoff (first wait MLGATE_VERIFY_BACKOFF_S, 0.5 s, doubling up to 5 s) until "
+        "--timeout. Then GET /health; send the sample's records to POST /predict (100 per "
+        "request, at most 1000) and check the answers: one prediction per record, numbers or "
+        "text, probabilities in [0, 1] summing to 1; time --requests sequential requests (POST "
+        "/predict with one record each, GET /health without a sample) and compare their p95 "
+        "(nearest rank) with --p95-ms. Defaults come from mlgate.yaml's verify section "
+        "(timeout_s 300, p95_ms 200, requests 100, sample: a path relative to mlgate.yaml); "
+        "options override it. The table goes to the terminal and the job summary.",
+        epilog="Exit codes: 0 pass; 1 fail (not ready or another version at the timeout, a bad "
+        "answer, p95 over budget); 2 could not check (nothing answered within the timeout, bad "
+        "arguments, an unreadable sample or policy).",
+    )
+    verify.add_argument("url", metavar="URL", help="the service's base URL, http(s)://HOST[/PATH]")
+    verify.add_argument(
+        "--expect-version",
+        metavar="V",
+        help="the version /version must report; one leading v is ignored (v0.1.0 = 0.1.0)",
+    )
+    verify.add_argument(
+        "--sample",
+        metavar="FILE",
+        help='records for /predict: a JSON array, {"records": [...]}, JSON lines or the '
+        "service's request log (default: verify.sample; none: predictions not checked)",
+    )
+    verify.add_argument(
+        "--requests", type=int, metavar="N", help="requests to time (default: verify.requests)"
+    )
+    verify.add_argument(
+        "--p95-ms", type=float, metavar="MS", help="p95 latency budget (default: verify.p95_ms)"
+    )
+    verify.add_argument(
+        "--timeout",
+        type=float,
+        metavar="S",
+        help="seconds the rollout may take (default: verify.timeout_s)",
+    )
+    verify.add_argument("--config", help="policy file (default: mlgate.yaml if present)")
+    verify.add_argument("--json", metavar="FILE", help="also write the results as JSON here")
+    verify.set_defaults(func=_cmd_verify)
 
     github_env = (
         "GitHub: GITHUB_API_URL (default https://api.github.com), GITHUB_REPOSITORY, "

@@ -32,7 +32,8 @@ def test_help_exits_0_and_lists_commands_and_exit_codes(capsys: pytest.CaptureFi
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: mlgate")
-    for command in ("new", "validate", "suite", "gate", "comment", "issue", "pr", "window"):
+    commands = ("new", "validate", "suite", "gate", "comment", "issue", "pr", "window", "verify")
+    for command in commands:
         assert command in out
     assert "Exit codes: 0 pass, 1 fail, 2 could not check." in out
 
@@ -76,6 +77,9 @@ def test_suite_without_subcommand_returns_2(capsys: pytest.CaptureFixture) -> No
         ["pr", "--title", "t"],  # --branch is required
         ["pr", "--branch", "b"],  # --title is required
         ["window", "extra-argument"],
+        ["verify"],  # the URL is required
+        ["verify", "http://localhost", "--requests", "many"],
+        ["verify", "http://localhost", "--p95-ms", "fast"],
     ],
 )
 def test_bad_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture) -> None:
@@ -93,6 +97,8 @@ def test_bad_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture) -> No
         (["new", "--help"], ["--no-input", "--output-dir", "--template", "--overwrite"]),
         (["pr", "--help"], ["--branch", "--title", "--body-file", "--base", "--message", "PATH"]),
         (["window", "--help"], ["--config", "drift.current", "Exit codes"]),
+        (["verify", "--help"], ["URL", "--expect-version", "--sample", "--requests", "--p95-ms"]),
+        (["verify", "--help"], ["--timeout", "--config", "--json", "MLGATE_VERIFY_BACKOFF_S"]),
     ],
 )
 def test_subcommand_help(argv: list[str], options: list[str], capsys) -> None:
@@ -122,6 +128,10 @@ def test_parser_defaults() -> None:
     pr = parser.parse_args(["pr", "--branch", "b", "--title", "t", "--base", "x", "a", "c/d"])
     assert (pr.base, pr.paths) == ("x", ["a", "c/d"])
     assert parser.parse_args(["window"]).config is None
+    verify = parser.parse_args(["verify", "http://localhost"])
+    assert verify.url == "http://localhost" and verify.expect_version is None
+    assert (verify.requests, verify.p95_ms, verify.timeout) == (None, None, None)  # the policy's
+    assert verify.sample is None and verify.config is None and verify.json is None
 
     new = parser.parse_args(["new", "a=1", "b=2", "--no-input"])
     assert new.extra == ["a=1", "b=2"] and new.no_input is True

@@ -31,13 +31,19 @@ PLAUSIBLE = {  # metric, bound, direction
 
 
 def run(
-    args: list[str], project: Path, home: Path, *, check: bool = True, timeout: int = 600
+    args: list[str],
+    project: Path,
+    home: Path,
+    *,
+    check: bool = True,
+    timeout: int = 600,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run a command in a project with this venv's tools and the project's src on the path."""
     result = subprocess.run(
         args,
         cwd=project,
-        env=tool_env(home, PYTHONPATH=str(project / "src")),
+        env=tool_env(home, PYTHONPATH=str(project / "src"), **(env or {})),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -9,6 +9,7 @@ tests start their own, because they stop them.
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ import pytest
 import requests
 from conftest import Reproduced
 from projects import run
-from service_process import Service, start_service
+from service_process import Service, free_port, start_service
 
 pytestmark = pytest.mark.pipeline
 NAME = "custom"
@@ -243,3 +244,32 @@ def test_serve_then_drift_on_the_request_log(
     assert server.stop() == 0, server.text()
     drift = run(["mlgate", "drift", "--current", str(server.log)], project, home, check=False)
     assert drift.returncode == verdict, drift.stdout + drift.stderr
+
+
+def verify(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"MLGATE_VERIFY_BACKOFF_S": "0.1"}
+    return run(["mlgate", "verify", *args], project, home, check=False, env=env)
+
+
+def test_mlgate_verify_passes_against_the_live_service(
+    service: Service, project: Path, home: Path
+) -> None:
+    version = requests.get(f"{service.url}/version", timeout=5).json()["version"]
+    sample = ["--sample", "logs/clean.jsonl", "--requests", "50", "--timeout", "30"]
+    result = verify(project, home, service.url, "--expect-version", f"v{version}", *sample)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "p95" in result.stdout
+
+
+def test_mlgate_verify_fails_on_the_wrong_version_after_its_timeout(
+    service: Service, project: Path, home: Path
+) -> None:
+    result = verify(project, home, service.url, "--expect-version", "9.9.9", "--timeout", "2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "expected 9.9.9" in result.stdout + result.stderr
+
+
+def test_mlgate_verify_cannot_check_an_unreachable_port(project: Path, home: Path) -> None:
+    result = verify(project, home, f"http://127.0.0.1:{free_port()}", "--timeout", "2")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "could not reach" in result.stdout + result.stderr

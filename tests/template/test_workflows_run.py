@@ -22,6 +22,7 @@ from fake_github import REPOSITORY, TOKEN, FakeGitHub, serve
 from gha_runner import Event, GitHubSide, JobRun, WorkflowRun
 from projects import run
 from rendering import render
+from service_process import start_service
 
 pytestmark = pytest.mark.pipeline
 
@@ -255,8 +256,11 @@ def release(lab: Lab, tag: str) -> Event:
     return Event("push", lab.sha(f"{tag}^{{commit}}"), f"refs/tags/{tag}", payload)
 
 
-def test_release_gates_builds_and_opens_the_deploy_pull_request(lab: Lab) -> None:
-    lab.side.variables["SERVICE_URL"] = "http://127.0.0.1:9"
+def test_release_gates_builds_deploys_and_verifies(lab: Lab, tmp_path: Path) -> None:
+    """The image is not built here; the service it would run is, from the same commit, and
+    answers as version 0.1.0 where the production environment's SERVICE_URL points."""
+    service = start_service(lab.dev, lab.home, tmp_path / "production", SERVICE_VERSION="0.1.0")
+    lab.side.variables["SERVICE_URL"] = service.url
     given = {"meta": {"version": "0.1.0", "tags": "ghcr.io/x:0.1.0", "labels": ""},
              "build": {"digest": DIGEST}}  # fmt: skip
     jobs = lab.run("release.yml", release(lab, "v0.1.0"), **given)
@@ -277,10 +281,12 @@ def test_release_gates_builds_and_opens_the_deploy_pull_request(lab: Lab) -> Non
     assert changed.splitlines() == ["deploy/overlays/production/kustomization.yaml"]
     (pull,) = [p for p in lab.api.pulls.values() if p["head"]["ref"] == "deploy/v0.1.0"]
     assert DIGEST in pull["body"] and pull["base"]["ref"] == "main"
-    # Step 6 brings `mlgate verify`; until then its step is where the release stops.
     verify = jobs["verify"]
-    assert verify.failed_steps() == ["mlgate verify"], explain(jobs)
-    assert "invalid choice: 'verify'" in verify.step("mlgate verify").log
+    assert service.stop() == 0, service.text()
+    assert verify.result == "success", explain(jobs)
+    log = verify.step("mlgate verify").log
+    assert "0.1.0" in log and "p95" in log, log
+    assert "mlgate verify" in verify.summary
 
 
 def test_the_next_release_is_gated_against_the_previous_one(lab: Lab) -> None:
