@@ -39,11 +39,12 @@ format: $(STAMP) ## format mlgate and the template's Python files
 	$(BIN)/ruff format .
 	$(BIN)/ruff format --isolated --line-length 100 "{{cookiecutter.project_slug}}"
 
-bench: $(STAMP) ## time to green; CLI start-up and gate latency; drift at scale (~3 GB in /tmp); mlgate check
+bench: $(STAMP) ## time to green; CLI start-up and gate latency; drift at scale (~3 GB in /tmp); mlgate check; the service under load
 	$(BIN)/python bench/time_to_green.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/drift.py
 	$(BIN)/python bench/check.py
+	$(BIN)/python bench/serve.py
 
 docs: $(STAMP) ## regenerate docs/rules.md from the checker's rule classes
 	$(BIN)/python -m mlgate.check.docs docs/rules.md
