@@ -12,6 +12,7 @@ from .columnar import check_inputs
 from .drift_policy import load_drift_policy
 from .errors import CouldNotCheck
 from .profile import load_profile
+from .textfile import write_text
 
 
 def progress_printer(paths: Sequence[Path]) -> Callable[[int], None] | None:
@@ -55,19 +56,10 @@ def run_drift(
             sys.stderr.write("\r\033[K")  # clear the bar's line
     sys.stdout.write(RENDERERS[fmt](result))
     if json_path:
-        _write(json_path, to_json(result))
+        write_text(json_path, to_json(result))
     if report_path:
         from .drift_html import render
 
-        _write(report_path, render(result))
+        write_text(report_path, render(result))
     step_summary.append(to_markdown(result))
     return result.exit_code
-
-
-def _write(path: str, text: str) -> None:
-    try:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CouldNotCheck(f"cannot write {path}: {exc.strerror}") from None

@@ -19,6 +19,7 @@ from .gate_report import to_text as report_text
 from .gitrefs import Revision, read_at, resolve
 from .metrics_file import MetricsError, parse_metrics, read_metrics
 from .policy import DEFAULT_POLICY, parse_policy, read_policy
+from .textfile import write_text
 
 
 def run_gate(
@@ -33,18 +34,18 @@ def run_gate(
         report = build_report(Path(config or DEFAULT_POLICY), baseline_ref)
     except CouldNotCheck as exc:
         if output:
-            _write(output, error_report(fmt, str(exc)))
+            write_text(output, error_report(fmt, str(exc)))
         if json_path:
-            _write(json_path, error_report("json", str(exc)))
+            write_text(json_path, error_report("json", str(exc)))
         raise
     rendered = RENDERERS[fmt](report)
     if output:
-        _write(output, rendered)
+        write_text(output, rendered)
         sys.stdout.write(report_text(report))
     else:
         sys.stdout.write(rendered)
     if json_path:
-        _write(json_path, to_json(report))
+        write_text(json_path, to_json(report))
     step_summary.append(to_markdown(report))
     return report.exit_code
 
@@ -139,12 +140,3 @@ def _baseline(revision: Revision | None, policy: GatePolicy, root: Path) -> tupl
     except MetricsError as exc:
         return Baseline(None, str(exc)), str(exc)
     return Baseline(metrics), ""
-
-
-def _write(path: str, text: str) -> None:
-    try:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CouldNotCheck(f"cannot write {path}: {exc.strerror}") from None

@@ -21,3 +21,13 @@ def read_text(
         raise error(f"{shown_as} is not UTF-8 text") from None
     except OSError as exc:
         raise error(f"cannot read {shown_as}: {exc.strerror}") from None
+
+
+def write_text(path: str, text: str) -> None:
+    """Write a report file (parents created); an OSError becomes CouldNotCheck naming it."""
+    try:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CouldNotCheck(f"cannot write {path}: {exc.strerror}") from None

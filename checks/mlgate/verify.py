@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from . import __version__, step_summary
 from .errors import CouldNotCheck
 from .fetch_window import LOOPBACK, shown_url
+from .textfile import write_text
 from .verify_policy import load_verify_policy, milliseconds, request_count, seconds
 from .verify_report import (
     FAILED,
@@ -92,11 +93,11 @@ def run_verify(
         report = verify(settings)
     except CouldNotCheck as exc:
         if json_path:
-            _write(json_path, error_json(str(exc), _safe_shown(url)))
+            write_text(json_path, error_json(str(exc), _safe_shown(url)))
         raise
     sys.stdout.write(to_text(report))
     if json_path:
-        _write(json_path, to_json(report))
+        write_text(json_path, to_json(report))
     step_summary.append(to_markdown(report))
     return report.exit_code
 
@@ -628,12 +629,3 @@ def _safe_shown(url: str) -> str:
         return shown_url(url.strip())
     except ValueError:
         return "<unparsable URL>"
-
-
-def _write(path: str, text: str) -> None:
-    try:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CouldNotCheck(f"cannot write {path}: {exc.strerror}") from None
