@@ -69,8 +69,9 @@ def test_a_good_batch(service: Service, record: dict) -> None:
     body = answer.json()
     assert len(body["predictions"]) == 2 and len(body["probabilities"]) == 2
     assert all(abs(sum(p.values()) - 1) < 1e-9 for p in body["probabilities"])
-    assert set(requests.get(f"{service.url}/version", timeout=5).json()) >= {
-        "version", "commit", "model_hash", "trained_at", "metrics"}  # fmt: skip
+    version = requests.get(f"{service.url}/version", timeout=5).json()
+    assert set(version) >= {"version", "commit", "model_hash", "trained_at", "metrics"}
+    assert version["predictor"] == "compiled"  # fast_predict reproduced the pipeline at start
 
 
 JSON = {"content-type": "application/json"}
@@ -199,34 +200,53 @@ def test_the_openapi_document_holds_under_1000_generated_requests(service: Servi
     assert cases["POST /predict"] >= 1000, cases
 
 
+def model_calls(url: str) -> tuple[float, float]:
+    """(calls, rows) of the model_call_rows histogram on /metrics."""
+    text = requests.get(f"{url}/metrics", timeout=5).text
+    found = dict(line.rsplit(" ", 1) for line in text.splitlines()
+                 if line.startswith(("model_call_rows_count", "model_call_rows_sum")))  # fmt: skip
+    return float(found["model_call_rows_count"]), float(found["model_call_rows_sum"])
+
+
 def test_10000_requests_at_32_concurrent_and_a_graceful_shutdown_lose_no_log_line(
     project: Path, home: Path, tmp_path: Path
 ) -> None:
+    """Concurrent requests share model calls (the batcher) and each gets its own answer."""
     server = start_service(project, home, tmp_path / "load")
-    rows = window_records(project, "clean")
+    rows = window_records(project, "clean")[:500]
+    alone = requests.post(f"{server.url}/predict", json={"records": rows}, timeout=60).json()
     local = threading.local()
 
-    def one(index: int) -> int:
+    def one(index: int) -> tuple[int, Any]:
         if not hasattr(local, "session"):
             local.session = requests.Session()
         try:
             answer = local.session.post(f"{server.url}/predict", timeout=60,
                                         json={"records": [rows[index % len(rows)]]})  # fmt: skip
         except requests.ConnectionError:
-            return -1  # the server stopped listening: not accepted
-        return answer.status_code
+            return -1, None  # the server stopped listening: not accepted
+        return answer.status_code, answer.json() if answer.status_code == 200 else None
 
     with ThreadPoolExecutor(32) as pool:
-        statuses = list(pool.map(one, range(10_000)))
+        answers = list(pool.map(one, range(10_000)))
+    statuses = [status for status, _ in answers]
     assert statuses.count(200) == 10_000, {s: statuses.count(s) for s in set(statuses)}
+    for index, (_, body) in enumerate(answers):
+        row = index % len(rows)
+        assert body["predictions"] == [alone["predictions"][row]], index
+        expected = alone["probabilities"][row]
+        assert all(abs(body["probabilities"][0][k] - p) < 1e-9 for k, p in expected.items())
+    calls, predicted = model_calls(server.url)
+    assert predicted == 10_000 + len(rows)
+    assert calls < 10_000, "no two of 10,000 concurrent requests shared a model call"
 
     with ThreadPoolExecutor(32) as pool:  # and now stop it while requests keep coming
         during = [pool.submit(one, i) for i in range(3000)]
         threading.Timer(0.3, server.process.send_signal, args=(15,)).start()
-        late = [future.result() for future in during]
+        late = [future.result()[0] for future in during]
     assert server.stop() == 0, server.text()
     assert set(late) <= {200, -1, 503}, {s: late.count(s) for s in set(late)}
-    accepted = statuses.count(200) + late.count(200)
+    accepted = 1 + statuses.count(200) + late.count(200)  # 1: the 500-row request
     lines = server.log.read_text().splitlines()
     assert len(lines) == accepted, (len(lines), accepted)
     assert all(json.loads(line)["predictions"] for line in lines[-5:])

@@ -10,8 +10,10 @@ logged as a JSON line (request_log.py) for `mlgate drift`. Settings: service_set
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -28,6 +30,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from .batching import Batcher
+from .fast_predict import CompiledPipeline, NotCompiled, compile_pipeline, probe_columns, verified
 from .request_log import RequestLog
 from .request_model import (
     ErrorAnswer,
@@ -45,6 +49,7 @@ from .service_settings import Settings, SettingsError
 from .train import MODEL_FILE, SCHEMA_FILE
 
 JSON_MEDIA = "application/json"
+LOG = logging.getLogger(__name__)
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
@@ -75,6 +80,7 @@ class Model:
         self.ready = threading.Event()
         self.error: str | None = None
         self.pipeline: Any = None
+        self.compiled: CompiledPipeline | None = None
         self.classes: list[Any] = []
         self.info: dict[str, Any] = {}
 
@@ -88,6 +94,7 @@ class Model:
             return
         probabilities = self.task == "classification" and hasattr(self.pipeline, "predict_proba")
         self.classes = list(self.pipeline.classes_) if probabilities else []
+        predictor = self._compile(probabilities)
         trained = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         self.info = {
             "version": self.version,
@@ -96,8 +103,26 @@ class Model:
             "trained_at": trained.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "metrics": self._metrics(),
             "task": self.task,
+            "predictor": predictor,
         }
+        gc.freeze()  # the model's objects are permanent: later collections need not scan them
         self.ready.set()
+
+    def _compile(self, probabilities: bool) -> str:
+        """compiled when fast_predict reproduces the pipeline on probe rows, else pipeline."""
+        names = [f.name for f in self.features]
+        try:
+            compiled = compile_pipeline(self.pipeline, names, probabilities)
+        except NotCompiled as exc:
+            LOG.info("serving the pipeline as it is: %s", exc)
+            return "pipeline"
+        probe = probe_columns(self.schema["features"])
+        problem = verified(compiled, self._pipeline_predict, probe)
+        if problem:
+            LOG.warning("serving the pipeline as it is: the compiled path is off: %s", problem)
+            return "pipeline"
+        self.compiled = compiled
+        return "compiled"
 
     def _metrics(self) -> dict[str, Any]:
         try:
@@ -117,15 +142,22 @@ class Model:
                 data[feature.name] = pd.Series(values, dtype=object)
         return pd.DataFrame(data)
 
-    def predict(self, columns: list[list[Any]]) -> tuple[list[Any], list[dict[str, float]] | None]:
+    def _pipeline_predict(self, columns: list[list[Any]]) -> tuple[Any, Any]:
         frame = self.frame(columns)
         if self.classes:
             proba = self.pipeline.predict_proba(frame)
-            labels = [self.classes[i] for i in np.argmax(proba, axis=1)]
-            keys = [str(c) for c in self.classes]
-            probabilities = [dict(zip(keys, row, strict=True)) for row in proba.tolist()]
-            return [_plain(v) for v in labels], probabilities
-        return [_plain(v) for v in self.pipeline.predict(frame)], None
+            return np.asarray(self.classes, dtype=object)[np.argmax(proba, axis=1)], proba
+        return self.pipeline.predict(frame), None
+
+    def predict(self, columns: list[list[Any]]) -> tuple[list[Any], list[dict[str, float]] | None]:
+        predict = self.compiled.predict if self.compiled else self._pipeline_predict
+        labels, proba = predict(columns)
+        if proba is None:
+            return [_plain(v) for v in labels], None
+        keys = [str(c) for c in self.classes]
+        return [_plain(v) for v in labels], [
+            dict(zip(keys, row, strict=True)) for row in proba.tolist()
+        ]
 
 
 def _plain(value: Any) -> Any:
@@ -201,6 +233,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     fields = list(record.model_fields)
     categorical = [(i, f) for i, f in enumerate(model.features) if f.kind == "categorical"]
     metrics = ServiceMetrics(model.task)
+    batcher = Batcher(model.predict, settings.max_batch, metrics.observe_model_call)
     log = RequestLog(settings.request_log, max_bytes=settings.request_log_max_bytes,
                      backups=settings.request_log_backups, flush_s=settings.request_log_flush_s,
                      version=version)  # fmt: skip
@@ -212,10 +245,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            batcher.close()
             log.close()  # after uvicorn finished the requests in flight
 
     app = FastAPI(title=f"{__package__} model service", version=version, lifespan=lifespan)
     app.state.model, app.state.log, app.state.metrics = model, log, metrics
+    app.state.batcher = batcher
     errors: dict[int | str, dict[str, Any]] = {
         code: {"model": ErrorAnswer, "description": text}
         for code, text in ((400, "not JSON"), (413, "too many records or too large"),
@@ -275,7 +310,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if unseen:
                 metrics.observe_unseen(feature.name, unseen)
         try:
-            predictions, probabilities = model.predict(columns)
+            predictions, probabilities = await batcher.predict(columns)
         except ValueError as exc:  # the model's own input checks: still the request's values
             return error_answer(422, f"the model cannot use these values: {exc}")
         metrics.observe_predictions(predictions)

@@ -2,7 +2,8 @@
 
 Per route: request count by status, and latency. Per prediction: a count by class for a
 classifier, a histogram of values for a regressor. Categories never seen in training are
-counted per feature: a rising count is an early sign of drift.
+counted per feature: a rising count is an early sign of drift. Model calls are a histogram of
+rows per call: under concurrent load the batcher merges requests, and this shows by how much.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -47,6 +49,14 @@ class ServiceMetrics:
             "unseen_categories", "values of a categorical feature not seen in training",
             ("feature",), registry=self.registry,
         )  # fmt: skip
+
+        self.model_calls = Histogram(
+            "model_call_rows", "rows per model call (requests predicted together)",
+            buckets=BATCH_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+
+    def observe_model_call(self, rows: int) -> None:
+        self.model_calls.observe(rows)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()

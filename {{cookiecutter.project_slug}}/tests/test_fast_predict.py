@@ -1,0 +1,152 @@
+"""The compiled predict path answers exactly as the trained pipeline, or is not used."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from conftest import synthetic_frame
+from project.fast_predict import NotCompiled, compile_pipeline, probe_columns, verified
+from project.serve import Model, read_schema
+from project.service_settings import Settings
+from project.train import MODEL_FILE, save, train
+
+MODELS = ["random_forest", "gradient_boosting", "linear"]
+
+
+def mixed_frame(target: str, task: str) -> pd.DataFrame:
+    """Numeric, text and boolean features, with missing values in the training data."""
+    frame = synthetic_frame(target, task, rows=300, seed=3)
+    rng = np.random.default_rng(4)
+    frame["member"] = rng.random(len(frame)) > 0.5
+    frame.loc[frame.index[::11], "size cm"] = np.nan
+    frame.loc[frame.index[::13], "colour"] = None
+    return frame
+
+
+def served(frame: pd.DataFrame, params: dict, folder: Path) -> Model:
+    save(*train(frame, params), folder)
+    settings = Settings(model_dir=folder, metrics_file=folder / "none.json", request_log="-")
+    model = Model(settings, read_schema(folder), "test")
+    model.load()
+    assert model.ready.is_set(), model.error
+    return model
+
+
+def columns_of(frame: pd.DataFrame, model: Model) -> list[list]:
+    rows = frame.astype(object).where(frame.notna(), None)
+    return [list(rows[feature.name]) for feature in model.features]
+
+
+def assert_same_answers(model: Model, columns: list[list]) -> None:
+    assert model.compiled is not None
+    labels, proba = model.compiled.predict(columns)
+    expected_labels, expected_proba = model._pipeline_predict(columns)
+    if proba is None:
+        np.testing.assert_allclose(labels.astype(float), expected_labels, rtol=1e-9)
+    else:
+        assert list(labels) == list(expected_labels)
+        np.testing.assert_allclose(proba, expected_proba, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_compiled_equals_the_pipeline(name: str, task: str, params: dict, tmp_path: Path) -> None:
+    frame = mixed_frame(params["data"]["target"], task)
+    params["data"]["task"] = task
+    params["model"] = {"name": name, "params": {}}
+    model = served(frame, params, tmp_path)
+    assert model.info["predictor"] == "compiled"
+    features = frame.drop(columns=[params["data"]["target"]])
+    assert_same_answers(model, columns_of(features, model))
+    assert_same_answers(model, probe_columns(model.schema["features"], rows=200, seed=9))
+    one_row = [column[:1] for column in columns_of(features, model)]
+    assert_same_answers(model, one_row)
+
+
+def test_compiled_equals_the_pipeline_on_the_project_data(
+    sample_frame: pd.DataFrame, params: dict, tmp_path: Path
+) -> None:
+    model = served(sample_frame, params, tmp_path)
+    assert model.info["predictor"] == "compiled"
+    features = sample_frame.drop(columns=[params["data"]["target"]]).head(300)
+    assert_same_answers(model, columns_of(features, model))
+    assert model.predict(columns_of(features.head(3), model))[0] == list(
+        model.pipeline.predict(features.head(3))
+    )
+
+
+def hand_built(scaler: object, add_indicator: bool = False) -> Pipeline:
+    numeric = Pipeline([("impute", SimpleImputer(add_indicator=add_indicator)),
+                        ("scale", scaler)])  # fmt: skip
+    features = ColumnTransformer([("numeric", numeric, ["size cm", "age"])])
+    return Pipeline([("features", features), ("model", LogisticRegression())])
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "reason"),
+    [
+        (hand_built(MinMaxScaler()), "['SimpleImputer', 'MinMaxScaler']"),
+        (hand_built(StandardScaler(), add_indicator=True), "adds or drops columns"),
+    ],
+)
+def test_steps_it_does_not_know_are_not_compiled(pipeline: Pipeline, reason: str) -> None:
+    frame = synthetic_frame("target", "classification")
+    frame.loc[frame.index[::5], "size cm"] = np.nan
+    pipeline.fit(frame.drop(columns=["target"]), frame["target"])
+    with pytest.raises(NotCompiled, match=reason.replace("[", r"\[").replace("]", r"\]")):
+        compile_pipeline(pipeline, ["size cm", "colour", "age"], probabilities=True)
+
+
+def test_a_pipeline_it_cannot_compile_is_served_as_it_is(params: dict, tmp_path: Path) -> None:
+    frame = synthetic_frame(params["data"]["target"], "classification")
+    params["data"]["task"] = "classification"
+    model = served(frame, params, tmp_path)
+    target = params["data"]["target"]
+    pipeline = hand_built(MinMaxScaler()).fit(frame.drop(columns=[target]), frame[target])
+    joblib.dump(pipeline, tmp_path / MODEL_FILE)
+    model = Model(model.settings, model.schema, "test")
+    model.load()
+    assert model.info["predictor"] == "pipeline" and model.compiled is None
+    columns = columns_of(frame.drop(columns=[target]).head(4), model)
+    labels, probabilities = model.predict(columns)
+    assert labels == list(pipeline.predict(frame.drop(columns=[target]).head(4)))
+    assert probabilities is not None and len(probabilities) == 4
+
+
+def test_a_compiled_path_that_answers_differently_is_refused(params: dict, tmp_path: Path) -> None:
+    params["data"]["task"] = "regression"
+    params["model"] = {"name": "linear", "params": {}}
+    model = served(mixed_frame(params["data"]["target"], "regression"), params, tmp_path)
+    compiled = model.compiled
+    assert compiled is not None
+    block = compiled.blocks[0]
+    shifted = dataclasses.replace(block, mean=block.mean + 1.0)  # type: ignore[union-attr]
+    wrong = dataclasses.replace(compiled, blocks=[shifted, *compiled.blocks[1:]])
+    probe = probe_columns(model.schema["features"])
+    assert verified(compiled, model._pipeline_predict, probe) is None
+    assert verified(wrong, model._pipeline_predict, probe) == (
+        "its predictions differ from the pipeline's"
+    )
+
+
+def test_probe_rows_cover_the_range_missing_values_and_unseen_categories(params: dict) -> None:
+    schema_features = [
+        {"name": "x", "kind": "numeric", "min": 2.0, "max": 4.0},
+        {"name": "c", "kind": "categorical", "categories": ["a", "b"]},
+    ]
+    numbers, texts = probe_columns(copy.deepcopy(schema_features), rows=70)
+    present = [v for v in numbers if v is not None]
+    assert numbers.count(None) == 10 and min(present) < 2.0 and max(present) > 4.0
+    assert {"a", "b", "an unseen category", None} == set(texts)
