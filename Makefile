@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-demo: $(STAMP) ## render the default project into ./demo, install it, run its pipeline
+demo: $(STAMP) ## render the default project into ./demo: pipeline, gate, drift, serve + verify, check
 	$(BIN)/python tools/demo.py
 
 test: $(STAMP) ## run the whole test suite

@@ -21,7 +21,6 @@ import math
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 import requests
-from steps import print_table, render_default, require, timed
+from steps import free_port, print_table, render_default, require, timed
 
 BIN = Path(sys.executable).parent
 MODELS = {"random_forest (default)": [], "linear": ["model=linear"]}
@@ -105,12 +104,6 @@ print(json.dumps(out))
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return json.loads(done.stdout)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start(project: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:

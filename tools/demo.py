@@ -4,17 +4,34 @@ Each stage runs on its own (`dvc repro --single-item`) so the table can say how 
 took; the metrics come from the project's reports/metrics.json. Then the flow of a pull
 request: the outputs are committed on main, the gate passes against main; a branch with a
 much smaller model fails the gate (as it should); the project is left on main. Then a clean
-and a drifted window through `mlgate drift`, and `make check` (the repository standard).
+and a drifted window through `mlgate drift`; the model service (`make serve`) checked by
+`mlgate verify`, sent the clean window as traffic, its request log through `mlgate drift`; and
+`make check` (the repository standard).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
+import requests
 import yaml
-from steps import ROOT, Step, print_table, project_env, render_default, require, setup, timed
+from steps import (
+    ROOT,
+    Step,
+    free_port,
+    print_table,
+    project_env,
+    render_default,
+    require,
+    setup,
+    timed,
+)
 
 
 def gate_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
@@ -53,6 +70,40 @@ def drift_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
     return rows
 
 
+def serve_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
+    """`make serve`, `mlgate verify` on it, the clean window as traffic, its log through drift."""
+    log = project / "logs" / "requests.jsonl"
+    log.unlink(missing_ok=True)
+    url = f"http://127.0.0.1:{(port := free_port())}"
+    errors = (project / "logs" / "serve.err").open("w")
+    server = subprocess.Popen(["make", "serve"], cwd=project, stdout=errors, stderr=errors,
+                              env={**env, "SERVICE_PORT": str(port)},
+                              start_new_session=True)  # fmt: skip
+    try:
+        command = ["mlgate", "verify", url, "--sample", "logs/clean.jsonl", "--timeout", "120"]
+        check = timed("mlgate verify", command, project, env)
+        rows = [["mlgate verify (make serve)", f"{check.seconds:.1f}", verdict(check, 0)]]
+        lines = (project / "logs" / "clean.jsonl").read_text().splitlines()
+        records = [json.loads(line)["features"] for line in lines]
+        start = time.perf_counter()
+        with requests.Session() as session:
+            for first in range(0, len(records), 20):
+                body = {"records": records[first : first + 20]}
+                session.post(f"{url}/predict", json=body, timeout=30).raise_for_status()
+        seconds = time.perf_counter() - start
+        rows.append([f"traffic: {len(records)} records", f"{seconds:.1f}", "ok"])
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # make and the service: it flushes its log
+        server.wait(60)
+        errors.close()
+    command = ["mlgate", "drift", "--current", "logs/requests.jsonl", "--report",
+               "logs/requests.html"]  # fmt: skip
+    step = timed("drift (served log)", command, project, env)
+    rows.append(["drift, the service's log", f"{step.seconds:.1f}",
+                 verdict(step, 0, words=("no drift", "drift"))])  # fmt: skip
+    return rows
+
+
 def verdict(step: Step, expect: int, words: tuple[str, str] = ("pass", "fail")) -> str:
     names = {0: words[0], 1: words[1], 2: "could not check"}
     got = step.returncode
@@ -80,6 +131,7 @@ def main() -> int:
             return 1
     rows += gate_flow(project, env)
     rows += drift_flow(project, env)
+    rows += serve_flow(project, env)
     check = timed("mlgate check", ["make", "check"], project, env)
     rows.append(["mlgate check", f"{check.seconds:.1f}", verdict(check, expect=0)])
     print()
@@ -88,7 +140,8 @@ def main() -> int:
     print()
     print_table(["metric", "value"], [[k, f"{v:.4f}"] for k, v in metrics.items()])
     print(f"\nThe project is in {project}; `cd` there and try `dvc repro`, `make test`,")
-    print("`make gate`, `make drift WINDOW=logs/drifted.jsonl` (report: logs/drifted.html).")
+    print("`make gate`, `make drift WINDOW=logs/drifted.jsonl` (report: logs/drifted.html),")
+    print("`make serve` (then http://127.0.0.1:8000/docs).")
     return 0
 
 

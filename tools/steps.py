@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -35,6 +36,13 @@ def project_env(project: Path) -> dict[str, str]:
         PATH=os.pathsep.join([venv_bin, *path]), DVC_NO_ANALYTICS="1", GX_ANALYTICS_ENABLED="false"
     )
     return env
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (the OS picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def timed(name: str, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Step:
