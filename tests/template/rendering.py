@@ -66,9 +66,15 @@ def render(output_dir: Path, **answers: Any) -> Path:
     """Render with cookiecutter's API; returns the project directory."""
     from cookiecutter.main import cookiecutter
 
+    from mlgate.new import private_tempdir
+
     context = {"mlgate_source": str(REPO_ROOT), "git_init": "no", **answers}
     template = str(clean_template())
-    return Path(cookiecutter(template, no_input=True, extra_context=context, output_dir=output_dir))
+    with private_tempdir():
+        project = cookiecutter(
+            template, no_input=True, extra_context=context, output_dir=output_dir
+        )
+    return Path(project)
 
 
 COMMON_FILES = {

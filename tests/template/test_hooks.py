@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import REPO_ROOT, tool_env
+from support import REPO_ROOT, VENV_BIN, tool_env
 
 # (answers, fragment the one error line must contain)
 BAD_ANSWERS = [
@@ -157,3 +157,21 @@ def test_git_steps_can_be_turned_off(tmp_path: Path, home: Path) -> None:
     result = mlgate_new(tmp_path, home, "git_init=no")
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "ml-project" / ".git").exists()
+
+
+@pytest.mark.parametrize("pairs", [[], ["module_name=class"]], ids=["rendered", "rejected"])
+def test_mlgate_new_leaves_no_hook_files_in_the_temp_folder(
+    pairs: list[str], tmp_path: Path, home: Path
+) -> None:
+    """cookiecutter never deletes the hook scripts it writes there; mlgate new cleans up."""
+    temp = tmp_path / "system-temp"
+    temp.mkdir()
+    output = tmp_path / "out"
+    output.mkdir()
+    result = subprocess.run(
+        [str(VENV_BIN / "mlgate"), "new", "--no-input", "-o", str(output), "git_init=no",
+         f"mlgate_source={REPO_ROOT}", *pairs],
+        capture_output=True, text=True, env=tool_env(home, TMPDIR=str(temp)), timeout=120,
+    )  # fmt: skip
+    assert result.returncode == (1 if pairs else 0), result.stderr
+    assert list(temp.iterdir()) == []

@@ -112,6 +112,7 @@ def test_steps_it_does_not_know_are_not_compiled(pipeline: Pipeline, reason: str
 def test_a_pipeline_it_cannot_compile_is_served_as_it_is(params: dict, tmp_path: Path) -> None:
     frame = synthetic_frame(params["data"]["target"], "classification")
     params["data"]["task"] = "classification"
+    params["model"] = {"name": "linear", "params": {}}
     model = served(frame, params, tmp_path)
     target = params["data"]["target"]
     pipeline = hand_built(MinMaxScaler()).fit(frame.drop(columns=[target]), frame[target])
