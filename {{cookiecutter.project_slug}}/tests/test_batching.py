@@ -32,7 +32,9 @@ def requests_of(count: int, rows: int = 1) -> list[list[list]]:
 
 
 async def send_all(batcher: Batcher, requests: list[list[list]]) -> list:
-    return await asyncio.gather(*(batcher.predict(r) for r in requests), return_exceptions=True)
+    """Every answer or error; a request left waiting fails the test instead of hanging it."""
+    answers = asyncio.gather(*(batcher.predict(r) for r in requests), return_exceptions=True)
+    return await asyncio.wait_for(answers, timeout=10)
 
 
 def test_a_lone_request_is_predicted_at_once() -> None:
@@ -89,11 +91,32 @@ def test_a_cancelled_request_does_not_stop_the_others() -> None:
         tasks = [asyncio.create_task(batcher.predict(r)) for r in requests_of(5)]
         await asyncio.sleep(0.005)
         tasks[2].cancel()
-        return await asyncio.gather(*tasks, return_exceptions=True)
+        return await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 10)
 
     answers = asyncio.run(scenario())
     assert isinstance(answers[2], asyncio.CancelledError)
     assert [a[0] for i, a in enumerate(answers) if i != 2] == [[0], [200], [600], [800]]
+    batcher.close()
+
+
+def test_a_model_answering_the_wrong_number_of_rows_fails_every_request() -> None:
+    def short(columns: list[list]) -> tuple[list, None]:
+        return columns[0][:-1], None
+
+    batcher = Batcher(short, max_rows=1000)
+    answers = asyncio.run(send_all(batcher, requests_of(4, rows=2)))
+    assert all(isinstance(a, RuntimeError) and "1 rows for 2" in str(a) for a in answers)
+    batcher.close()
+
+
+def test_an_error_outside_the_model_call_fails_the_batch_instead_of_hanging_it() -> None:
+    def broken(columns: list[list]) -> tuple[None, None]:
+        return None, None  # len(None) raises outside the model call
+
+    batcher = Batcher(broken, max_rows=1000)
+    answers = asyncio.run(send_all(batcher, requests_of(3)))
+    assert all(isinstance(a, TypeError) for a in answers)
+    assert asyncio.run(Batcher(SlowModel(0), max_rows=5).predict([[1], ["a"]]))[0] == [2]
     batcher.close()
 
 

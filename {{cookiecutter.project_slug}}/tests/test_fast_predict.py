@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
+import time
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -18,7 +21,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from conftest import synthetic_frame
 from project.fast_predict import NotCompiled, compile_pipeline, probe_columns, verified
-from project.serve import Model, read_schema
+from project.serve import Model, create_app, read_schema
 from project.service_settings import Settings
 from project.train import MODEL_FILE, save, train
 
@@ -71,6 +74,14 @@ def test_compiled_equals_the_pipeline(name: str, task: str, params: dict, tmp_pa
     features = frame.drop(columns=[params["data"]["target"]])
     assert_same_answers(model, columns_of(features, model))
     assert_same_answers(model, probe_columns(model.schema["features"], rows=200, seed=9))
+    assert model.compiled is not None  # and against the pipeline on the data frame itself
+    labels, proba = model.compiled.predict(columns_of(features, model))
+    if task == "classification":
+        np.testing.assert_allclose(proba, model.pipeline.predict_proba(features), rtol=1e-9)
+    else:
+        np.testing.assert_allclose(
+            labels.astype(float), model.pipeline.predict(features), rtol=1e-9
+        )
     one_row = [column[:1] for column in columns_of(features, model)]
     assert_same_answers(model, one_row)
 
@@ -140,6 +151,43 @@ def test_a_compiled_path_that_answers_differently_is_refused(params: dict, tmp_p
     assert verified(wrong, model._pipeline_predict, probe) == (
         "its predictions differ from the pipeline's"
     )
+
+
+def test_compiled_probabilities_that_differ_are_refused(params: dict, tmp_path: Path) -> None:
+    params["data"]["task"] = "classification"
+    params["model"] = {"name": "linear", "params": {}}
+    model = served(mixed_frame(params["data"]["target"], "classification"), params, tmp_path)
+    compiled = model.compiled
+    assert compiled is not None
+    block = compiled.blocks[0]
+    shifted = dataclasses.replace(block, mean=block.mean + 1.0)  # type: ignore[union-attr]
+    wrong = dataclasses.replace(compiled, blocks=[shifted, *compiled.blocks[1:]])
+    probe = probe_columns(model.schema["features"])
+    assert verified(wrong, model._pipeline_predict, probe) == (
+        "its class probabilities differ from the pipeline's"
+    )
+    failing = dataclasses.replace(compiled, blocks=[])
+    assert "failed on the probe rows" in str(verified(failing, model._pipeline_predict, probe))
+
+
+def test_a_boolean_feature_is_served(params: dict, tmp_path: Path) -> None:
+    """true/false (and their text) are accepted for a boolean column; a number is not."""
+    params["data"]["task"] = "classification"
+    params["model"] = {"name": "linear", "params": {}}
+    frame = mixed_frame(params["data"]["target"], "classification")
+    model = served(frame, params, tmp_path)
+    record = json.loads(frame.drop(columns=[params["data"]["target"]]).head(1).to_json(
+        orient="records"))[0]  # fmt: skip
+    with TestClient(create_app(model.settings)) as client:
+        deadline = time.monotonic() + 30
+        while client.get("/ready").status_code != 200:
+            assert time.monotonic() < deadline, client.get("/ready").json()
+            time.sleep(0.05)
+        statuses = [
+            client.post("/predict", json={"records": [{**record, "member": value}]}).status_code
+            for value in (True, False, "True", None, 1)
+        ]
+    assert statuses == [200, 200, 200, 200, 422]
 
 
 def test_probe_rows_cover_the_range_missing_values_and_unseen_categories(params: dict) -> None:

@@ -10,12 +10,14 @@ model refuses), each request is retried alone so only that one gets the error.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from typing import Any
 
+LOG = logging.getLogger(__name__)
 Columns = list[list[Any]]
 Answer = tuple[list[Any], list[Any] | None]
 Waiting = tuple[Columns, asyncio.Future[Answer]]
@@ -48,24 +50,37 @@ class Batcher:
     async def _drain(self) -> None:
         while self._waiting:
             batch = self._take()
-            if len(batch) == 1:
-                await self._run_alone(batch[0])
-                continue
-            width = len(batch[0][0])
-            merged = [list(chain.from_iterable(c[i] for c, _ in batch)) for i in range(width)]
             try:
-                labels, extra = await self._call(merged)
-            except Exception:  # noqa: BLE001 - find the request it belongs to
-                for waiting in batch:
+                await self._predict_batch(batch)
+            except BaseException as exc:  # never leave a request waiting for good
+                failure = exc if isinstance(exc, Exception) else RuntimeError("predict stopped")
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(failure)
+                if not isinstance(exc, Exception):
+                    raise
+
+    async def _predict_batch(self, batch: list[Waiting]) -> None:
+        if len(batch) == 1:
+            await self._run_alone(batch[0])
+            return
+        width = len(batch[0][0])
+        merged = [list(chain.from_iterable(c[i] for c, _ in batch)) for i in range(width)]
+        try:
+            labels, extra = await self._call(merged)
+        except Exception:  # noqa: BLE001 - find the request it belongs to
+            LOG.info("a merged model call failed; predicting its %d requests alone", len(batch))
+            for waiting in batch:
+                if not waiting[1].done():
                     await self._run_alone(waiting)
-                continue
-            start = 0
-            for columns, future in batch:
-                end = start + len(columns[0])
-                answer = labels[start:end], None if extra is None else extra[start:end]
-                if not future.done():
-                    future.set_result(answer)
-                start = end
+            return
+        start = 0
+        for columns, future in batch:
+            end = start + len(columns[0])
+            answer = labels[start:end], None if extra is None else extra[start:end]
+            if not future.done():
+                future.set_result(answer)
+            start = end
 
     def _take(self) -> list[Waiting]:
         batch, rows = [], 0
@@ -89,6 +104,10 @@ class Batcher:
             future.set_result(answer)
 
     async def _call(self, columns: Columns) -> Answer:
-        self._on_call(len(columns[0]) if columns else 0)
+        rows = len(columns[0]) if columns else 0
+        self._on_call(rows)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._predict, columns)
+        labels, extra = await loop.run_in_executor(self._thread, self._predict, columns)
+        if len(labels) != rows or (extra is not None and len(extra) != rows):
+            raise RuntimeError(f"the model answered {len(labels)} rows for {rows}")
+        return labels, extra

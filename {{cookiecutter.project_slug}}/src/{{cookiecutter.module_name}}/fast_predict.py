@@ -69,7 +69,8 @@ class CategoricalBlock:
         block = np.zeros((rows, self.width))
         for position, lookup in zip(self.positions, self.lookups, strict=True):
             for row, value in enumerate(columns[position]):
-                index = lookup.get(MISSING if value is None else str(value))
+                missing = value is None or value != value  # None, or a float NaN
+                index = lookup.get(MISSING if missing else str(value))
                 if index is not None:
                     block[row, index] = 1.0
         return block
@@ -236,18 +237,32 @@ def verified(
         labels, proba = compiled.predict(columns)
     except Exception as exc:  # noqa: BLE001 - any failure means: do not use it
         return f"the compiled path failed on the probe rows: {type(exc).__name__}: {exc}"
-    expected_labels, expected_proba = reference(columns)
+    try:
+        expected_labels, expected_proba = reference(columns)
+        return _difference(labels, proba, expected_labels, expected_proba)
+    except Exception as exc:  # noqa: BLE001 - what cannot be compared is not used
+        return f"the answers cannot be compared: {type(exc).__name__}: {exc}"
+
+
+def _difference(labels: Any, proba: Any, expected_labels: Any, expected_proba: Any) -> str | None:
+    if (proba is None) != (expected_proba is None):
+        return "one path gives class probabilities and the other does not"
     if proba is not None:
-        if expected_proba is None or not np.allclose(
+        if np.shape(proba) != np.shape(expected_proba) or not np.allclose(
             proba, expected_proba, rtol=RELATIVE_TOLERANCE, atol=1e-12
         ):
             return "its class probabilities differ from the pipeline's"
         if list(labels) != list(expected_labels):
             return "its labels differ from the pipeline's"
         return None
-    expected = np.asarray(expected_labels, dtype=float)
+    values, expected = np.asarray(labels), np.asarray(expected_labels)
+    if values.shape != expected.shape:
+        return "its predictions differ from the pipeline's"
+    if values.dtype.kind not in "biuf" or expected.dtype.kind not in "biuf":
+        same = values.tolist() == expected.tolist()  # labels of a classifier without probabilities
+        return None if same else "its predictions differ from the pipeline's"
+    values, expected = values.astype(float), expected.astype(float)
     scale = max(1.0, float(np.abs(expected).max()))
-    values = np.asarray(labels, dtype=float)
     if not np.allclose(values, expected, rtol=RELATIVE_TOLERANCE, atol=RELATIVE_TOLERANCE * scale):
         return "its predictions differ from the pipeline's"
     return None

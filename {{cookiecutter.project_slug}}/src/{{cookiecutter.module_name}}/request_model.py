@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
 
 JSON_TYPES = {"numeric": "a number", "categorical": "text"}
 # A number far beyond the training range is a unit or encoding error, and beyond float32's
@@ -78,7 +78,7 @@ def _example(feature: dict[str, Any]) -> Any:
 
 
 def example_request(features: list[Feature]) -> dict[str, Any]:
-    """A valid request (shown in /docs;  sends it when it has no sample)."""
+    """A valid request: the example of the OpenAPI document (shown in /docs)."""
     return {"records": [{f.name: f.example for f in features}]}
 
 
@@ -86,9 +86,9 @@ def _value_type(feature: Feature) -> Any:
     if feature.kind == "numeric":
         bounded = Field(strict=True, allow_inf_nan=False, ge=-feature.limit, le=feature.limit)
         return Annotated[float, bounded] | None
-    if feature.boolean:
-        return Annotated[bool | str | None, Field(strict=True)]
-    return Annotated[str | None, Field(strict=True)]
+    if feature.boolean:  # strict per member: pydantic cannot apply strict to a whole union
+        return Annotated[bool, Strict()] | Annotated[str, Strict()] | None
+    return Annotated[str, Strict()] | None
 
 
 def record_model(features: list[Feature]) -> type[BaseModel]:

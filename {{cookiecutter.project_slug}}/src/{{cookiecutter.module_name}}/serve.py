@@ -94,7 +94,11 @@ class Model:
             return
         probabilities = self.task == "classification" and hasattr(self.pipeline, "predict_proba")
         self.classes = list(self.pipeline.classes_) if probabilities else []
-        predictor = self._compile(probabilities)
+        try:
+            predictor = self._compile(probabilities)
+        except Exception:  # the compiled path is an optimisation: never a reason not to serve
+            LOG.exception("serving the pipeline as it is: compiling it failed")
+            self.compiled, predictor = None, "pipeline"
         trained = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         self.info = {
             "version": self.version,
