@@ -137,10 +137,19 @@ def test_a_pipeline_it_cannot_compile_is_served_as_it_is(params: dict, tmp_path:
     assert probabilities is not None and len(probabilities) == 4
 
 
-def test_a_compiled_path_that_answers_differently_is_refused(params: dict, tmp_path: Path) -> None:
-    params["data"]["task"] = "regression"
+@pytest.mark.parametrize(
+    ("task", "problem"),
+    [
+        ("regression", "its predictions differ from the pipeline's"),
+        ("classification", "its class probabilities differ from the pipeline's"),
+    ],
+)
+def test_a_compiled_path_that_answers_differently_is_refused(
+    task: str, problem: str, params: dict, tmp_path: Path
+) -> None:
+    params["data"]["task"] = task
     params["model"] = {"name": "linear", "params": {}}
-    model = served(mixed_frame(params["data"]["target"], "regression"), params, tmp_path)
+    model = served(mixed_frame(params["data"]["target"], task), params, tmp_path)
     compiled = model.compiled
     assert compiled is not None
     block = compiled.blocks[0]
@@ -148,24 +157,7 @@ def test_a_compiled_path_that_answers_differently_is_refused(params: dict, tmp_p
     wrong = dataclasses.replace(compiled, blocks=[shifted, *compiled.blocks[1:]])
     probe = probe_columns(model.schema["features"])
     assert verified(compiled, model._pipeline_predict, probe) is None
-    assert verified(wrong, model._pipeline_predict, probe) == (
-        "its predictions differ from the pipeline's"
-    )
-
-
-def test_compiled_probabilities_that_differ_are_refused(params: dict, tmp_path: Path) -> None:
-    params["data"]["task"] = "classification"
-    params["model"] = {"name": "linear", "params": {}}
-    model = served(mixed_frame(params["data"]["target"], "classification"), params, tmp_path)
-    compiled = model.compiled
-    assert compiled is not None
-    block = compiled.blocks[0]
-    shifted = dataclasses.replace(block, mean=block.mean + 1.0)  # type: ignore[union-attr]
-    wrong = dataclasses.replace(compiled, blocks=[shifted, *compiled.blocks[1:]])
-    probe = probe_columns(model.schema["features"])
-    assert verified(wrong, model._pipeline_predict, probe) == (
-        "its class probabilities differ from the pipeline's"
-    )
+    assert verified(wrong, model._pipeline_predict, probe) == problem
     failing = dataclasses.replace(compiled, blocks=[])
     assert "failed on the probe rows" in str(verified(failing, model._pipeline_predict, probe))
 
