@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from support import VENV_BIN, tool_env
+from support import VENV_BIN, running, tool_env
 
 TOKEN = "ghs_fake_token_never_printed_0123456789"
 REPOSITORY = "octo-org/ml-project"
@@ -373,11 +373,5 @@ def serve(prefix: str = "") -> Iterator[FakeGitHub]:
     fake = FakeGitHub(prefix=prefix)
     fake.url = f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     server.fake = fake
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

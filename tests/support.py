@@ -1,9 +1,13 @@
-"""Paths and the subprocess environment shared by every test module."""
+"""Paths, the subprocess environment and the loopback server runner shared by test modules."""
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import HTTPServer
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -31,3 +35,16 @@ def tool_env(home: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+@contextmanager
+def running(server: HTTPServer, poll_interval: float = 0.5) -> Iterator[HTTPServer]:
+    """A loopback test server answering on its own thread; shut down and closed on exit."""
+    thread = threading.Thread(target=server.serve_forever, args=(poll_interval,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

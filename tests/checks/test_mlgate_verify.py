@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import requests
-from support import VENV_BIN, tool_env
+from support import VENV_BIN, running, tool_env
 
 from mlgate.errors import CouldNotCheck
 from mlgate.verify import (
@@ -170,14 +170,8 @@ class _HTTPServer(ThreadingHTTPServer):
 def service() -> Iterator[Service]:
     httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
     httpd.knobs = Service(url=f"http://127.0.0.1:{httpd.server_address[1]}")
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with running(httpd, poll_interval=0.05):
         yield httpd.knobs
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

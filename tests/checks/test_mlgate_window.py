@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import VENV_BIN, tool_env
+from support import VENV_BIN, running, tool_env
 
 from mlgate.fetch_window import check_url, shown_url
 
@@ -83,14 +82,8 @@ class _HTTPServer(ThreadingHTTPServer):
 def server() -> Iterator[Server]:
     httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
     httpd.record = Server(f"http://127.0.0.1:{httpd.server_address[1]}")
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(httpd):
         yield httpd.record
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
