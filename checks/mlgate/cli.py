@@ -107,7 +107,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     return run_check(
         args.path, fmt=args.format, fail_on=args.fail_on, select=args.select,
-        ignore=args.ignore, output=args.output,
+        ignore=args.ignore, require=args.require, output=args.output,
     )  # fmt: skip
 
 
@@ -250,8 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check",
         help="audit a repository against the mlgate standard",
-        description="Runs mlgate's rules (DVC, GX, GATE, GHA, DOCKER, DEPLOY, DRIFT, SEC), "
-        "zizmor and hadolint. Ignores live in mlgate.yaml check.ignore, each with a reason. "
+        description="First says which parts of the standard the repository has adopted (dvc, "
+        "gx, gate, gha, docker, deploy, drift, owners, updates), then runs mlgate's rules on "
+        "those parts, with zizmor and hadolint. A part not adopted fails nothing unless it is "
+        "required (--require, or check.require in mlgate.yaml). Ignores live in mlgate.yaml "
+        "check.ignore, each with a reason. "
         "Rules: https://github.com/mlgate/mlgate/blob/main/docs/rules.md",
         epilog="Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 could not check "
         "(a tool missing or crashed).",
@@ -277,6 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="CODES",
         help="skip these rules, families or tool findings",
+    )
+    check.add_argument(
+        "--require",
+        action="append",
+        metavar="PARTS",
+        help="parts that must be adopted, e.g. dvc,gate,docker (or all; repeatable)",
     )
     check.add_argument("-o", "--output", metavar="FILE", help="write the report here")
     check.set_defaults(func=_cmd_check)

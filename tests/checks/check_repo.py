@@ -175,6 +175,8 @@ gate:
 drift:
   reference: models/reference_profile.json
   retrain: true
+check:
+  require: [all]
 """
 
 EVALUATE_PY = 'METRICS = ("accuracy",)\n\n\ndef evaluate() -> dict:\n    return {"accuracy": 1.0}\n'
@@ -202,6 +204,8 @@ spec:
       containers:
         - name: project
           image: ghcr.io/example/project
+          ports:
+            - containerPort: 8000
           readinessProbe:
             httpGet: {path: /ready, port: 8000}
           livenessProbe:

@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from gha_expressions import Contexts, Status, as_text, condition, interpolate
 from support import VENV_BIN, tool_env
+
+from mlgate.check.gha_expressions import Contexts, Status, as_text, condition, interpolate
 
 NOT_RUNNABLE = {
     "docker/metadata-action": "image tags and labels (needs the registry's conventions)",

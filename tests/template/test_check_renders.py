@@ -25,12 +25,12 @@ TOOL_INPUTS = (*(f".github/workflows/{name}" for name in WORKFLOWS), "Dockerfile
 
 def expected_ignored(answers: dict[str, str]) -> set[str]:
     """The rules the template's mlgate.yaml ignores, with a reason, for these answers."""
-    ignored = set()
-    if answers["deploy"] == "none":
-        ignored |= {f"DEPLOY10{n}" for n in range(1, 7)}
-    if answers["dataset"] == "custom":
-        ignored.add("GX101")
-    return ignored
+    return {"GX101"} if answers["dataset"] == "custom" else set()
+
+
+def expected_not_adopted(answers: dict[str, str]) -> set[str]:
+    """deploy: none renders no manifests: the deploy part is not adopted (nor required)."""
+    return {f"DEPLOY10{n}" for n in range(1, 7)} if answers["deploy"] == "none" else set()
 
 
 def answers_by_project(rendered: dict[str, Path]) -> dict[Path, dict[str, str]]:
@@ -53,6 +53,10 @@ def test_every_render_passes_the_rules(rendered: dict[str, Path]) -> None:
             problems.append(f"{combination_id(answers)}: not run {by_status[Status.NOT_RUN]}")
         if by_status[Status.IGNORED] != expected_ignored(answers):
             problems.append(f"{combination_id(answers)}: ignored {by_status[Status.IGNORED]}")
+        if by_status[Status.NOT_ADOPTED] != expected_not_adopted(answers):
+            problems.append(
+                f"{combination_id(answers)}: not adopted {by_status[Status.NOT_ADOPTED]}"
+            )
     assert not problems, "\n".join(problems[:20])
 
 

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from gha_expressions import Contexts, ExpressionError, Status, condition, evaluate, interpolate
+
+from mlgate.check.gha_expressions import (
+    Contexts,
+    ExpressionError,
+    Status,
+    condition,
+    evaluate,
+    interpolate,
+)
 
 PR_EVENT = {
     "pull_request": {

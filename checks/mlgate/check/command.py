@@ -13,7 +13,7 @@ from .runner import run_checks
 
 
 def split_codes(values: Sequence[str] | None) -> list[str]:
-    """`--select A,B --select C` -> [A, B, C]."""
+    """`--select A,B --select C` -> [A, B, C] (also for --ignore and --require)."""
     return [code.strip() for value in values or [] for code in value.split(",") if code.strip()]
 
 
@@ -25,9 +25,15 @@ def run_check(
     select: Sequence[str] | None,
     ignore: Sequence[str] | None,
     output: str | None,
+    require: Sequence[str] | None = None,
 ) -> int:
     threshold = Severity.parse(fail_on)
-    report = run_checks(Path(path), select=split_codes(select), ignore=split_codes(ignore))
+    report = run_checks(
+        Path(path),
+        select=split_codes(select),
+        ignore=split_codes(ignore),
+        require=[part.lower() for part in split_codes(require)],
+    )
     text = FORMATS[fmt](report, threshold)
     if output:
         try:

@@ -22,9 +22,14 @@ class Ignore:
 def read_ignores(repo: Repo) -> tuple[list[Ignore], list[tuple[str, int | None]]]:
     """(usable ignores, problems with their lines)."""
     section = repo.policy_section("check")
+    unknown = [
+        (f"check: unknown key {key!r} (known: ignore, require)", line_of(section, key))
+        for key in section
+        if key not in ("ignore", "require")
+    ]
     entries = section.get("ignore")
     if entries is None:
-        return [], []
+        return [], unknown
     if not isinstance(entries, list):
         return [], [("check.ignore must be a list of {rule, reason}", line_of(section, "ignore"))]
     ignores, problems = [], []
@@ -41,7 +46,7 @@ def read_ignores(repo: Repo) -> tuple[list[Ignore], list[tuple[str, int | None]]
             problems.append((f"check.ignore of {entry['rule']} has no reason: not applied", line))
             continue
         ignores.append(Ignore(entry["rule"].strip(), reason.strip()))
-    return ignores, problems
+    return ignores, unknown + problems
 
 
 def matches(selector: str, code: str) -> bool:

@@ -25,6 +25,7 @@ class Severity(IntEnum):
 class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
+    NOT_ADOPTED = "not adopted"  # the repository does not use this part of the standard
     SKIPPED = "skipped"  # not applicable here, or a rule it requires did not pass
     IGNORED = "ignored"  # mlgate.yaml check.ignore, with its reason
     NOT_RUN = "not run"  # could not check: a tool is missing or crashed
@@ -59,6 +60,7 @@ class RuleResult:
     status: Status
     findings: list[Finding] = field(default_factory=list)
     reason: str = ""
+    part: str | None = None  # the part of the standard the rule belongs to (None: every repo)
 
     def finding_code(self, finding: Finding) -> str:
         return finding.code or self.code

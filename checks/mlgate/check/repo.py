@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from . import yaml_lines
+from .files import Tree, walk
 
 MAX_BYTES = 1 << 20  # config files; anything bigger is not a config file anyone reviews
 
@@ -48,12 +49,23 @@ class Parsed:
         return not self.problem
 
 
-class Repo:
-    """Cached, failure-tolerant views of one repository root."""
+DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
+ACTION_NAMES = ("action.yml", "action.yaml")
 
-    def __init__(self, root: Path) -> None:
+
+class Repo:
+    """Cached, failure-tolerant views of one repository root.
+
+    `require` holds the parts `--require` names on the command line (mlgate.yaml's
+    `check.require` is read from the repository itself).
+    """
+
+    def __init__(self, root: Path, require: tuple[str, ...] = ()) -> None:
         self.root = root
+        self.require = require
         self._parsed: dict[tuple[str, bool], Parsed] = {}
+        self._texts: dict[str, Text] = {}
+        self.memo: dict[object, object] = {}  # analyses several rules share (execution.runs_of)
 
     def __eq__(self, other: object) -> bool:  # repo-review compares fixtures between checks
         return isinstance(other, Repo) and other.root == self.root
@@ -64,6 +76,11 @@ class Repo:
     # --- files ---------------------------------------------------------------------------
 
     def read(self, relative: str) -> Text:
+        if relative not in self._texts:
+            self._texts[relative] = self._read_now(relative)
+        return self._texts[relative]
+
+    def _read_now(self, relative: str) -> Text:
         path = self.root / relative
         try:
             resolved = path.resolve(strict=True)
@@ -131,6 +148,49 @@ class Repo:
         except RecursionError:
             return Parsed(relative, None, "is nested too deeply to read")
 
+    # --- the tree --------------------------------------------------------------------------
+
+    @functools.cached_property
+    def tree(self) -> Tree:
+        return walk(self.root)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.tree.files
+
+    @functools.cached_property
+    def dockerfiles(self) -> list[str]:
+        """Dockerfile, Containerfile, Dockerfile.<x>, <x>.Dockerfile / .dockerfile, anywhere."""
+        return [path for path in self.files if is_dockerfile(path.rsplit("/", 1)[-1])]
+
+    @functools.cached_property
+    def actions(self) -> list[Workflow]:
+        """Composite actions (action.yml anywhere), as a workflow with one job of their steps."""
+        found = []
+        for path in self.files:
+            if path.rsplit("/", 1)[-1] not in ACTION_NAMES:
+                continue
+            parsed = self.yaml(path)
+            runs = parsed.data.get("runs") if parsed.ok and isinstance(parsed.data, dict) else None
+            if isinstance(runs, dict) and str(runs.get("using", "")).lower() == "composite":
+                found.append(Workflow(path, parsed.data, action=True))
+        return found
+
+    def action_at(self, uses: str) -> Workflow | None:
+        """The composite action a local `uses: ./path` names."""
+        folder = uses.removeprefix("./").strip("/")
+        for name in ACTION_NAMES:
+            path = f"{folder}/{name}" if folder else name
+            for action in self.actions:
+                if action.path == path:
+                    return action
+        return None
+
+    def workflow_at(self, uses: str) -> Workflow | None:
+        """The reusable workflow a local job-level `uses: ./.github/workflows/x.yml` names."""
+        path = uses.removeprefix("./").split("@")[0]
+        return next((w for w in self.workflows if w.path == path), None)
+
     # --- views rules share -----------------------------------------------------------------
 
     @functools.cached_property
@@ -156,12 +216,22 @@ class Repo:
 
     @functools.cached_property
     def stages(self) -> dict[str, dict[str, Any]]:
-        """dvc.yaml's stages that are mappings (empty when the pipeline cannot be read)."""
+        """dvc.yaml's stages that are mappings (empty when the pipeline cannot be read).
+
+        A `foreach` stage is read as its `do:` body (cmd, deps, outs... with `${item}` left in);
+        a `matrix` stage already has them at its top.
+        """
         data = self.pipeline.data
         stages = data.get("stages") if isinstance(data, dict) else None
         if not isinstance(stages, dict):
             return {}
-        return {str(k): v for k, v in stages.items() if isinstance(v, dict)}
+        return {
+            str(name): stage["do"]
+            if "foreach" in stage and isinstance(stage.get("do"), dict)
+            else stage
+            for name, stage in stages.items()
+            if isinstance(stage, dict)
+        }
 
     @functools.cached_property
     def policy(self) -> Parsed:
@@ -185,12 +255,28 @@ class Repo:
         return config
 
 
-class Workflow:
-    """One parsed workflow, with the shapes GitHub allows normalised."""
+def is_dockerfile(name: str) -> bool:
+    lowered = name.lower()
+    return (
+        name in DOCKERFILE_NAMES
+        or lowered.startswith(("dockerfile.", "containerfile."))
+        or lowered.endswith((".dockerfile", ".containerfile"))
+    )
 
-    def __init__(self, path: str, data: dict[Any, Any]) -> None:
+
+class Workflow:
+    """One parsed workflow, with the shapes GitHub allows normalised.
+
+    A composite action (`action=True`) is read as a workflow with one job, "(steps)", holding
+    `runs.steps`: the rules that audit steps audit both the same way.
+    """
+
+    ACTION_JOB = "(steps)"
+
+    def __init__(self, path: str, data: dict[Any, Any], *, action: bool = False) -> None:
         self.path = path
         self.data = data
+        self.action = action
 
     @property
     def triggers(self) -> dict[str, Any]:
@@ -206,6 +292,9 @@ class Workflow:
 
     @property
     def jobs(self) -> dict[str, dict[str, Any]]:
+        if self.action:
+            runs = self.data.get("runs")
+            return {self.ACTION_JOB: runs} if isinstance(runs, dict) else {}
         jobs = self.data.get("jobs")
         if not isinstance(jobs, dict):
             return {}

@@ -9,9 +9,10 @@ from .. import __version__
 from .model import Finding, RuleResult, Severity, Status
 from .rules import FAMILIES
 from .rules.tools import tool_finding_url
-from .runner import CheckReport
+from .runner import OWNED_AUDITS, CheckReport
 
 MARK = {
+    Status.NOT_ADOPTED: "-",
     Status.PASS: "ok",
     Status.FAIL: "FAIL",
     Status.SKIPPED: "skip",
@@ -35,11 +36,35 @@ def ordered(report: CheckReport) -> list[RuleResult]:
     )
 
 
+def adoption_rows(report: CheckReport) -> list[tuple[str, str, str, str]]:
+    """(state, part, title, evidence or next step) for every part of the standard."""
+    rows = []
+    for name, used in report.adoption.items():
+        if used.adopted:
+            state, detail = "adopted", used.evidence
+        else:
+            state = "REQUIRED" if used.required else "not adopted"
+            detail = f"next: {used.part.next_step}"
+        rows.append((state, name, used.part.title, detail))
+    return rows
+
+
+def adoption_line(report: CheckReport) -> str:
+    adopted = [n for n, used in report.adoption.items() if used.adopted]
+    missing = [n for n, used in report.adoption.items() if not used.adopted]
+    return (
+        f"adopted {len(adopted)} of {len(report.adoption)} parts"
+        + (f" ({', '.join(adopted)})" if adopted else "")
+        + (f"; not adopted: {', '.join(missing)}" if missing else "")
+    )
+
+
 def summary_line(report: CheckReport, fail_on: Severity) -> str:
     counts = {status: sum(r.status is status for r in report.results) for status in Status}
     failing = len(report.failing(fail_on))
     parts = [
         f"{len(report.results)} rules",
+        f"{counts[Status.NOT_ADOPTED]} not adopted",
         f"{counts[Status.PASS]} passed",
         f"{counts[Status.FAIL]} failed ({failing} findings at or above {fail_on.label})",
         f"{counts[Status.SKIPPED]} skipped",
@@ -50,9 +75,13 @@ def summary_line(report: CheckReport, fail_on: Severity) -> str:
 
 
 def as_text(report: CheckReport, fail_on: Severity) -> str:
-    lines = [f"mlgate check {report.root}"]
+    lines = [f"mlgate check {report.root}", "", f"Adoption: {adoption_line(report)}"]
+    lines += [f"  {state:<12} {name:<8} {title}: {detail}" for state, name, title, detail in
+              adoption_rows(report)]  # fmt: skip
     family = None
     for result in ordered(report):
+        if result.status is Status.NOT_ADOPTED:
+            continue  # said once, in the adoption table
         if result.family != family:
             family = result.family
             lines.append(f"\n{FAMILIES.get(family, {}).get('name', family)}")
@@ -69,6 +98,8 @@ def as_text(report: CheckReport, fail_on: Severity) -> str:
         lines.append(
             f"  ignored  {result.finding_code(finding)} at {where(finding)}: {waiver.reason}"
         )
+    for code, count in sorted(report.covered.items()):
+        lines.append(f"  ({count} {code} findings are reported by {OWNED_AUDITS[code]})")
     lines.append("\n" + summary_line(report, fail_on))
     return "\n".join(lines) + "\n"
 
@@ -83,7 +114,7 @@ def as_markdown(report: CheckReport, fail_on: Severity) -> str:
         Status.NOT_RUN: "⚠️",
     }
     for result in ordered(report):
-        if result.status is Status.PASS:
+        if result.status in (Status.PASS, Status.NOT_ADOPTED):
             continue
         details = [
             f"{result.finding_code(f)}: {f.message}".replace("|", "\\|") for f in result.findings
@@ -93,8 +124,17 @@ def as_markdown(report: CheckReport, fail_on: Severity) -> str:
             f"| {icon[result.status]} | [{result.code}]({result.url}) | "
             f"{'<br>'.join(details)} | {places} |"
         )
-    head = f"### mlgate check\n\n{summary_line(report, fail_on)}\n\n"
-    return head + ("\n".join(rows) if len(rows) > 2 else "Every rule passed.") + "\n"
+    adoption = ["| part | | what there is / next step |", "|---|---|---|"] + [
+        f"| {name} ({title}) | {state} | {_cell(detail)} |"
+        for state, name, title, detail in adoption_rows(report)
+    ]
+    head = f"### mlgate check\n\n{summary_line(report, fail_on)}\n\n" + "\n".join(adoption)
+    body = "\n".join(rows) if len(rows) > 2 else "Every rule of the adopted parts passed."
+    return f"{head}\n\n{body}\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def as_json(report: CheckReport, fail_on: Severity) -> str:
@@ -103,6 +143,18 @@ def as_json(report: CheckReport, fail_on: Severity) -> str:
         "root": str(report.root),
         "fail_on": fail_on.label,
         "exit_code": report.exit_code(fail_on),
+        "adoption": [
+            {
+                "part": name,
+                "title": used.part.title,
+                "adopted": used.adopted,
+                "required": used.required,
+                "evidence": used.evidence,
+                "next_step": "" if used.adopted else used.part.next_step,
+            }
+            for name, used in report.adoption.items()
+        ],
+        "covered_tool_findings": dict(sorted(report.covered.items())),
         "rules": [
             {
                 "code": r.code,
@@ -111,6 +163,7 @@ def as_json(report: CheckReport, fail_on: Severity) -> str:
                 "url": r.url,
                 "severity": r.severity.label,
                 "status": r.status.value,
+                "part": r.part,
                 "reason": r.reason,
                 "findings": [_finding_json(r, f) for f in r.findings],
             }
@@ -171,6 +224,15 @@ def as_sarif(report: CheckReport, fail_on: Severity) -> str:
         for r in report.results
         if r.status is Status.NOT_RUN
     ]
+    adoption_notes = [
+        {
+            "level": "note",
+            "message": {"text": f"{name} ({used.part.title}) not adopted: {used.part.next_step}"},
+            "descriptor": {"id": f"adoption/{name}"},
+        }
+        for name, used in report.adoption.items()
+        if not used.adopted
+    ]
     index = list(rules)
     for item in results:
         item["ruleIndex"] = index.index(item["ruleId"])
@@ -190,10 +252,13 @@ def as_sarif(report: CheckReport, fail_on: Severity) -> str:
                 "invocations": [
                     {
                         "executionSuccessful": not notifications,
-                        "toolExecutionNotifications": notifications,
+                        "toolExecutionNotifications": notifications + adoption_notes,
                     }
                 ],
                 "results": results,
+                "properties": {
+                    "adoption": {name: used.adopted for name, used in report.adoption.items()}
+                },
             }
         ],
     }
@@ -235,6 +300,7 @@ def as_github(report: CheckReport, fail_on: Severity) -> str:
     total = sum(len(r.findings) for r in report.results)
     if total > sum(shown.values()):
         lines.append(f"::notice::{total - sum(shown.values())} more findings: see the job summary")
+    lines.append(adoption_line(report))
     lines.append(summary_line(report, fail_on))
     return "\n".join(lines) + "\n"
 

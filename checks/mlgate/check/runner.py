@@ -1,4 +1,9 @@
-"""Run the rules on a repository: requires, selection, ignores, and a verdict per rule."""
+"""Run the rules on a repository: adoption, requires, selection, ignores, a verdict per rule.
+
+One finding per defect: where one of mlgate's rules audits what a zizmor audit audits
+(`OWNED_AUDITS`), zizmor's findings of that audit are dropped while the rule is selected, so
+the defect is reported once, by the rule, with its severity by where the value comes from.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import COULD_NOT_CHECK, FAIL, PASS, CouldNotCheck
+from .adoption import PARTS, Adoption, adoption
 from .ignores import Ignore, matches, read_ignores
 from .model import Finding, NotApplicable, NotRun, RuleResult, Severity, Status
 from .repo import Repo
 from .rules import ALL_RULES
 from .rules.base import Rule
+
+# zizmor audit -> the rule of ours that reports the same defect (docs/rules.md says so)
+OWNED_AUDITS = {
+    "ZIZMOR-excessive-permissions": "GHA102",
+    "ZIZMOR-unpinned-uses": "GHA104",
+    "ZIZMOR-dangerous-triggers": "GHA105",
+    "ZIZMOR-artipacked": "GHA106",
+    "ZIZMOR-template-injection": "GHA107",
+}
 
 
 @dataclass
@@ -19,6 +34,8 @@ class CheckReport:
     root: Path
     results: list[RuleResult]
     ignored_findings: list[tuple[RuleResult, Finding, Ignore]] = field(default_factory=list)
+    adoption: dict[str, Adoption] = field(default_factory=dict)
+    covered: dict[str, int] = field(default_factory=dict)  # tool code -> findings left to ours
 
     def failing(self, fail_on: Severity) -> list[tuple[RuleResult, Finding]]:
         return [
@@ -45,13 +62,23 @@ def selected(code: str, select: Iterable[str], ignore: Iterable[str]) -> bool:
 
 
 def run_checks(
-    root: Path, *, select: Iterable[str] = (), ignore: Iterable[str] = ()
+    root: Path,
+    *,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    require: Iterable[str] = (),
 ) -> CheckReport:
     if not root.exists():
         raise CouldNotCheck(f"{root}: no such directory")
     if not root.is_dir():
         raise CouldNotCheck(f"{root} is not a directory")
-    repo = Repo(root)
+    require = tuple(require)
+    unknown = [name for name in require if name not in PARTS and name != "all"]
+    if unknown:
+        raise CouldNotCheck(
+            f"--require {', '.join(unknown)}: not a part; parts: {', '.join(PARTS)}, all"
+        )
+    repo = Repo(root, require)
     ignores, _ = read_ignores(repo)
     select, ignore = list(select), list(ignore)
     by_code = {rule.code(): rule for rule in ALL_RULES}
@@ -65,7 +92,8 @@ def run_checks(
             )
         return done[code]
 
-    report = CheckReport(root, [])
+    report = CheckReport(root, [], adoption=adoption(repo))
+    owners_selected = {c for c in OWNED_AUDITS.values() if selected(c, select, ignore)}
     for rule in ALL_RULES:
         if not selected(rule.code(), select, ignore):
             continue
@@ -74,6 +102,9 @@ def run_checks(
         for finding in result.findings:
             code = result.finding_code(finding)
             if finding.code and not selected(code, select, ignore):
+                continue
+            if OWNED_AUDITS.get(code) in owners_selected:
+                report.covered[code] = report.covered.get(code, 0) + 1
                 continue
             waiver = next((i for i in ignores if finding.code and matches(i.rule, code)), None)
             if waiver:
@@ -91,13 +122,19 @@ def _evaluate(
     rule: type[Rule], repo: Repo, ignores: list[Ignore], required: list[RuleResult]
 ) -> RuleResult:
     result = RuleResult(
-        rule.code(), rule.family, rule.title(), rule.link(), rule.severity, Status.PASS
-    )
+        rule.code(), rule.family, rule.title(), rule.link(), rule.severity, Status.PASS,
+        part=rule.part,
+    )  # fmt: skip
+    if rule.part is not None:
+        used = adoption(repo)[rule.part]
+        if not used.adopted:
+            result.status, result.reason = Status.NOT_ADOPTED, f"not adopted: {used.part.next_step}"
+            return result
     waiver = next((i for i in ignores if matches(i.rule, rule.code())), None)
     if waiver:
         result.status, result.reason = Status.IGNORED, waiver.reason
         return result
-    blocked = [r.code for r in required if r.status is not Status.PASS]
+    blocked = [r.code for r in required if r.status not in (Status.PASS, Status.NOT_ADOPTED)]
     if blocked:
         result.status, result.reason = Status.SKIPPED, f"needs {', '.join(blocked)} to pass"
         return result

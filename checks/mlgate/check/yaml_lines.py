@@ -18,6 +18,7 @@ _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class LineMap(dict):  # type: ignore[type-arg]
     line: int = 0
     lines: dict[Any, int]
+    value_lines: dict[Any, int]  # first line of a value's content (a block scalar's next line)
 
 
 class LineList(list):  # type: ignore[type-arg]
@@ -32,7 +33,7 @@ class LineLoader(_Base):  # type: ignore[misc, valid-type]
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineMap:
     loader.flatten_mapping(node)
     result = LineMap()
-    result.line, result.lines = node.start_mark.line + 1, {}
+    result.line, result.lines, result.value_lines = node.start_mark.line + 1, {}, {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, Hashable) or isinstance(key, tuple | list | dict):
@@ -41,6 +42,8 @@ def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineMap:
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
+        block = isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">")
+        result.value_lines[key] = value_node.start_mark.line + 1 + int(block)
     return result
 
 
@@ -73,6 +76,12 @@ def line_of(container: Any, key: Any = None) -> int | None:
     if isinstance(lines, list) and isinstance(key, int) and 0 <= key < len(lines):
         return lines[key]
     return None
+
+
+def value_line_of(container: Any, key: Any) -> int | None:
+    """First line of the value of `key` (for `run: |`, the script's first line)."""
+    lines = getattr(container, "value_lines", None)
+    return lines.get(key) if isinstance(lines, dict) else None
 
 
 def problem(exc: Exception) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import deploy, docker, drift, dvc, gate, gha, gx, sec, tools
+from . import adopt, deploy, docker, drift, dvc, gate, gha, gx, sec, tools
 from .base import Rule, rules_in
 
 ALL_RULES: list[type[Rule]] = [
+    *rules_in(adopt),
     *rules_in(dvc),
     *rules_in(gx),
     *rules_in(gate),
@@ -19,6 +20,7 @@ ALL_RULES: list[type[Rule]] = [
     *rules_in(tools),
 ]
 FAMILIES: dict[str, dict[str, Any]] = {
+    "adoption": {"name": "Adoption", "order": 0},
     "dvc": {"name": "DVC pipeline", "order": 1},
     "gx": {"name": "Data tests (Great Expectations)", "order": 2},
     "gate": {"name": "Metric gate", "order": 3},

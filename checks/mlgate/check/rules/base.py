@@ -19,6 +19,7 @@ DOCS_URL = "https://github.com/mlgate/mlgate/blob/main/docs/rules.md"
 
 class Rule:
     family: ClassVar[str] = ""
+    part: ClassVar[str | None] = None  # adoption part (check/adoption.py); None: always applies
     severity: ClassVar[Severity] = Severity.ERROR
     requires: ClassVar[frozenset[str]] = frozenset()
     url: ClassVar[str] = DOCS_URL + "#{name}"  # repo-review formats {name}
@@ -45,6 +46,10 @@ class Rule:
     @classmethod
     def check(cls, mlgate_repo: Repo) -> bool | str | None:
         """repo-review's entry: pass (""), fail (Markdown), skip (None)."""
+        from ..adoption import adoption
+
+        if cls.part is not None and not adoption(mlgate_repo)[cls.part].adopted:
+            return None
         try:
             findings = cls.evaluate(mlgate_repo)
         except NotApplicable:

@@ -1,101 +1,70 @@
-"""DEPLOY: kustomize manifests the release updates by digest, with probes, limits, non-root."""
+"""DEPLOY: manifests with probes, limits and non-root pods, deployed by digest through GitOps.
+
+Manifests and kustomizations are found anywhere in the tree and read as kustomize builds them
+(check/manifests.py): patch files are patches, and what a patch adds to a container counts.
+"""
 
 from __future__ import annotations
 
-import os
+import posixpath
 import re
 from typing import Any
 
-from ..model import Finding
+from ..manifests import Deployables, Manifest, containers, deployables, get, patched
+from ..model import Finding, Severity
 from ..repo import Repo
 from ..yaml_lines import line_of
 from .base import Rule
 
-OVERLAY = "deploy/overlays/production/kustomization.yaml"
-WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet"}
-DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-MAX_FILES = 500
+DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+GITOPS_KINDS = {"Application", "ApplicationSet", "Kustomization", "HelmRelease", "GitRepository"}
 
 
 class DEPLOY(Rule):
     family = "deploy"
-
-
-def manifest_files(repo: Repo) -> list[str]:
-    found: list[str] = []
-    for folder, dirs, files in os.walk(repo.root / "deploy", followlinks=False):
-        dirs.sort()
-        for name in sorted(files):
-            if name.endswith((".yml", ".yaml")):
-                found.append(os.path.relpath(os.path.join(folder, name), repo.root))
-            if len(found) >= MAX_FILES:
-                return found
-    return found
-
-
-def documents(repo: Repo) -> list[tuple[str, dict[str, Any]]]:
-    result = []
-    for path in manifest_files(repo):
-        parsed = repo.yaml_documents(path)
-        if parsed.ok:
-            result += [(path, doc) for doc in parsed.data if isinstance(doc, dict)]
-    return result
-
-
-def containers(repo: Repo) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(path, pod spec, container) for every workload container."""
-    found = []
-    for path, doc in documents(repo):
-        if doc.get("kind") not in WORKLOADS:
-            continue
-        spec = _get(doc, "spec", "template", "spec")
-        items = spec.get("containers") if isinstance(spec, dict) else None
-        for container in items if isinstance(items, list) else []:
-            if isinstance(container, dict):
-                found.append((path, spec, container))
-    return found
-
-
-def _get(node: Any, *keys: str) -> Any:
-    for key in keys:
-        node = node.get(key) if isinstance(node, dict) else None
-    return node
+    part = "deploy"
 
 
 class DEPLOY101(DEPLOY):
-    """deploy/ holds a kustomize base and a production overlay built on it."""
+    """Manifests and kustomizations parse, and every resource a kustomization lists exists."""
 
-    fix = "Add deploy/base/kustomization.yaml and deploy/overlays/production/kustomization.yaml."
+    fix = "Fix the YAML, or the path in the kustomization's `resources:` (kustomize build fails)."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        if not repo.is_dir("deploy"):
-            return [Finding("no deploy/ directory", "deploy")]
-        findings = []
-        for path in ("deploy/base/kustomization.yaml", OVERLAY):
-            parsed = repo.yaml(path)
-            if not parsed.ok or not isinstance(parsed.data, dict):
-                findings.append(Finding(f"{path} {parsed.problem or 'is not a mapping'}", path))
-        unreadable = [p for p in manifest_files(repo) if not repo.yaml_documents(p).ok]
-        findings += [Finding(f"{p} {repo.yaml_documents(p).problem}", p) for p in unreadable]
-        if not any(doc.get("kind") in WORKLOADS for _, doc in documents(repo)):
-            findings.append(Finding("no Deployment in deploy/", "deploy"))
-        return findings
+        return [
+            Finding(problem, path, _line(problem)) for path, problem in deployables(repo).problems
+        ]
+
+
+def _line(problem: str) -> int | None:
+    match = re.search(r"\(line (\d+)\)", problem)
+    return int(match.group(1)) if match else 1
+
+
+def _ports(container: dict[str, Any]) -> bool:
+    return isinstance(container.get("ports"), list) and bool(container["ports"])
 
 
 class DEPLOY102(DEPLOY):
-    """Every container has a readiness and a liveness probe."""
+    """Every container that serves a port has a readiness and a liveness probe."""
 
     requires = frozenset({"DEPLOY101"})
     fix = "Add `readinessProbe` (GET /ready) and `livenessProbe` (GET /health)."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
+        found = deployables(repo)
         return [
-            Finding(f"container {c.get('name')!r} has no {probe}", path, line_of(c))
-            for path, _, c in containers(repo)
+            Finding(
+                f"{m.kind} {m.name!r}: container {c.get('name')!r} serves a port without a {probe}",
+                m.path,
+                line_of(c),
+            )
+            for m, _, c in containers(found)
+            if _ports(c)
             for probe in ("readinessProbe", "livenessProbe")
-            if not isinstance(c.get(probe), dict)
+            if not isinstance(c.get(probe), dict) and not patched(found, m, c, probe)
         ]
 
 
@@ -107,11 +76,17 @@ class DEPLOY103(DEPLOY):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
+        found = deployables(repo)
         return [
-            Finding(f"container {c.get('name')!r} has no {kind} limit", path, line_of(c))
-            for path, _, c in containers(repo)
+            Finding(
+                f"{m.kind} {m.name!r}: container {c.get('name')!r} has no {kind} limit",
+                m.path,
+                line_of(c),
+            )
+            for m, _, c in containers(found)
             for kind in ("cpu", "memory")
-            if _get(c, "resources", "limits", kind) in (None, "")
+            if get(c, "resources", "limits", kind) in (None, "")
+            and not patched(found, m, c, "resources", "limits", kind)
         ]
 
 
@@ -123,47 +98,154 @@ class DEPLOY104(DEPLOY):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
+        found = deployables(repo)
         return [
-            Finding(f"container {c.get('name')!r} may run as root", path, line_of(c))
-            for path, pod, c in containers(repo)
-            if _get(c, "securityContext", "runAsNonRoot") is not True
-            and _get(pod, "securityContext", "runAsNonRoot") is not True
+            Finding(
+                f"{m.kind} {m.name!r}: container {c.get('name')!r} may run as root",
+                m.path,
+                line_of(c),
+            )
+            for m, pod, c in containers(found)
+            if get(c, "securityContext", "runAsNonRoot") is not True
+            and get(pod, "securityContext", "runAsNonRoot") is not True
+            and not patched(found, m, c, "securityContext", "runAsNonRoot")
         ]
 
 
 class DEPLOY105(DEPLOY):
-    """The production overlay sets the image by digest, so a deploy is an exact build."""
+    """What is deployed names its images by digest, so a deploy is an exact build."""
 
     requires = frozenset({"DEPLOY101"})
     fix = "In the overlay's `images:`, set `digest: sha256:...` (the release rewrites it)."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        data = repo.yaml(OVERLAY).data
-        images = data.get("images") if isinstance(data, dict) else None
-        if not isinstance(images, list) or not images:
-            return [Finding("the overlay sets no image (`images:`)", OVERLAY)]
-        return [
-            Finding(
-                f"image {image.get('name')!r} is set by tag, not by digest", OVERLAY, line_of(image)
-            )
-            for image in images
-            if isinstance(image, dict) and not DIGEST.match(str(image.get("digest", "")))
-        ]
+        found = deployables(repo)
+        findings = []
+        built = {m.path for k in found.kustomizations for m in _members(found, k)}
+        for leaf in found.leaves:
+            pinned = _pinned_names(found, leaf)
+            for _, _, container in containers_in(found, _members(found, leaf)):
+                image = str(container.get("image", ""))
+                if image and not DIGEST.search(image) and _name(image) not in pinned:
+                    findings.append(
+                        Finding(
+                            f"{leaf} deploys {image!r} by tag, not by digest (set `digest:` under "
+                            "`images:`)",
+                            leaf,
+                            _images_line(found, leaf),
+                        )
+                    )
+        for manifest, _, container in containers(found):
+            image = str(container.get("image", ""))
+            if manifest.path not in built and image and not DIGEST.search(image):
+                findings.append(
+                    Finding(
+                        f"{manifest.kind} {manifest.name!r} runs {image!r} by tag, not by digest",
+                        manifest.path,
+                        line_of(container),
+                    )
+                )
+        return findings
+
+
+def _members(found: Deployables, kustomization: str, depth: int = 0) -> list[Manifest]:
+    """The manifests a kustomization builds: its own resources and its bases', recursively."""
+    folder = posixpath.dirname(kustomization)
+    data = found.kustomizations.get(kustomization, {})
+    listed = {
+        posixpath.normpath(posixpath.join(folder, str(entry)))
+        for key in ("resources", "bases", "components")
+        for entry in (data.get(key) if isinstance(data.get(key), list) else [])
+    }
+    members = [m for m in found.manifests if m.path in listed]
+    if depth < 20:
+        for base in found.bases.get(kustomization, []):
+            members += _members(found, base, depth + 1)
+    return members
+
+
+def containers_in(
+    found: Deployables, members: list[Manifest]
+) -> list[tuple[Manifest, dict[str, Any], dict[str, Any]]]:
+    paths = {id(m.document) for m in members}
+    return [entry for entry in containers(found) if id(entry[0].document) in paths]
+
+
+def _pinned_names(found: Deployables, kustomization: str, depth: int = 0) -> set[str]:
+    """Image names the kustomization (or a base) sets by digest in `images:`."""
+    data = found.kustomizations.get(kustomization, {})
+    names = set()
+    for image in data.get("images") if isinstance(data.get("images"), list) else []:
+        if isinstance(image, dict) and DIGEST.fullmatch(str(image.get("digest", ""))):
+            names.add(str(image.get("name", "")))
+    if depth < 20:
+        for base in found.bases.get(kustomization, []):
+            names |= _pinned_names(found, base, depth + 1)
+    return names
+
+
+def _name(image: str) -> str:
+    """`ghcr.io/o/p:1.0` -> `ghcr.io/o/p` (kustomize's images: match on the name)."""
+    without_digest = image.split("@", 1)[0]
+    head, _, tail = without_digest.rpartition("/")
+    return f"{head}/{tail.split(':', 1)[0]}" if head else tail.split(":", 1)[0]
+
+
+def _images_line(found: Deployables, kustomization: str) -> int | None:
+    return line_of(found.kustomizations.get(kustomization), "images") or 1
 
 
 class DEPLOY106(DEPLOY):
-    """An Argo CD Application syncs the production overlay from git."""
+    """A GitOps controller (an Argo CD Application, a Flux Kustomization) syncs what is deployed."""
 
     requires = frozenset({"DEPLOY101"})
-    fix = "Add deploy/argocd/application.yaml with `spec.source.path: deploy/overlays/production`."
+    severity = Severity.WARNING
+    fix = (
+        "Add an Argo CD Application whose `spec.source.path` is the overlay "
+        "(deploy/argocd/application.yaml in the template). If it lives in another repository, "
+        "say so in mlgate.yaml: `check.ignore: [{rule: DEPLOY106, reason: ...}]`."
+    )
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        apps = [doc for _, doc in documents(repo) if doc.get("kind") == "Application"]
-        paths = {str(_get(app, "spec", "source", "path") or "").strip("/") for app in apps}
-        if "deploy/overlays/production" not in paths:
-            return [
-                Finding("no Argo CD Application points at deploy/overlays/production", "deploy")
-            ]
-        return []
+        found = deployables(repo)
+        synced = {
+            str(path).strip("/").removeprefix("./")
+            for m in found.manifests
+            if m.kind in GITOPS_KINDS
+            for path in _source_paths(m.document)
+        }
+        targets = [posixpath.dirname(k) for k in found.leaves]
+        if not targets:
+            targets = sorted({posixpath.dirname(m.path) for m in found.workloads()})
+        return [
+            Finding(
+                f"no Argo CD Application or Flux Kustomization syncs {target or '.'}", found_leaf, 1
+            )
+            for target, found_leaf in zip(targets, _anchors(found, targets), strict=True)
+            if not any(target == p or target.startswith(p + "/") for p in synced)
+        ]
+
+
+def _anchors(found: Deployables, targets: list[str]) -> list[str]:
+    leaves = {posixpath.dirname(k): k for k in found.leaves}
+    anchors = []
+    for target in targets:
+        if target in leaves:
+            anchors.append(leaves[target])
+        else:
+            anchors.append(next(m.path for m in found.workloads() if m.path.startswith(target)))
+    return anchors
+
+
+def _source_paths(document: dict[str, Any]) -> list[str]:
+    spec = document.get("spec") if isinstance(document.get("spec"), dict) else {}
+    sources = [spec.get("source")] + (
+        spec.get("sources") if isinstance(spec.get("sources"), list) else []
+    )
+    template = get(spec, "template", "spec", "source")
+    paths = [get(s, "path") for s in [*sources, template] if isinstance(s, dict)]
+    if isinstance(spec.get("path"), str):  # Flux Kustomization
+        paths.append(spec["path"])
+    return [p for p in paths if isinstance(p, str)]

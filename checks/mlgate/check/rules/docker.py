@@ -1,15 +1,27 @@
-"""DOCKER: the image runs as non-root, says when it is healthy, and builds from pinned bases."""
+"""DOCKER: images run as non-root, services say when they are healthy, bases are pinned.
+
+Every Dockerfile in the tree is checked (Dockerfile, Containerfile, Dockerfile.x, x.Dockerfile),
+except that a dev container's image (under .devcontainer/) is a workstation, not a deployable:
+it is held to pinning only.
+"""
 
 from __future__ import annotations
 
+import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..model import Finding
+from ..model import Finding, NotApplicable, Severity
 from ..repo import Repo
 from .base import Rule
 
-DOCKERFILE = "Dockerfile"
+SERVERS = re.compile(
+    r"\b(uvicorn|gunicorn|hypercorn|daphne|waitress-serve|granian|nginx|httpd|caddy|envoy|"
+    r"flask\s+run|fastapi\s+run|streamlit\s+run|gradio|http\.server|mlflow\s+(server|models\s+serve)|"
+    r"bentoml\s+serve|torchserve|tritonserver|serve|server)\b"
+)
+NONROOT_BASES = re.compile(r":nonroot\b|:[\w.-]*-nonroot\b|^cgr\.dev/|/distroless/.*:nonroot")
+ARG_REFERENCE = re.compile(r"\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)")
 
 
 @dataclass(frozen=True)
@@ -17,6 +29,15 @@ class Instruction:
     line: int
     keyword: str
     args: str
+
+
+@dataclass
+class Stage:
+    base: str  # the image or stage it is built FROM (ARGs resolved)
+    written: str  # as written
+    name: str
+    line: int
+    instructions: list[Instruction] = field(default_factory=list)
 
 
 def instructions(text: str) -> list[Instruction]:
@@ -44,110 +65,286 @@ def instructions(text: str) -> list[Instruction]:
     return result
 
 
-def final_stage(items: list[Instruction]) -> list[Instruction]:
-    starts = [i for i, item in enumerate(items) if item.keyword == "FROM"]
-    return items[starts[-1] :] if starts else []
+def stages(items: list[Instruction]) -> list[Stage]:
+    """FROM by FROM, with the ARGs declared before the first FROM substituted."""
+    arguments: dict[str, str] = {}
+    found: list[Stage] = []
+    for item in items:
+        if item.keyword == "ARG" and not found:
+            name, _, default = item.args.partition("=")
+            arguments[name.strip()] = resolve(default.strip().strip("\"'"), arguments)
+        elif item.keyword == "FROM":
+            words = [w for w in item.args.split() if not w.startswith("--")]
+            written = words[0] if words else ""
+            name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else ""
+            found.append(Stage(resolve(written, arguments), written, name, item.line))
+        elif found:
+            found[-1].instructions.append(item)
+    return found
 
 
-def parsed(repo: Repo) -> list[Instruction]:
-    text = repo.read(DOCKERFILE).text
-    return instructions(text) if text is not None else []
+def resolve(text: str, arguments: dict[str, str]) -> str:
+    """`${NAME}`, `$NAME` and `${NAME:-default}` from the ARG defaults; unknown stay as is."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        if arguments.get(name):
+            return arguments[name]
+        return match.group(2) if match.group(2) is not None else match.group(0)
+
+    return ARG_REFERENCE.sub(value, text)
+
+
+def dockerfiles(repo: Repo) -> list[tuple[str, list[Stage]]]:
+    result = []
+    for path in repo.dockerfiles:
+        text = repo.read(path).text
+        if text is not None:
+            result.append((path, stages(instructions(text))))
+    return result
+
+
+def deployable(path: str) -> bool:
+    return not path.startswith(".devcontainer/") and "/.devcontainer/" not in path
 
 
 class DOCKER(Rule):
     family = "docker"
+    part = "docker"
 
 
 class DOCKER101(DOCKER):
-    """A Dockerfile at the root builds the service image."""
+    """Every Dockerfile can be read and builds FROM an image."""
 
-    fix = "Add the template's multi-stage Dockerfile."
+    fix = "Fix the Dockerfile: a FROM first, UTF-8 text."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        text = repo.read(DOCKERFILE)
-        if text.text is None:
-            return [Finding(f"Dockerfile {text.problem}", DOCKERFILE)]
-        if not any(item.keyword == "FROM" for item in instructions(text.text)):
-            return [Finding("no FROM instruction", DOCKERFILE)]
-        return []
+        findings = []
+        for path in repo.dockerfiles:
+            text = repo.read(path)
+            if text.text is None:
+                findings.append(Finding(f"{path} {text.problem}", path))
+            elif not any(item.keyword == "FROM" for item in instructions(text.text)):
+                findings.append(Finding("no FROM instruction", path, 1))
+        return findings
+
+
+def _final_user(stages_: list[Stage]) -> tuple[str | None, int]:
+    """The user the last stage runs as (inherited from a stage it builds on), and the line."""
+    by_name = {stage.name: stage for stage in stages_ if stage.name}
+    stage: Stage | None = stages_[-1]
+    seen = set()
+    while stage is not None and id(stage) not in seen:
+        seen.add(id(stage))
+        users = [i for i in stage.instructions if i.keyword == "USER"]
+        if users:
+            return users[-1].args.split(":")[0].strip(), users[-1].line
+        if NONROOT_BASES.search(stage.base):
+            return "nonroot", stage.line
+        stage = by_name.get(stage.base.lower())
+    return None, stages_[-1].line
 
 
 class DOCKER102(DOCKER):
-    """The image runs as a non-root user (a final USER that is not root or 0)."""
+    """Every deployable image runs as a non-root user (a final USER that is not root or 0)."""
 
     requires = frozenset({"DOCKER101"})
     fix = "Create a user and end with `USER 10001` (numeric, so Kubernetes can verify it)."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        users = [item for item in final_stage(parsed(repo)) if item.keyword == "USER"]
-        if not users:
-            return [Finding("the final stage has no USER: it runs as root", DOCKERFILE)]
-        name = users[-1].args.split(":")[0].strip()
-        if name in ("root", "0", ""):
-            return [Finding(f"the last USER is {name or 'empty'}", DOCKERFILE, users[-1].line)]
-        return []
+        findings = []
+        for path, found in dockerfiles(repo):
+            if not found or not deployable(path):
+                continue
+            user, line = _final_user(found)
+            if user is None:
+                findings.append(
+                    Finding("the final stage sets no USER: it runs as root", path, line)
+                )
+            elif user in ("root", "0", ""):
+                findings.append(Finding(f"the last USER is {user or 'empty'}", path, line))
+        return findings
 
 
 class DOCKER103(DOCKER):
-    """The image declares a HEALTHCHECK."""
+    """A service image (it EXPOSEs a port or starts a server) declares a HEALTHCHECK."""
 
     requires = frozenset({"DOCKER101"})
     fix = "Add `HEALTHCHECK CMD python -c ...` calling the service's /health."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        checks = [i for i in final_stage(parsed(repo)) if i.keyword == "HEALTHCHECK"]
-        if not checks:
-            return [Finding("no HEALTHCHECK in the final stage", DOCKERFILE)]
-        if checks[-1].args.upper().startswith("NONE"):
-            return [Finding("HEALTHCHECK NONE switches the check off", DOCKERFILE, checks[-1].line)]
-        return []
+        findings, services = [], 0
+        for path, found in dockerfiles(repo):
+            if not found or not deployable(path) or not _is_service(found[-1]):
+                continue
+            services += 1
+            checks = [i for i in found[-1].instructions if i.keyword == "HEALTHCHECK"]
+            if not checks:
+                findings.append(
+                    Finding("a service image with no HEALTHCHECK", path, found[-1].line)
+                )
+            elif checks[-1].args.upper().startswith("NONE"):
+                findings.append(
+                    Finding("HEALTHCHECK NONE switches the check off", path, checks[-1].line)
+                )
+        if not services:
+            raise NotApplicable("no image is a service (none EXPOSEs a port or starts a server)")
+        return findings
+
+
+def _is_service(stage: Stage) -> bool:
+    for item in stage.instructions:
+        if item.keyword == "EXPOSE":
+            return True
+        if item.keyword in ("CMD", "ENTRYPOINT") and SERVERS.search(item.args):
+            return True
+    return False
 
 
 class DOCKER104(DOCKER):
-    """Every base image is pinned: an explicit tag other than `latest`, or a digest."""
+    """Every base image (FROM, COPY --from) is pinned: a tag other than `latest`, or a digest."""
 
     requires = frozenset({"DOCKER101"})
     fix = "Write `FROM python:3.11-slim-bookworm` (or `@sha256:...`), never a bare or latest tag."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        items = parsed(repo)
-        stages: set[str] = set()
         findings = []
-        for item in items:
-            if item.keyword != "FROM":
-                continue
-            words = [w for w in item.args.split() if not w.startswith("--")]
-            if not words:
-                findings.append(Finding("FROM without an image", DOCKERFILE, item.line))
-                continue
-            image = words[0]
-            if len(words) >= 3 and words[1].lower() == "as":
-                stages.add(words[2].lower())
-            if image.lower() in stages or image == "scratch" or "@sha256:" in image:
-                continue
-            tag = re.sub(r"^.*/", "", image).partition(":")[2]
-            if not tag or tag == "latest" or "$" in image:
-                findings.append(Finding(f"`{image}` is not pinned to a tag", DOCKERFILE, item.line))
+        for path, found in dockerfiles(repo):
+            names = {stage.name for stage in found if stage.name}
+            for index, stage in enumerate(found):
+                problem = _unpinned(stage.base, names, index)
+                if problem:
+                    severity = Severity.WARNING if "$" in stage.base else None
+                    findings.append(
+                        Finding(
+                            f"FROM `{stage.written}` {problem}", path, stage.line, severity=severity
+                        )
+                    )
+                for item in stage.instructions:
+                    source = _copied_from(item)
+                    if source is None:
+                        continue
+                    problem = _unpinned(source, names, index)
+                    if problem:
+                        findings.append(
+                            Finding(f"{item.keyword} --from={source} {problem}", path, item.line)
+                        )
         return findings
 
 
+def _copied_from(item: Instruction) -> str | None:
+    if item.keyword == "COPY":
+        match = re.search(r"--from=(\S+)", item.args)
+        return match.group(1) if match else None
+    if item.keyword == "RUN":
+        match = re.search(r"--mount=\S*\bfrom=([^,\s]+)", item.args)
+        return match.group(1) if match else None
+    return None
+
+
+def _unpinned(image: str, stage_names: set[str], before: int) -> str:
+    """Why `image` is not pinned ("" when it is, or when it names an earlier stage)."""
+    if not image:
+        return "has no image"
+    if image.lower() in stage_names or image == "scratch" or "@sha256:" in image:
+        return ""
+    if image.isdigit() and int(image) <= before:
+        return ""  # a stage by index
+    if "$" in image:
+        return "comes from a build argument with no default: pass a pinned value when building"
+    tag = re.sub(r"^.*/", "", image).partition(":")[2]
+    if not tag:
+        return "is not pinned to a tag"
+    if tag == "latest":
+        return "is pinned to `latest`, which moves"
+    return ""
+
+
 class DOCKER105(DOCKER):
-    """.dockerignore keeps .git, the virtualenv and the data out of the build context."""
+    """.dockerignore keeps .git, the virtualenv and the data out of each build context."""
 
     requires = frozenset({"DOCKER101"})
-    fix = "Add `.git`, `.venv` and `data/` to .dockerignore."
+    fix = "Add `.git`, `.venv` and `data/` to .dockerignore (or start it with `*`, then `!src/`)."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        text = repo.read(".dockerignore")
-        if text.text is None:
-            return [Finding(f".dockerignore {text.problem}", ".dockerignore")]
-        patterns = {line.strip().strip("/").removeprefix("**/") for line in text.text.splitlines()}
-        missing = [p for p in (".git", ".venv", "data") if p not in patterns]
-        if missing:
-            return [Finding(f"does not exclude {', '.join(missing)}", ".dockerignore")]
-        return []
+        findings = []
+        for path, found in dockerfiles(repo):
+            if not found or not deployable(path):
+                continue
+            ignore_path = _ignore_file(repo, path)
+            if ignore_path is None:
+                findings.append(Finding("no .dockerignore for this build context", path, 1))
+                continue
+            patterns = (repo.read(ignore_path).text or "").splitlines()
+            context = posixpath.dirname(ignore_path)
+            wanted = [".git"]
+            if _python_context(repo, context):
+                wanted.append(".venv")
+            if repo.is_dir(posixpath.join(context, "data")):
+                wanted.append("data")
+            missing = [name for name in wanted if not docker_ignored(patterns, name)]
+            if missing:
+                findings.append(Finding(f"does not exclude {', '.join(missing)}", ignore_path, 1))
+        return findings
+
+
+def _ignore_file(repo: Repo, dockerfile: str) -> str | None:
+    folder = posixpath.dirname(dockerfile)
+    for candidate in (
+        f"{dockerfile}.dockerignore",
+        posixpath.join(folder, ".dockerignore"),
+        ".dockerignore",
+    ):
+        if repo.exists(candidate):
+            return candidate
+    return None
+
+
+def _python_context(repo: Repo, folder: str) -> bool:
+    return any(
+        repo.exists(posixpath.join(folder, name))
+        for name in ("pyproject.toml", "requirements.txt", "setup.py", "setup.cfg", "uv.lock")
+    )
+
+
+def docker_ignored(patterns: list[str], path: str) -> bool:
+    """Docker's rule: patterns in order, `!` re-includes, the last match wins; a pattern that
+    matches a parent folder excludes what is in it."""
+    excluded = False
+    for raw in patterns:
+        pattern = raw.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        negated = pattern.startswith("!")
+        pattern = posixpath.normpath(pattern.lstrip("!").strip().lstrip("/")).rstrip("/")
+        if _docker_match(pattern, path):
+            excluded = not negated
+    return excluded
+
+
+def _docker_match(pattern: str, path: str) -> bool:
+    parts = path.split("/")
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    regex = _docker_regex(pattern)
+    return any(regex.fullmatch(candidate) for candidate in candidates)
+
+
+def _docker_regex(pattern: str) -> re.Pattern[str]:
+    out, index = [], 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+            if pattern.startswith("/", index):
+                out[-1] = "(?:.*/)?"
+                index += 1
+            continue
+        out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
+        index += 1
+    return re.compile("".join(out))

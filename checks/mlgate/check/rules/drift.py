@@ -5,22 +5,41 @@ from __future__ import annotations
 from ...drift_policy import DriftPolicy
 from ...errors import CouldNotCheck
 from ...policy import parse_policy
+from ..execution import mlgate_command, runs_of
 from ..model import Finding, NotApplicable, Severity
-from ..repo import Repo, Workflow, run_text
+from ..pipeline import command, outputs
+from ..repo import Repo, Workflow
+from ..yaml_lines import line_of
 from .base import Rule
 from .cron import cron_problem
-from .pipeline import command, outputs
-from .workflow_facts import DISPATCH_COMMAND, DRIFT_COMMAND, steps_running
 
 DEFAULT_REFERENCE = "models/reference_profile.json"
 
 
 class DRIFT(Rule):
     family = "drift"
+    part = "drift"
 
 
 def drift_workflows(repo: Repo) -> list[Workflow]:
-    return [w for w in repo.workflows if steps_running(w, DRIFT_COMMAND)]
+    """Workflows that run `mlgate drift` (a run, not a mention)."""
+    return [w for w in repo.workflows if runs_of(repo, w, mlgate_command("drift"))]
+
+
+def dispatched(repo: Repo, workflow: Workflow) -> list[str]:
+    """The workflow files `mlgate dispatch FILE` starts from this workflow."""
+    targets: list[str] = []
+
+    def is_dispatch(words: list[str]) -> bool:
+        found = mlgate_command("dispatch")(words)
+        if found:
+            target = next((w for w in words[2:] if not w.startswith("-")), "")
+            if target and target not in targets:
+                targets.append(target)
+        return found
+
+    runs_of(repo, workflow, is_dispatch)
+    return targets
 
 
 def schedules(workflow: Workflow) -> list[object]:
@@ -38,8 +57,13 @@ class DRIFT101(DRIFT):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        scheduled = [w for w in drift_workflows(repo) if "schedule" in w.triggers]
+        running = drift_workflows(repo)
+        scheduled = [w for w in running if "schedule" in w.triggers]
         if not scheduled:
+            if running:
+                first = running[0]
+                line = line_of(first.data, "on") or line_of(first.data, True)
+                return [Finding("runs `mlgate drift`, but not on a schedule", first.path, line)]
             return [Finding("no scheduled workflow runs `mlgate drift`", ".github/workflows")]
         findings = []
         for workflow in scheduled:
@@ -89,14 +113,17 @@ class DRIFT103(DRIFT):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        text = repo.read("mlgate.yaml").text or ""
+        text = repo.read("mlgate.yaml").text
+        if text is None:
+            raise NotApplicable("no mlgate.yaml (drift defaults apply)")
         try:
             policy = parse_policy(text, "mlgate.yaml")
             if "drift" not in policy:
                 raise NotApplicable("no drift section (defaults apply)")
             DriftPolicy.from_policy(policy, "mlgate.yaml")
         except CouldNotCheck as exc:
-            return [Finding(str(exc), "mlgate.yaml")]
+            data = repo.policy.data
+            return [Finding(str(exc), "mlgate.yaml", line_of(data, "drift") if data else None)]
         return []
 
 
@@ -130,16 +157,17 @@ class DRIFT105(DRIFT):
         if repo.policy_section("drift").get("retrain") is not True:
             raise NotApplicable("drift.retrain is not true")
         targets = [
-            (workflow, match.group(2))
+            (workflow, target)
             for workflow in drift_workflows(repo)
-            for _, _, _, step in steps_running(workflow, DISPATCH_COMMAND)
-            for match in DISPATCH_COMMAND.finditer(run_text(step))
+            for target in dispatched(repo, workflow)
         ]
         if not targets:
+            section = repo.policy_section("drift")
             return [
                 Finding(
                     "drift.retrain is true, but no drift workflow runs `mlgate dispatch`",
                     "mlgate.yaml",
+                    line_of(section, "retrain"),
                 )
             ]
         known = {w.path.rsplit("/", 1)[-1]: w for w in repo.workflows}
@@ -147,9 +175,12 @@ class DRIFT105(DRIFT):
         for workflow, target in targets:
             started = known.get(target)
             if started is None:
-                findings.append(Finding(f"dispatches {target}, which is not a workflow here",
-                                        workflow.path))  # fmt: skip
+                findings.append(
+                    Finding(f"dispatches {target}, which is not a workflow here", workflow.path, 1)
+                )
             elif "workflow_dispatch" not in started.triggers:
-                findings.append(Finding(f"{target} has no workflow_dispatch trigger",
-                                        started.path))  # fmt: skip
+                on_line = line_of(started.data, "on") or line_of(started.data, True)
+                findings.append(
+                    Finding(f"{target} has no workflow_dispatch trigger", started.path, on_line)
+                )
         return findings

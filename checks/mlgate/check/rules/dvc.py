@@ -7,14 +7,15 @@ import re
 from pathlib import Path
 
 from ..model import Finding, NotApplicable
+from ..pipeline import command, params, stages_running, upstream
 from ..repo import Repo
 from ..yaml_lines import line_of
 from .base import Rule
-from .pipeline import command, paths, stages_running, upstream
 
 
 class DVC(Rule):
     family = "dvc"
+    part = "dvc"
 
 
 class DVC101(DVC):
@@ -33,8 +34,8 @@ class DVC101(DVC):
             return [Finding("dvc.yaml has no `stages:` mapping", "dvc.yaml", line_of(data))]
         return [
             Finding(f"stage {name!r} has no command", "dvc.yaml", line_of(stages, name))
-            for name, stage in stages.items()
-            if not isinstance(stage, dict) or not command(stage).strip()
+            for name in stages
+            if not command(repo.stages.get(str(name), {})).strip()
         ]
 
 
@@ -78,32 +79,41 @@ class DVC103(DVC):
 
 
 class DVC104(DVC):
-    """Every parameter a stage names exists in params.yaml."""
+    """Every parameter a stage names exists in its parameters file."""
 
     requires = frozenset({"DVC101"})
-    fix = "Add the key to params.yaml or remove it from the stage's `params:`."
+    fix = "Add the key to the parameters file or remove it from the stage's `params:`."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
         named = [
-            (stage, key) for stage, spec in repo.stages.items() for key in paths(spec.get("params"))
+            (stage, file, key)
+            for stage, spec in repo.stages.items()
+            for file, key in params(spec)
+            if "${" not in file and (key is None or "${" not in key)
         ]
         if not named:
             raise NotApplicable("no stage names parameters")
-        parsed = repo.yaml("params.yaml")
-        if not parsed.ok:
-            return [Finding(f"params.yaml {parsed.problem}", "params.yaml")]
         findings = []
-        for stage, key in named:
+        stages = repo.pipeline.data.get("stages")
+        for stage, file, key in named:
+            line = line_of(stages.get(stage), "params") or line_of(stages, stage)
+            if not repo.exists(file):
+                findings.append(Finding(f"stage {stage!r} reads {file}, which does not exist",
+                                        "dvc.yaml", line))  # fmt: skip
+                continue
+            if key is None or not file.endswith((".yaml", ".yml", ".json")):
+                continue  # a whole file, or TOML / Python parameters: present is what we know
+            parsed = repo.yaml(file)
+            if not parsed.ok:
+                findings.append(Finding(f"{file} {parsed.problem}", file))
+                continue
             node = parsed.data
             for part in key.split("."):
                 node = node.get(part) if isinstance(node, dict) else None
             if node is None:
-                line = line_of(repo.stages[stage], "params")
                 findings.append(
-                    Finding(
-                        f"stage {stage!r} uses {key!r}, which params.yaml lacks", "dvc.yaml", line
-                    )
+                    Finding(f"stage {stage!r} uses {key!r}, which {file} lacks", "dvc.yaml", line)
                 )
         return findings
 
@@ -111,6 +121,7 @@ class DVC104(DVC):
 class DVC105(DVC):
     """Training runs only on data that passed validation (the train stage depends on it)."""
 
+    part = "gx"  # a data-test rule that reads the pipeline: judged once data tests are adopted
     requires = frozenset({"DVC101"})
     fix = (
         "Make a stage upstream of training depend on the validation report "
@@ -151,14 +162,20 @@ class DVC106(DVC):
         locked = data.get("stages") if isinstance(data, dict) else None
         if not isinstance(locked, dict):
             return [Finding(f"dvc.lock {parsed.problem or 'has no stages'}", "dvc.lock")]
+        # foreach and matrix stages are locked once per item: `name@item`
+        locked_stages = {str(name).split("@", 1)[0] for name in locked}
         declared = set(repo.stages)
         findings = []
-        if declared - set(locked):
-            missing = ", ".join(sorted(declared - set(locked)))
-            findings.append(Finding(f"stages never run: {missing} (dvc.lock is stale)", "dvc.lock"))
-        if set(locked) - declared:
-            gone = ", ".join(sorted(set(locked) - declared))
-            findings.append(Finding(f"dvc.lock records removed stages: {gone}", "dvc.lock"))
+        if declared - locked_stages:
+            missing = ", ".join(sorted(declared - locked_stages))
+            findings.append(
+                Finding(f"stages never run: {missing} (dvc.lock is stale)", "dvc.lock", 1)
+            )
+        gone = sorted(locked_stages - declared)
+        if gone:
+            first = next(n for n in locked if str(n).split("@", 1)[0] == gone[0])
+            findings.append(Finding(f"dvc.lock records removed stages: {', '.join(gone)}",
+                                    "dvc.lock", line_of(locked, first)))  # fmt: skip
         return findings
 
 

@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ...errors import CouldNotCheck
 from ...gate_policy import GatePolicy
 from ...metrics_file import parse_metrics
 from ...policy import parse_policy
-from ..model import Finding
-from ..repo import Repo
-from .base import Rule
-from .pipeline import paths
-from .workflow_facts import (
-    GATE_COMMAND,
-    is_checkout,
-    on_pull_request,
-    pushes_image,
-    release_workflows,
-    steps_running,
-    upstream_jobs,
+from ..execution import (
+    Obligation,
+    Run,
+    Site,
+    condition,
+    event_contexts,
+    mlgate_command,
+    needs,
+    obligations,
+    runs_of,
+    sites,
+    step_pushes_image,
 )
+from ..model import Finding, NotApplicable
+from ..pipeline import paths
+from ..repo import Repo, Workflow, run_text, uses_text
+from ..yaml_lines import line_of
+from .base import Rule
+
+IS_GATE = mlgate_command("gate")
 
 
 class GATE(Rule):
     family = "gate"
+    part = "gate"
 
 
 def gate_policy(repo: Repo) -> GatePolicy | str:
@@ -129,103 +138,165 @@ def _missing_from(metric: str, produced: tuple[set[str] | None, str], path: str)
     return "" if any(q in source for q in quoted) else "no evaluate source file names"
 
 
-def _pr_gate_steps(repo: Repo) -> list[tuple[Any, str, dict[str, Any], int, dict[str, Any]]]:
-    return [
-        (workflow, *found)
-        for workflow in repo.workflows
-        if on_pull_request(workflow)
-        for found in steps_running(workflow, GATE_COMMAND)
-    ]
-
-
 class GATE105(GATE):
-    """A pull-request workflow runs `mlgate gate` in a step that cannot pass by erroring."""
+    """A pull-request workflow runs `mlgate gate` where its failure provably fails the check."""
 
     requires = frozenset({"GHA101"})
     fix = (
-        "Run `mlgate gate --baseline origin/<base>` in a job on pull_request, "
-        "without continue-on-error."
+        "Run `mlgate gate` as its own command in a job on pull_request: no `|| true`, "
+        "`set +e`, pipe without pipefail, `continue-on-error` or `if:` that skips it."
     )
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        found = _pr_gate_steps(repo)
-        if not found:
+        wired = pr_gates(repo)
+        if not wired:
             return [Finding("no workflow on pull_request runs `mlgate gate`", ".github/workflows")]
-        findings = []
-        for workflow, job_name, job, index, step in found:
-            for owner, what in (
-                (step, f"step {index + 1} of job {job_name!r}"),
-                (job, f"job {job_name!r}"),
-            ):
-                if owner.get("continue-on-error") not in (None, False):
-                    findings.append(
-                        Finding(
-                            f"{what} sets continue-on-error: the gate cannot fail",
-                            workflow.path,
-                            workflow.line(owner, "continue-on-error"),
-                        )
-                    )
-        return findings
+        if any(not problems for _, problems in wired):
+            return []
+        return [
+            Finding(
+                f"`mlgate gate` in job {run.site.job_name!r}: {p.message}",
+                p.path,
+                p.line,
+                severity=p.severity,
+            )
+            for run, problems in wired
+            for p in problems
+        ]
+
+
+def pr_gates(repo: Repo) -> list[tuple[Run, list[Obligation]]]:
+    """Every `mlgate gate` a pull-request workflow runs, with what keeps it from gating."""
+    return [
+        (run, obligations(repo, run, "pull_request"))
+        for workflow in repo.workflows
+        if "pull_request" in workflow.triggers
+        for run in runs_of(repo, workflow, IS_GATE)
+    ]
 
 
 class GATE106(GATE):
-    """The gate job checks out the full history (fetch-depth: 0) to read the baseline."""
+    """The gate's job fetches the history the baseline needs (fetch-depth: 0) before it runs."""
 
     requires = frozenset({"GATE105"})
-    fix = "Set `fetch-depth: 0` on the gate job's actions/checkout."
+    fix = "Set `fetch-depth: 0` on the gate job's actions/checkout (or `git fetch` the base)."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
+        wired = [run for run, problems in pr_gates(repo) if not problems]
         findings = []
-        for workflow, job_name, job, _, _ in _pr_gate_steps(repo):
-            checkouts = [s for s in workflow.steps(job) if is_checkout(s)]
-            full = [
+        for run in wired:
+            earlier = [
                 s
-                for s in checkouts
-                if isinstance(s.get("with"), dict) and str(s["with"].get("fetch-depth")) == "0"
+                for s in sites(repo, run.site.workflow)
+                if s.job_name == run.site.job_name and s.index < run.site.index
             ]
-            if not full:
-                line = workflow.line(checkouts[0]) if checkouts else workflow.line(job)
-                findings.append(
-                    Finding(
-                        f"job {job_name!r} checks out without fetch-depth: 0", workflow.path, line
-                    )
+            checkouts = [s for s in earlier if _is_checkout(s.step)]
+            if any(_full_history(s.step) for s in earlier):
+                continue
+            line = checkouts[0].line() if checkouts else run.line
+            path = checkouts[0].holder.path if checkouts else run.site.holder.path
+            findings.append(
+                Finding(
+                    f"job {run.site.job_name!r} checks out without fetch-depth: 0, so the "
+                    "baseline ref is missing",
+                    path,
+                    line,
                 )
+            )
         return findings
+
+
+def _is_checkout(step: dict[str, Any]) -> bool:
+    return uses_text(step).split("@")[0].lower() == "actions/checkout"
+
+
+def _full_history(step: dict[str, Any]) -> bool:
+    if _is_checkout(step):
+        with_ = step.get("with")
+        return isinstance(with_, dict) and str(with_.get("fetch-depth")).strip() == "0"
+    script = run_text(step)
+    return bool(re.search(r"\bgit\s+fetch\b[^\n]*(--unshallow|\borigin\s+\S)", script))
 
 
 class GATE107(GATE):
-    """A release workflow runs on `v*` tags and gates the model before it pushes an image."""
+    """Images are pushed only by a release-tag workflow, after a gate that provably fails it."""
 
     requires = frozenset({"GHA101"})
-    fix = "Run `mlgate gate` in a job the image-pushing job `needs` (on push: tags: ['v*.*.*'])."
+    fix = (
+        "Push images from a workflow on `push: tags: ['v*.*.*']`, in a job that `needs` the "
+        "gate's job (or after the gate step), without `if: always()` around the push."
+    )
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        releases = release_workflows(repo)
-        if not releases:
-            return [Finding("no workflow runs on pushed `v*` tags", ".github/workflows")]
         findings = []
-        for workflow in releases:
-            gates = steps_running(workflow, GATE_COMMAND)
-            if not gates:
-                findings.append(Finding("the release never runs `mlgate gate`", workflow.path))
+        pushing = False
+        for workflow in repo.workflows:
+            pushes = [s for s in sites(repo, workflow) if step_pushes_image(repo, s)]
+            if not pushes:
                 continue
-            for job_name, job in workflow.jobs.items():
-                for index, step in enumerate(workflow.steps(job)):
-                    if not pushes_image(step):
-                        continue
-                    before = upstream_jobs(workflow, job_name)
-                    gated = any(
-                        g[0] in before or (g[0] == job_name and g[2] < index) for g in gates
+            pushing = True
+            event = "push" if tag_patterns(workflow) else ""
+            if not event and "release" in workflow.triggers:
+                event = "release"
+            if not event:
+                line = line_of(workflow.data, "on") or line_of(workflow.data, True)
+                findings.append(
+                    Finding(
+                        "pushes an image from a workflow no release tag starts", workflow.path, line
                     )
-                    if not gated:
-                        findings.append(
-                            Finding(
-                                f"job {job_name!r} pushes an image without a gate before it",
-                                workflow.path,
-                                workflow.line(step),
-                            )
+                )
+                continue
+            gates = [
+                run for run in runs_of(repo, workflow, IS_GATE) if not obligations(repo, run, event)
+            ]
+            for push in pushes:
+                if not any(_gated_before(workflow, gate, push) for gate in gates):
+                    findings.append(
+                        Finding(
+                            f"job {push.job_name!r} pushes an image without a gate that provably "
+                            "stops it",
+                            push.holder.path,
+                            push.line(),
                         )
+                    )
+        if not pushing:
+            raise NotApplicable("no workflow pushes an image")
         return findings
+
+
+def _gated_before(workflow: Workflow, gate: Run, push: Site) -> bool:
+    """The push cannot run when the gate fails: after it in the same job, or in a job that
+    needs the gate's job, with no `if:` that runs it after a failure."""
+    failed = event_contexts("push", failed=True)
+    if gate.site.job_name == push.job_name:
+        if gate.site.index >= push.index:
+            return False
+        return condition(push.step.get("if"), failed) is False
+    top = workflow.jobs
+    gate_job, push_job = gate.site.job_name.split("/")[0], push.job_name.split("/")[0]
+    chain = _path(top, push_job, gate_job)
+    if chain is None:
+        return False
+    return all(condition(top[name].get("if"), failed) is False for name in chain)
+
+
+def _path(jobs: dict[str, dict[str, Any]], start: str, target: str) -> list[str] | None:
+    """Jobs from `start` up its `needs` to `target` (excluded), or None if it does not need it."""
+    for parent in needs(jobs.get(start, {})):
+        if parent == target:
+            return [start]
+        rest = _path(jobs, parent, target)
+        if rest is not None:
+            return [start, *rest]
+    return None
+
+
+def tag_patterns(workflow: Workflow) -> list[str]:
+    push = workflow.triggers.get("push")
+    tags = push.get("tags") if isinstance(push, dict) else None
+    if isinstance(tags, str):
+        return [tags]
+    return [str(t) for t in tags] if isinstance(tags, list) else []

@@ -1,14 +1,21 @@
-"""GHA: workflows that parse, start from no permissions, pin actions, and keep secrets safe."""
+"""GHA: workflows and composite actions that parse, grant little, pin actions, keep tokens safe.
+
+These rules own the defects zizmor's excessive-permissions, unpinned-uses, dangerous-triggers,
+artipacked and template-injection audits also find: the runner reports them once, here (see
+`runner.OWNED_AUDITS`). Steps are audited in workflows and in composite actions alike.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from ..execution import condition, event_contexts, sites
+from ..injection import Source, expansions, input_types
 from ..model import Finding, NotApplicable, Severity
 from ..repo import Repo, Workflow, run_text, uses_text
+from ..yaml_lines import line_of, value_line_of
 from .base import Rule
-from .workflow_facts import is_checkout, on_pull_request
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 SCOPES = {
@@ -28,51 +35,89 @@ SCOPES = {
     "security-events",
     "statuses",
 }
-UNTRUSTED = re.compile(
-    r"\$\{\{[^}]*\b(github\.event\.|github\.head_ref|inputs\.|steps\.[^}]*\.outputs\.)"
+PR_HEAD = re.compile(
+    r"github\.(event\.pull_request\.head\.(sha|ref)|head_ref)|refs/pull/|"
+    r"event\.workflow_run\.head_(sha|branch)|pull_request\.merge_commit_sha"
 )
+SEVERITY_OF = {
+    Source.ATTACKER: Severity.ERROR,
+    Source.UNKNOWN: Severity.WARNING,
+    Source.MAINTAINER: Severity.INFO,
+}
 
 
 class GHA(Rule):
     family = "gha"
+    part = "gha"
+
+
+def step_holders(repo: Repo) -> list[Workflow]:
+    """Workflows and composite actions: both hold steps the same rules audit."""
+    return [*repo.workflows, *repo.actions]
+
+
+def where(holder: Workflow, job: str) -> str:
+    return "the action" if holder.action else f"job {job!r}"
 
 
 class GHA101(GHA):
-    """Workflows exist and each parses as a GitHub workflow (`on:` and a mapping of jobs)."""
+    """Workflows and composite actions parse (a workflow: `on:` and a mapping of jobs)."""
 
-    fix = "Add .github/workflows/ (the template's ci.yml, release.yml, drift.yml) and fix the YAML."
+    fix = "Fix the YAML so GitHub can load it (the message says where)."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        if not repo.workflow_files:
-            return [Finding("no workflows in .github/workflows", ".github/workflows")]
         findings = []
         for path in repo.workflow_files:
             parsed = repo.yaml(path)
             data = parsed.data
             if not parsed.ok:
-                findings.append(Finding(f"{path} {parsed.problem}", path))
+                findings.append(Finding(f"{path} {parsed.problem}", path, _line(parsed.problem)))
             elif not isinstance(data, dict):
-                findings.append(Finding(f"a workflow is a mapping, not {_kind(data)}", path))
+                findings.append(Finding(f"a workflow is a mapping, not {_kind(data)}", path, 1))
             elif "on" not in data and True not in data:
-                findings.append(Finding("no `on:` triggers", path))
+                findings.append(Finding("no `on:` triggers", path, 1))
             elif not isinstance(data.get("jobs"), dict) or not data["jobs"]:
-                findings.append(Finding("no `jobs:` mapping", path))
+                findings.append(Finding("no `jobs:` mapping", path, line_of(data, "jobs") or 1))
             else:
                 findings += [
                     Finding(
                         f"job {name!r} is not a mapping with runs-on or uses",
                         path,
-                        Workflow(path, data).line(data["jobs"], name),
+                        line_of(data["jobs"], name),
                     )
                     for name, job in data["jobs"].items()
                     if not isinstance(job, dict) or not ("runs-on" in job or "uses" in job)
                 ]
+        for path in repo.files:
+            if path.rsplit("/", 1)[-1] in ("action.yml", "action.yaml"):
+                parsed = repo.yaml(path)
+                if not parsed.ok:
+                    findings.append(
+                        Finding(f"{path} {parsed.problem}", path, _line(parsed.problem))
+                    )
         return findings
+
+
+def _line(problem: str) -> int | None:
+    match = re.search(r"\(line (\d+)\)", problem)
+    return int(match.group(1)) if match else None
 
 
 def _kind(value: Any) -> str:
     return {list: "a list", str: "a string", type(None): "empty"}.get(type(value), "a value")
+
+
+def _grants(value: Any) -> str:
+    """'write' when a permissions value grants any write, 'read' for read only, else 'none'."""
+    if value in ("write-all",):
+        return "write"
+    if value in ("read-all",):
+        return "read"
+    if isinstance(value, dict):
+        levels = {str(level) for level in value.values()}
+        return "write" if "write" in levels else "read" if "read" in levels else "none"
+    return "none"
 
 
 class GHA102(GHA):
@@ -83,11 +128,34 @@ class GHA102(GHA):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        return [
-            Finding("top-level permissions are not `{}`", w.path, w.line(w.data, "permissions"))
-            for w in repo.workflows
-            if w.data.get("permissions") != {}
-        ]
+        findings = []
+        for workflow in repo.workflows:
+            data = workflow.data
+            if data.get("permissions") == {}:
+                continue
+            line = line_of(data, "permissions")
+            if "permissions" not in data:
+                jobs = workflow.jobs.values()
+                if jobs and all("permissions" in job for job in jobs if "runs-on" in job):
+                    severity = Severity.INFO  # every job states its own: only the default is open
+                else:
+                    severity = Severity.WARNING
+                message = "no top-level permissions: jobs without their own get the default token"
+                findings.append(
+                    Finding(message, workflow.path, line_of(data) or 1, severity=severity)
+                )
+                continue
+            granted = _grants(data["permissions"])
+            severity = {"write": Severity.ERROR, "read": Severity.INFO}.get(granted, Severity.INFO)
+            findings.append(
+                Finding(
+                    f"top-level permissions grant {granted} access to every job, not `{{}}`",
+                    workflow.path,
+                    line,
+                    severity=severity,
+                )
+            )
+        return findings
 
 
 class GHA103(GHA):
@@ -106,9 +174,18 @@ class GHA103(GHA):
             for what, owner in owners:
                 if "permissions" not in owner:
                     continue
-                value, line = owner["permissions"], workflow.line(owner, "permissions")
-                if isinstance(value, str) or value is None:
-                    findings.append(Finding(f"{what} grants `{value}`", workflow.path, line))
+                value, line = owner["permissions"], line_of(owner, "permissions")
+                if value == "write-all":
+                    findings.append(Finding(f"{what} grants write-all", workflow.path, line))
+                elif value == "read-all":
+                    findings.append(
+                        Finding(
+                            f"{what} grants read-all",
+                            workflow.path,
+                            line,
+                            severity=Severity.WARNING,
+                        )
+                    )
                 elif isinstance(value, dict):
                     for scope, level in value.items():
                         if scope not in SCOPES or level not in ("read", "write", "none"):
@@ -116,14 +193,16 @@ class GHA103(GHA):
                                 Finding(
                                     f"{what}: `{scope}: {level}` is not a scope grant",
                                     workflow.path,
-                                    line,
+                                    line_of(value, scope) or line,
                                 )
                             )
+                elif value is not None and value != {}:
+                    findings.append(Finding(f"{what} grants `{value}`", workflow.path, line))
         return findings
 
 
 class GHA104(GHA):
-    """Every action is pinned to a full commit SHA."""
+    """Every action and reusable workflow is pinned to a full commit SHA."""
 
     requires = frozenset({"GHA101"})
     fix = "Use `owner/action@<40-hex sha> # vX.Y.Z` (Dependabot keeps pins current)."
@@ -131,18 +210,17 @@ class GHA104(GHA):
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
         findings = []
-        for workflow in repo.workflows:
-            for name, job in workflow.jobs.items():
-                targets = [(job, "uses")] + [(s, "uses") for s in workflow.steps(job)]
-                for owner, key in targets:
+        for holder in step_holders(repo):
+            for name, job in holder.jobs.items():
+                for owner in [job, *holder.steps(job)]:
                     uses = uses_text(owner)
                     if not uses or uses.startswith("./") or _pinned(uses):
                         continue
                     findings.append(
                         Finding(
-                            f"job {name!r} uses `{uses}`, not a commit SHA",
-                            workflow.path,
-                            workflow.line(owner, key),
+                            f"{where(holder, name)} uses `{uses}`, not a commit SHA",
+                            holder.path,
+                            line_of(owner, "uses"),
                         )
                     )
         return findings
@@ -156,47 +234,90 @@ def _pinned(uses: str) -> bool:
 
 
 class GHA105(GHA):
-    """No workflow runs on `pull_request_target` (it hands fork code a write token)."""
+    """pull_request_target and workflow_run workflows never run the pull request's code."""
 
     requires = frozenset({"GHA101"})
-    fix = "Use `pull_request`; post comments from a separate job with its own permissions."
+    fix = (
+        "Use `pull_request` to build and test contributions; keep pull_request_target for "
+        "labelling or commenting, without checking out or running the pull request's code."
+    )
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        return [
-            Finding(
-                "runs on pull_request_target", w.path, w.line(w.data, "on") or w.line(w.data, True)
+        findings = []
+        for workflow in repo.workflows:
+            risky = [t for t in ("pull_request_target", "workflow_run") if t in workflow.triggers]
+            if not risky:
+                continue
+            on_line = line_of(workflow.data, "on") or line_of(workflow.data, True)
+            pwned = _runs_checked_out_code(repo, workflow)
+            if pwned:
+                findings += pwned
+                continue
+            findings.append(
+                Finding(
+                    f"runs on {risky[0]} (a write token and secrets on outsiders' pull "
+                    "requests); it does not check out their code",
+                    workflow.path,
+                    on_line,
+                    severity=Severity.WARNING,
+                )
             )
-            for w in repo.workflows
-            if "pull_request_target" in w.triggers
-        ]
+        return findings
+
+
+def _runs_checked_out_code(repo: Repo, workflow: Workflow) -> list[Finding]:
+    """A checkout of the pull request's head, then a step that runs code from it."""
+    findings = []
+    checked_out: dict[str, int | None] = {}
+    for site in sites(repo, workflow):
+        with_ = site.step.get("with") if isinstance(site.step.get("with"), dict) else {}
+        uses = uses_text(site.step).split("@")[0].lower()
+        if uses == "actions/checkout" and PR_HEAD.search(str(with_.get("ref", ""))):
+            checked_out[site.job_name] = site.line()
+            continue
+        if site.job_name not in checked_out:
+            continue
+        if run_text(site.step) or uses_text(site.step).startswith("./"):
+            findings.append(
+                Finding(
+                    f"job {site.job_name!r} checks out the pull request's code (line "
+                    f"{checked_out[site.job_name]}) and runs it with a write token and secrets",
+                    site.holder.path,
+                    site.line(),
+                )
+            )
+            del checked_out[site.job_name]
+    return findings
 
 
 class GHA106(GHA):
     """Checkouts do not persist credentials (`persist-credentials: false`)."""
 
     requires = frozenset({"GHA101"})
+    severity = Severity.WARNING
     fix = "Add `with: {persist-credentials: false}`; push with an explicit token where needed."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
         findings = []
-        for workflow in repo.workflows:
-            for name, _, step in workflow.all_steps():
+        for holder in step_holders(repo):
+            for name, _, step in holder.all_steps():
                 with_ = step.get("with") if isinstance(step.get("with"), dict) else {}
-                if is_checkout(step) and str(with_.get("persist-credentials")).lower() != "false":
+                checkout = uses_text(step).split("@")[0].lower() == "actions/checkout"
+                if checkout and str(with_.get("persist-credentials")).lower() != "false":
                     findings.append(
                         Finding(
-                            f"a checkout in job {name!r} keeps the token",
-                            workflow.path,
-                            workflow.line(step),
+                            f"a checkout in {where(holder, name)} keeps the token",
+                            holder.path,
+                            line_of(step),
                         )
                     )
         return findings
 
 
 class GHA107(GHA):
-    """Untrusted input reaches `run:` only through `env:`, never as `${{{{ }}}}` in a script."""
+    """Values outsiders write reach `run:` scripts only through `env:`, never as `${{{{ }}}}`."""
 
     requires = frozenset({"GHA101"})
     fix = 'Map the value to an env variable (`env: TITLE: ${{ ... }}`) and use "$TITLE".'
@@ -204,18 +325,45 @@ class GHA107(GHA):
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
         findings = []
-        for workflow in repo.workflows:
-            for name, _, step in workflow.all_steps():
-                match = UNTRUSTED.search(run_text(step))
-                if match:
-                    findings.append(
-                        Finding(
-                            f"job {name!r} expands `{match.group(0)}...` in a script",
-                            workflow.path,
-                            workflow.line(step, "run"),
+        for holder in step_holders(repo):
+            types = input_types(holder.data)
+            for name, _, step in holder.all_steps():
+                for key, text in _scripts(step):
+                    first = value_line_of(step, key) if key == "run" else None
+                    for found in expansions(text, types):
+                        severity = SEVERITY_OF.get(found.source)
+                        if severity is None:
+                            continue
+                        line = first + text[: found.offset].count("\n") if first else None
+                        findings.append(
+                            Finding(
+                                f"{where(holder, name)} expands `${{{{ {found.expression} }}}}` "
+                                f"in a script: {_source_words(found.source, found.context)}",
+                                holder.path,
+                                line or line_of(step, key),
+                                severity=severity,
+                            )
                         )
-                    )
         return findings
+
+
+def _scripts(step: dict[str, Any]) -> list[tuple[str, str]]:
+    found = []
+    if run_text(step):
+        found.append(("run", run_text(step)))
+    if uses_text(step).split("@")[0].lower() == "actions/github-script":
+        with_ = step.get("with")
+        if isinstance(with_, dict) and isinstance(with_.get("script"), str):
+            found.append(("with", with_["script"]))
+    return found
+
+
+def _source_words(source: Source, context: str) -> str:
+    if source is Source.ATTACKER:
+        return f"{context} is written by whoever opens the pull request, issue or comment"
+    if source is Source.UNKNOWN:
+        return f"{context} may carry text an outsider wrote"
+    return f"{context} is set by maintainers or an earlier step; prefer env:"
 
 
 class GHA108(GHA):
@@ -228,7 +376,7 @@ class GHA108(GHA):
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
         return [
-            Finding(f"job {name!r} has no timeout-minutes", w.path, w.line(w.jobs, name))
+            Finding(f"job {name!r} has no timeout-minutes", w.path, line_of(w.data["jobs"], name))
             for w in repo.workflows
             for name, job in w.jobs.items()
             if "runs-on" in job and "timeout-minutes" not in job
@@ -247,19 +395,42 @@ class GHA109(GHA):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        pr = [w for w in repo.workflows if on_pull_request(w)]
+        pr = [w for w in repo.workflows if _supersedable(w.triggers.get("pull_request", False))]
         if not pr:
             raise NotApplicable("no pull-request workflow")
         return [
-            Finding("no concurrency group cancels superseded runs", w.path)
+            Finding(
+                "no concurrency group cancels superseded runs",
+                w.path,
+                line_of(w.data, "concurrency") or line_of(w.data, "on") or line_of(w.data, True),
+            )
             for w in pr
-            if not _cancels(w.data.get("concurrency"))
+            if not _cancels(w)
         ]
 
 
-def _cancels(concurrency: Any) -> bool:
-    return isinstance(concurrency, dict) and concurrency.get("cancel-in-progress") not in (
-        None,
-        False,
-        "false",
-    )
+def _supersedable(spec: Any) -> bool:
+    """Runs on pull requests that a new push supersedes (not only on `closed`, `labeled`...)."""
+    if spec is False:
+        return False
+    types = spec.get("types") if isinstance(spec, dict) else None
+    if types is None:
+        return True
+    listed = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    return "synchronize" in listed
+
+
+def _cancels(workflow: Workflow) -> bool:
+    owners = [workflow.data.get("concurrency")] + [
+        job.get("concurrency") for job in workflow.jobs.values()
+    ]
+    for concurrency in owners:
+        if not isinstance(concurrency, dict):
+            continue
+        cancel = concurrency.get("cancel-in-progress")
+        if cancel is True or (isinstance(cancel, str) and cancel.strip().lower() == "true"):
+            return True
+        expression = isinstance(cancel, str) and "${{" in cancel
+        if expression and condition(cancel, event_contexts("pull_request")) is not False:
+            return True
+    return False

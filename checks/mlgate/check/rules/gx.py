@@ -7,16 +7,17 @@ import re
 from typing import Any
 
 from ..model import Finding, NotApplicable
+from ..pipeline import command_args, paths, stages_running
 from ..repo import Repo
 from ..yaml_lines import line_of
 from .base import Rule
-from .pipeline import command_args, paths, stages_running
 
 COLUMN_SET = {"expect_table_columns_to_match_set", "expect_table_columns_to_match_ordered_list"}
 
 
 class GX(Rule):
     family = "gx"
+    part = "gx"
 
 
 def suites(repo: Repo) -> list[tuple[str, str]]:

@@ -3,35 +3,50 @@
 from __future__ import annotations
 
 import fnmatch
-import os
 import re
 
+from ..ignores import read_ignores
+from ..manifests import deployables
 from ..model import Finding
 from ..repo import Repo
+from ..yaml_lines import line_of
 from .base import Rule
 
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+# A key is its header *and* its body: a header alone is a string in a parser, a test or docs.
 SECRET_PATTERNS = {
-    "a private key": re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP )?PRIVATE KEY-----"),
+    "a private key": re.compile(
+        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY-----[ \t]*\r?\n"
+        r"(?:[A-Za-z0-9+/=:, -]*\r?\n)*?[A-Za-z0-9+/=]{40,}\r?\n"
+    ),
     "an AWS access key id": re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
     "a GitHub token": re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{50,})"),
     "a Slack token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
 }
-SKIP_DIRS = {
-    ".git",
-    ".venv",
-    "venv",
-    "node_modules",
-    ".dvc",
-    "__pycache__",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-    "data",
-    "models",
+SCAN_LIMIT = 20_000  # files
+QUICK = re.compile(r"PRIVATE KEY-----|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-")
+NOT_TEXT = {
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "ico",
+    "pdf",
+    "zip",
+    "gz",
+    "parquet",
+    "pkl",
+    "joblib",
+    "pt",
+    "onnx",
+    "whl",
+    "so",
+    "woff",
+    "woff2",
+    "ttf",
+    "svg",
+    "lock",
 }
-RENOVATE = ("renovate.json", "renovate.json5", ".github/renovate.json")
-SCAN_LIMIT = 5000  # files; a repository with more is scanned in part, and says so
 
 
 class SEC(Rule):
@@ -80,8 +95,9 @@ def _suffixes(path: str) -> list[str]:
 
 
 class SEC101(SEC):
-    """CODEOWNERS assigns owners to mlgate.yaml, .github/ and deploy/."""
+    """CODEOWNERS assigns owners to mlgate.yaml, .github/ and the deploy manifests."""
 
+    part = "owners"
     fix = "Add to .github/CODEOWNERS: `/mlgate.yaml @team`, `/.github/ @team`, `/deploy/ @team`."
 
     @classmethod
@@ -90,51 +106,64 @@ class SEC101(SEC):
         if found is None:
             return [Finding("no CODEOWNERS file", ".github/CODEOWNERS")]
         place, rules = found
-        targets = {"mlgate.yaml": "mlgate.yaml", ".github/": ".github/workflows/ci.yml"}
-        if repo.is_dir("deploy"):
-            targets["deploy/"] = "deploy/overlays/production/kustomization.yaml"
+        targets: dict[str, str] = {}
+        if repo.exists("mlgate.yaml"):
+            targets["mlgate.yaml"] = "mlgate.yaml"
+        if repo.workflow_files:
+            targets[".github/"] = repo.workflow_files[0]
+        for kustomization in deployables(repo).leaves:
+            targets[kustomization.rsplit("/", 1)[0] + "/"] = kustomization
         return [
-            Finding(f"nobody owns {shown}", place)
+            Finding(f"nobody owns {shown}", place, 1)
             for shown, path in targets.items()
             if not owners_of(rules, path)
         ]
 
 
 class SEC102(SEC):
-    """Every `check.ignore` entry in mlgate.yaml names a rule and gives a reason."""
+    """mlgate.yaml's `check:` is valid: each `ignore` entry names a rule and gives a reason."""
 
     requires = frozenset({"GATE101"})
     fix = "Write each ignore as `{rule: CODE, reason: why this repository differs}`."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        from ..ignores import read_ignores
-
         return [Finding(problem, "mlgate.yaml", line) for problem, line in read_ignores(repo)[1]]
 
 
-class SEC103(SEC):
-    """Dependabot (or Renovate) updates GitHub Actions, pip and Docker dependencies."""
+PYTHON_ECOSYSTEMS = {"pip", "uv", "poetry", "pipenv", "conda"}
+PYTHON_FILES = ("pyproject.toml", "requirements.txt", "setup.py", "setup.cfg", "Pipfile", "uv.lock")
 
-    fix = "Add .github/dependabot.yml with github-actions, pip and docker ecosystems."
+
+class SEC103(SEC):
+    """Dependabot (or Renovate) updates the Actions, Python and Docker dependencies in use."""
+
+    part = "updates"
+    fix = "Add the missing ecosystems to .github/dependabot.yml: github-actions, pip or uv, docker."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        if any(
-            repo.exists(p) for p in ("renovate.json", ".github/renovate.json", "renovate.json5")
-        ):
-            return []
+        if not any(repo.exists(p) for p in (".github/dependabot.yml", ".github/dependabot.yaml")):
+            return []  # Renovate: its presets cover every manager it finds
         place = ".github/dependabot.yml"
+        if not repo.exists(place):
+            place = ".github/dependabot.yaml"
         parsed = repo.yaml(place)
-        if not parsed.ok and repo.exists(".github/dependabot.yaml"):
-            place, parsed = ".github/dependabot.yaml", repo.yaml(".github/dependabot.yaml")
         if not parsed.ok:
-            return [Finding(f"{place} {parsed.problem}", place)]
+            return [Finding(f"{place} {parsed.problem}", place, 1)]
         updates = parsed.data.get("updates") if isinstance(parsed.data, dict) else None
-        found = {u.get("package-ecosystem") for u in updates or [] if isinstance(u, dict)}
-        wanted = ["github-actions", "pip"] + (["docker"] if repo.exists("Dockerfile") else [])
-        missing = [w for w in wanted if w not in found]
-        return [Finding(f"no updates for {', '.join(missing)}", place)] if missing else []
+        entries = updates if isinstance(updates, list) else []
+        found = {str(u.get("package-ecosystem")) for u in entries if isinstance(u, dict)}
+        wanted = []
+        if repo.workflow_files or repo.actions:
+            wanted.append(("github-actions", {"github-actions"}))
+        if any(repo.exists(name) for name in PYTHON_FILES):
+            wanted.append(("pip (or uv)", PYTHON_ECOSYSTEMS))
+        if repo.dockerfiles:
+            wanted.append(("docker", {"docker"}))
+        missing = [name for name, accepted in wanted if not found & accepted]
+        line = line_of(parsed.data, "updates") if isinstance(parsed.data, dict) else 1
+        return [Finding(f"no updates for {', '.join(missing)}", place, line)] if missing else []
 
 
 class SEC104(SEC):
@@ -145,24 +174,17 @@ class SEC104(SEC):
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
         findings = []
-        for path in _text_files(repo):
+        for path in repo.files[:SCAN_LIMIT]:
+            if path.rsplit(".", 1)[-1].lower() in NOT_TEXT:
+                continue
             text = repo.read(path).text
-            if text is None:
+            if text is None or not QUICK.search(text):
                 continue
             for what, pattern in SECRET_PATTERNS.items():
-                match = pattern.search(text)
-                if match:
+                for match in pattern.finditer(text):
+                    if what == "an AWS access key id" and match.group(0).endswith("EXAMPLE"):
+                        continue  # AWS's documentation key, AKIAIOSFODNN7EXAMPLE
                     line = text.count("\n", 0, match.start()) + 1
                     findings.append(Finding(f"holds {what}", path, line))
+                    break
         return findings
-
-
-def _text_files(repo: Repo) -> list[str]:
-    found: list[str] = []
-    for folder, dirs, files in os.walk(repo.root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        for name in sorted(files):
-            found.append(os.path.relpath(os.path.join(folder, name), repo.root))
-            if len(found) >= SCAN_LIMIT:
-                return found
-    return found

@@ -75,14 +75,15 @@ def tool_finding_url(code: str) -> str | None:
 
 
 class ZIZMOR100(TOOLS):
-    """zizmor finds no security problem in the workflows (findings: ZIZMOR-<audit>)."""
+    """zizmor finds no security problem in the workflows and composite actions."""
 
+    part = "gha"
     fix = "See the audit's page on docs.zizmor.sh (each finding links to it)."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        if not repo.workflow_files:
-            raise NotApplicable("no workflows")
+        if not repo.workflow_files and not repo.actions:
+            raise NotApplicable("no workflows or composite actions")
         args = [
             tool("zizmor"),
             "--offline",
@@ -91,7 +92,8 @@ class ZIZMOR100(TOOLS):
             "json",
             "--persona",
             "regular",  # zizmor's default: few false positives (the template meets pedantic)
-            ".github/workflows",
+            "--collect=workflows,actions",
+            ".",
         ]
         # 0 = clean, 10-14 = findings by highest severity; anything else is a failure to run.
         report = run_json(args, repo.root, {0, 10, 11, 12, 13, 14})
@@ -125,23 +127,25 @@ def _zizmor_finding(item: Any) -> Finding | None:
 
 
 class HADOLINT100(TOOLS):
-    """hadolint finds nothing to fix in the Dockerfile (findings: HADOLINT-<code>)."""
+    """hadolint finds nothing to fix in the Dockerfiles."""
 
+    part = "docker"
     fix = "See the rule's page in the hadolint wiki (each finding links to it)."
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        if not repo.exists("Dockerfile"):
-            raise NotApplicable("no Dockerfile")
+        files = [path for path in repo.dockerfiles if repo.read(path).text is not None]
+        if not files:
+            raise NotApplicable("no readable Dockerfile")
         report = run_json(
-            [tool("hadolint"), "--no-fail", "--format", "json", "Dockerfile"], repo.root, {0}
+            [tool("hadolint"), "--no-fail", "--format", "json", *files], repo.root, {0}
         )
         if not isinstance(report, list):
             raise NotRun("hadolint's JSON is not a list of findings")
         return [
             Finding(
                 str(item.get("message", "")),
-                "Dockerfile",
+                str(item.get("file") or files[0]),
                 item.get("line"),
                 code=f"HADOLINT-{item.get('code', 'unknown')}",
                 severity=HADOLINT_SEVERITY.get(str(item.get("level")), Severity.INFO),

@@ -6,7 +6,7 @@ import re
 import shlex
 from typing import Any
 
-from ..repo import Repo
+from .repo import Repo
 
 
 def command(stage: dict[str, Any]) -> str:
@@ -27,6 +27,23 @@ def paths(entries: Any) -> list[str]:
         elif isinstance(entry, dict):
             result.extend(str(key) for key in entry)
     return result
+
+
+def params(stage: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(file, key) for a stage's `params:`: `key` (params.yaml), `file.yaml: [key, ...]`,
+    or `file.yaml:` alone (the whole file: key None)."""
+    entries = stage.get("params")
+    found: list[tuple[str, str | None]] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, str):
+            found.append(("params.yaml", entry))
+        elif isinstance(entry, dict):
+            for file, keys in entry.items():
+                if isinstance(keys, list) and keys:
+                    found += [(str(file), str(key)) for key in keys]
+                else:
+                    found.append((str(file), None))
+    return found
 
 
 def outputs(stage: dict[str, Any]) -> list[str]:

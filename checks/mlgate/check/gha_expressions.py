@@ -1,11 +1,15 @@
-"""GitHub Actions `${{ }}` expressions, evaluated as the runner does, for the workflow harness.
+"""GitHub Actions `${{ }}` expressions, evaluated as the runner does.
 
-Covers the language the generated workflows use and a little more: literals, context
-dereference (`a.b`, `a['b']`), `!`, comparisons (loose equality, case-insensitive strings),
-`&&` / `||` returning an operand, and the functions `contains`, `startsWith`, `endsWith`,
-`format`, `join`, `toJSON`, `fromJSON`, `hashFiles`, `success`, `failure`, `cancelled`,
-`always`. Anything else — an unknown context or function, a step or job id that does not
-exist, a syntax error — raises ExpressionError: the harness must never guess.
+Two users: the test harness that runs generated workflows (every value known), and the
+checker, which asks "does this `if:` let the gate run on a pull request?" before any run, with
+most values UNKNOWN: then `&&`, `||`, `!` and comparisons follow three-valued logic and
+`decide` answers True, False or None (cannot tell).
+
+Covers literals, context dereference (`a.b`, `a['b']`), `!`, comparisons (loose equality,
+case-insensitive strings), `&&` / `||` returning an operand, and the functions `contains`,
+`startsWith`, `endsWith`, `format`, `join`, `toJSON`, `fromJSON`, `hashFiles`, `success`,
+`failure`, `cancelled`, `always`. Anything else — an unknown context or function, a step or job
+id that does not exist, a syntax error — raises ExpressionError: neither user may guess.
 """
 
 from __future__ import annotations
@@ -28,7 +32,21 @@ STRICT_IDS = ("steps", "needs")  # a typo in an id is a bug in the workflow, not
 
 
 class ExpressionError(ValueError):
-    """An expression the harness cannot evaluate exactly as GitHub would."""
+    """An expression that cannot be evaluated exactly as GitHub would."""
+
+
+class _Unknown:
+    """A value only the run will know (the checker's view of `github.event.*`, `steps.*`)."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+class Partial(dict):  # type: ignore[type-arg]
+    """A context whose keys not given are UNKNOWN rather than null."""
 
 
 @dataclass
@@ -86,7 +104,10 @@ class Parser:
         while self.peek() == ("op", "||"):
             self.take()
             right = self.and_()
-            value = value if truthy(value) else right
+            if value is UNKNOWN:
+                value = right if right is not UNKNOWN and truthy(right) else UNKNOWN
+            else:
+                value = value if truthy(value) else right
         return value
 
     def and_(self) -> Any:
@@ -94,26 +115,37 @@ class Parser:
         while self.peek() == ("op", "&&"):
             self.take()
             right = self.compare()
-            value = right if truthy(value) else value
+            if value is UNKNOWN:
+                value = right if right is not UNKNOWN and not truthy(right) else UNKNOWN
+            else:
+                value = right if truthy(value) else value
         return value
 
     def compare(self) -> Any:
         value = self.unary()
         while self.peek() in {("op", o) for o in ("==", "!=", "<", "<=", ">", ">=")}:
             operator = self.take()[1]
-            value = compare(operator, value, self.unary())
+            right = self.unary()
+            unknown = value is UNKNOWN or right is UNKNOWN
+            value = UNKNOWN if unknown else compare(operator, value, right)
         return value
 
     def unary(self) -> Any:
         if self.peek() == ("op", "!"):
             self.take()
-            return not truthy(self.unary())
+            value = self.unary()
+            return UNKNOWN if value is UNKNOWN else not truthy(value)
         return self.postfix()
 
     def postfix(self) -> Any:
         value, path = self.primary()
         while self.peek() in (("op", "."), ("op", "[")):
             if self.take()[1] == ".":
+                if self.peek() == ("op", "*"):
+                    self.take()
+                    value = _star(value)
+                    path = [*path, "*"]
+                    continue
                 kind, name = self.take()
                 if kind != "name":
                     raise ExpressionError(f"expected a property name in {self.text!r}")
@@ -125,6 +157,10 @@ class Parser:
         return value
 
     def member(self, value: Any, name: Any, path: list[str]) -> Any:
+        if value is UNKNOWN or (isinstance(value, Partial) and name not in value):
+            return UNKNOWN
+        if isinstance(value, Filtered):
+            return Filtered(self.member(item, name, path) for item in value)
         strict = len(path) == 1 and path[0] in STRICT_IDS
         if strict and (not isinstance(value, Mapping) or name not in value):
             raise ExpressionError(f"{path[0]}.{name} is no {path[0][:-1]} of this job")
@@ -155,6 +191,8 @@ class Parser:
         if self.peek() == ("op", "("):
             return self.call(text), []
         if text not in self.contexts.values:
+            if isinstance(self.contexts.values, Partial):
+                return UNKNOWN, [text]
             raise ExpressionError(f"unknown context {text!r} in {self.text!r}")
         return self.contexts.values[text], [text]
 
@@ -181,6 +219,8 @@ class Parser:
             return status.cancelled
         if lowered == "always":
             return True
+        if any(arg is UNKNOWN for arg in args):
+            return UNKNOWN
         if lowered == "contains":
             haystack, needle = args
             if isinstance(haystack, list):
@@ -202,9 +242,23 @@ class Parser:
             return json.loads(as_text(args[0]))
         if lowered == "hashfiles":
             if self.contexts.hash_files is None:
+                if isinstance(self.contexts.values, Partial):
+                    return UNKNOWN
                 raise ExpressionError("hashFiles() needs a workspace")
             return self.contexts.hash_files([as_text(a) for a in args])
         raise ExpressionError(f"unknown function {name}() in {self.text!r}")
+
+
+class Filtered(list):  # type: ignore[type-arg]
+    """The result of an object filter (`labels.*.name`): later properties apply to each item."""
+
+
+def _star(value: Any) -> Any:
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, Mapping):
+        return Filtered(value.values())
+    return Filtered(value) if isinstance(value, list) else Filtered()
 
 
 def format_(template: str, args: list[str]) -> str:
@@ -282,16 +336,25 @@ def evaluate(expression: str, contexts: Contexts) -> Any:
 def condition(text: Any, contexts: Contexts) -> bool:
     """A step's or job's `if:`: implicitly wrapped in success() unless it calls a status
     function, as GitHub does."""
+    value = decide(text, contexts)
+    if value is None:
+        raise ExpressionError(f"{text!r} depends on values not known here")
+    return value
+
+
+def decide(text: Any, contexts: Contexts) -> bool | None:
+    """`condition`, three-valued: None when the answer depends on an UNKNOWN value."""
     if text is None:
-        return evaluate("success()", contexts)
-    if isinstance(text, bool):
-        return text and evaluate("success()", contexts)
+        text = "success()"
+    elif isinstance(text, bool):
+        text = "success()" if text else "false"
     source = str(text).strip()
     whole = EMBEDDED.fullmatch(source)
     source = whole.group(1) if whole else source
     if not re.search(r"\b(success|failure|cancelled|always)\s*\(", source):
         source = f"success() && ({source})"
-    return truthy(evaluate(source, contexts))
+    value = evaluate(source, contexts)
+    return None if value is UNKNOWN else truthy(value)
 
 
 def interpolate(text: Any, contexts: Contexts) -> Any:

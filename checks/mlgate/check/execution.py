@@ -1,0 +1,462 @@
+"""What a workflow executes, and what a program's failure does to the check that runs it.
+
+Rules about wiring (the PR gate, the release gate, the drift schedule) ask what a job does, not
+what its text says. This module expands each job through local reusable workflows
+(`jobs.<id>.uses: ./.github/workflows/x.yml`) and local composite actions (`uses: ./path`),
+reads every `run:` script with the shell analysis (`shell.judge`, with Makefiles and scripts of
+the repository followed), and evaluates `if:` and `continue-on-error` for an event with the
+expression evaluator (unknown values stay unknown). `obligations` lists what stops a program's
+failure from failing the check: each is an error when it is proven, a warning when it could not
+be proven either way.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import makefile
+from .gha_expressions import Contexts, ExpressionError, Partial, Status, decide
+from .model import Severity
+from .repo import Repo, Workflow, run_text, uses_text
+from .shell import Fate, MakeRun, Shell, Verdict, judge
+from .yaml_lines import line_of, value_line_of
+
+MAX_NESTING = 5
+MLGATE = re.compile(r"\bmlgate\b")
+PUSHERS = re.compile(r"\b(docker|podman|buildah|nerdctl|crane|skopeo|ko)\b")
+PR_TYPES = {"opened", "synchronize", "reopened"}  # the default types; the gate needs all three
+
+
+@dataclass(frozen=True)
+class Site:
+    """One step as a job runs it: the file that holds it and how the job gets there."""
+
+    workflow: Workflow  # the workflow started by the event
+    job_name: str  # as shown: "caller/called" through a reusable workflow
+    jobs: tuple[tuple[Workflow, str, dict[str, Any]], ...]  # outermost job first
+    holder: Workflow  # the workflow or action file that holds the step
+    step: dict[str, Any]
+    index: int  # position among the job's expanded steps
+    callers: tuple[tuple[Workflow, dict[str, Any]], ...] = ()  # `uses: ./action` steps, outer first
+
+    @property
+    def job(self) -> dict[str, Any]:
+        return self.jobs[-1][2]
+
+    def line(self, key: str | None = None) -> int | None:
+        return line_of(self.step, key) if key else line_of(self.step)
+
+
+@dataclass(frozen=True)
+class Run:
+    site: Site
+    verdict: Verdict
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """Something that stops a program's failure from failing the check (or may)."""
+
+    severity: Severity  # ERROR: proven; WARNING: could not be proven
+    message: str
+    path: str
+    line: int | None
+
+
+@dataclass
+class RepoResolver:
+    """Scripts and Makefiles of the repository, from a step's working directory."""
+
+    repo: Repo
+    directory: str = ""
+
+    def _path(self, relative: str) -> str | None:
+        if relative.startswith(("/", "~", "$")):
+            return None
+        joined = posixpath.normpath(posixpath.join(self.directory, relative))
+        return None if joined.startswith("..") else joined
+
+    def script(self, path: str) -> str | None:
+        relative = self._path(path)
+        return self.repo.read(relative).text if relative else None
+
+    def mentions(self, script: str, mention: re.Pattern[str]) -> bool:
+        """Does a script file or Makefile the script may start mention the program?"""
+        candidates = [w for w in re.findall(r"[\w./-]+", script) if "/" in w or w.endswith(".sh")]
+        if re.search(r"\bg?make\b", script):
+            folders = re.findall(r"-C\s*(\S+)|--directory=(\S+)", script)
+            for folder in ["", *(a or b for a, b in folders)]:
+                candidates += [
+                    posixpath.join(folder, n) for n in ("GNUmakefile", "makefile", "Makefile")
+                ]
+        for candidate in candidates:
+            text = self.script(candidate)
+            if text is not None and mention.search(text):
+                return True
+        return False
+
+    def makefile(self, path: str) -> makefile.Makefile | None:
+        key = ("makefile", path)
+        if key not in self.repo.memo:
+            text = self.repo.read(path).text
+            self.repo.memo[key] = makefile.parse(text) if text is not None else None
+        return self.repo.memo[key]  # type: ignore[return-value]
+
+    def make(self, args: list[str]) -> MakeRun | None:
+        rest, directory, file, ignore_all, dry = makefile.split_args(args)
+        if dry:
+            return MakeRun([])
+        folder = self._path(directory or ".")
+        if folder is None:
+            return None
+        names = [file] if file else ["GNUmakefile", "makefile", "Makefile"]
+        for name in names:
+            parsed = self.makefile(posixpath.normpath(posixpath.join(folder, name)))
+            if parsed is not None:
+                run = makefile.run(parsed, rest)
+                if ignore_all:
+                    run = MakeRun([(t, True, s) for t, _, s in run.lines], run.doubts)
+                return run
+        return None
+
+
+def event_contexts(event: str, *, failed: bool = False) -> Contexts:
+    """What is known before a run started by `event`: its name, little else."""
+    github = Partial(event_name=event)
+    return Contexts(Partial(github=github), Status(failed=failed))
+
+
+def condition(value: Any, contexts: Contexts) -> bool | None:
+    """An `if:` for this event: True runs, False skips, None cannot tell."""
+    try:
+        return decide(value, contexts)
+    except (ExpressionError, TypeError, ValueError, KeyError, IndexError):
+        return None
+
+
+def jobs_of(
+    repo: Repo, workflow: Workflow
+) -> list[tuple[str, tuple[tuple[Workflow, str, dict[str, Any]], ...]]]:
+    """(shown name, chain of (workflow, job id, job)) for every job the workflow runs,
+    local reusable workflows expanded."""
+    found: list[tuple[str, tuple[tuple[Workflow, str, dict[str, Any]], ...]]] = []
+
+    def visit(current: Workflow, prefix: str, chain: tuple, depth: int) -> None:
+        for name, job in current.jobs.items():
+            link = (*chain, (current, name, job))
+            uses = uses_text(job)
+            if uses.startswith("./") and depth < MAX_NESTING:
+                called = repo.workflow_at(uses)
+                if called is not None and called is not current:
+                    visit(called, f"{prefix}{name}/", link, depth + 1)
+                    continue
+            found.append((prefix + name, link))
+
+    visit(workflow, "", (), 0)
+    return found
+
+
+def sites(repo: Repo, workflow: Workflow) -> list[Site]:
+    """Every step every job of the workflow runs, composite actions expanded."""
+    result = []
+    for shown, chain in jobs_of(repo, workflow):
+        holder, _, job = chain[-1]
+        expanded = _expand(repo, holder, holder.steps(job), (), 0)
+        for index, (owner, step, callers) in enumerate(expanded):
+            result.append(Site(workflow, shown, chain, owner, step, index, callers))
+    return result
+
+
+def _expand(
+    repo: Repo, holder: Workflow, steps: list[dict[str, Any]], callers: tuple, depth: int
+) -> list[tuple[Workflow, dict[str, Any], tuple]]:
+    out = []
+    for step in steps:
+        uses = uses_text(step)
+        action = repo.action_at(uses) if uses.startswith("./") and depth < MAX_NESTING else None
+        if action is not None:
+            inner = action.steps(action.jobs[Workflow.ACTION_JOB])
+            out += _expand(repo, action, inner, (*callers, (holder, step)), depth + 1)
+        else:
+            out.append((holder, step, callers))
+    return out
+
+
+def step_shell(site: Site) -> Shell | None:
+    value = site.step.get("shell")
+    if value is None and not site.holder.action:
+        for owner in (site.job, site.holder.data):
+            defaults = owner.get("defaults")
+            run = defaults.get("run") if isinstance(defaults, dict) else None
+            if isinstance(run, dict) and run.get("shell") is not None:
+                value = run["shell"]
+                break
+    return Shell.for_step(value)
+
+
+def working_directory(site: Site) -> str:
+    value = site.step.get("working-directory")
+    if value is None:
+        for owner in (site.job, site.holder.data):
+            defaults = owner.get("defaults")
+            run = defaults.get("run") if isinstance(defaults, dict) else None
+            if isinstance(run, dict) and isinstance(run.get("working-directory"), str):
+                value = run["working-directory"]
+                break
+    return value if isinstance(value, str) and "${{" not in value else ""
+
+
+def runs_of(
+    repo: Repo,
+    workflow: Workflow,
+    is_target: Callable[[list[str]], bool],
+    mention: re.Pattern[str] = MLGATE,
+) -> list[Run]:
+    """Steps whose script runs the program (a string, comment or heredoc is not a run).
+
+    Remembered per repository for a given predicate object (`mlgate_command` returns the same
+    one for the same name), since several rules ask the same question.
+    """
+    key = ("runs_of", workflow.path, id(is_target), mention.pattern)
+    if key in repo.memo:
+        return repo.memo[key]  # type: ignore[return-value]
+    found = _runs_of(repo, workflow, is_target, mention)
+    repo.memo[key] = found
+    return found
+
+
+def _runs_of(
+    repo: Repo,
+    workflow: Workflow,
+    is_target: Callable[[list[str]], bool],
+    mention: re.Pattern[str],
+) -> list[Run]:
+    found = []
+    for site in sites(repo, workflow):
+        script = run_text(site.step)
+        if not script:
+            continue
+        shell = step_shell(site)
+        if shell is None:
+            if mention.search(script):
+                verdict = Verdict(
+                    Fate.UNPROVEN, f"it runs in `shell: {site.step.get('shell')}`, not read here"
+                )
+                found.append(Run(site, verdict, site.line("run")))
+            continue
+        resolver = RepoResolver(repo, working_directory(site))
+        verdict = judge(script, is_target, shell, mention=mention, files=resolver)
+        if verdict is not None:
+            found.append(Run(site, verdict, _line_in_script(site, script, verdict.offset)))
+    return found
+
+
+def _line_in_script(site: Site, script: str, offset: int) -> int | None:
+    first = value_line_of(site.step, "run")
+    if first is None:
+        return site.line("run")
+    return first + script[: max(offset, 0)].count("\n")
+
+
+def obligations(repo: Repo, run: Run, event: str) -> list[Obligation]:
+    """What keeps the program's failure, on `event`, from failing the check."""
+    site, found = run.site, []
+
+    def add(severity: Severity, message: str, where: Workflow, line: int | None) -> None:
+        found.append(Obligation(severity, message, where.path, line))
+
+    if run.verdict.fate is Fate.SWALLOWED:
+        add(
+            Severity.ERROR,
+            f"its failure cannot fail the step: {run.verdict.why}",
+            site.holder,
+            run.line,
+        )
+    elif run.verdict.fate is Fate.UNPROVEN:
+        add(
+            Severity.WARNING,
+            f"could not prove its failure fails the step: {run.verdict.why}",
+            site.holder,
+            run.line,
+        )
+    contexts = event_contexts(event)
+    steps = [(site.holder, site.step), *reversed(site.callers)]
+    for holder, step in steps:
+        what = "the step" if step is site.step else f"the step `{uses_text(step)}` that runs it"
+        _continue_on_error(step, what, holder, add)
+        _runs_on(step, what, holder, contexts, event, add)
+    for holder, name, job in reversed(site.jobs):
+        what = f"job {name!r}"
+        _continue_on_error(job, what, holder, add)
+        _runs_on(job, what, holder, contexts, event, add)
+        for upstream in _upstream(holder, name):
+            other = holder.jobs.get(upstream, {})
+            verdict = condition(other.get("if"), contexts)
+            if verdict is False:
+                add(
+                    Severity.ERROR,
+                    f"{what} needs job {upstream!r}, which is skipped on {event}",
+                    holder,
+                    line_of(other, "if"),
+                )
+            elif verdict is None:
+                add(
+                    Severity.WARNING,
+                    f"{what} needs job {upstream!r}, whose `if:` may skip it "
+                    f"on {event}: {other.get('if')}",
+                    holder,
+                    line_of(other, "if"),
+                )
+    if event == "pull_request":
+        found += _pull_request_types(site.workflow)
+    return found
+
+
+def _continue_on_error(
+    owner: dict[str, Any], what: str, holder: Workflow, add: Callable[..., None]
+) -> None:
+    value = owner.get("continue-on-error")
+    if value in (None, False) or (isinstance(value, str) and value.strip().lower() == "false"):
+        return
+    line = line_of(owner, "continue-on-error")
+    if value is True or (isinstance(value, str) and value.strip().lower() == "true"):
+        add(
+            Severity.ERROR,
+            f"{what} sets continue-on-error: its failure cannot fail the check",
+            holder,
+            line,
+        )
+    else:
+        add(
+            Severity.WARNING,
+            f"{what} sets continue-on-error: {value}, which may be true",
+            holder,
+            line,
+        )
+
+
+def _runs_on(
+    owner: dict[str, Any],
+    what: str,
+    holder: Workflow,
+    contexts: Contexts,
+    event: str,
+    add: Callable[..., None],
+) -> None:
+    if "if" not in owner:
+        return
+    verdict = condition(owner["if"], contexts)
+    line = line_of(owner, "if")
+    if verdict is False:
+        add(Severity.ERROR, f"{what} is skipped on {event} (`if: {owner['if']}`)", holder, line)
+    elif verdict is None:
+        add(
+            Severity.WARNING,
+            f"{what} may be skipped on {event}: `if: {owner['if']}` depends "
+            "on values only the run knows",
+            holder,
+            line,
+        )
+
+
+def _upstream(workflow: Workflow, job_name: str) -> list[str]:
+    jobs, seen, todo = workflow.jobs, [], [job_name]
+    while todo:
+        for parent in needs(jobs.get(todo.pop(), {})):
+            if parent not in seen:
+                seen.append(parent)
+                todo.append(parent)
+    return seen
+
+
+def needs(job: dict[str, Any]) -> list[str]:
+    value = job.get("needs")
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _pull_request_types(workflow: Workflow) -> list[Obligation]:
+    spec = workflow.triggers.get("pull_request")
+    types = spec.get("types") if isinstance(spec, dict) else None
+    if types is None:
+        return []
+    listed = {types} if isinstance(types, str) else {str(t) for t in types or []}
+    missing = sorted(PR_TYPES - listed)
+    if not missing:
+        return []
+    line = line_of(spec, "types")
+    return [
+        Obligation(
+            Severity.ERROR,
+            f"pull_request `types:` leaves out {', '.join(missing)}: a pull request can change "
+            "after the gate ran",
+            workflow.path,
+            line,
+        )
+    ]
+
+
+# --- what commands are ------------------------------------------------------------------------
+
+
+@functools.cache
+def mlgate_command(name: str) -> Callable[[list[str]], bool]:
+    """`mlgate NAME ...` (also `python -m mlgate NAME`, any path to the mlgate script)."""
+
+    def matches(words: list[str]) -> bool:
+        return (
+            len(words) >= 2
+            and words[0].rsplit("/", 1)[-1] in ("mlgate", "mlgate.exe")
+            and words[1] == name
+        )
+
+    return matches
+
+
+PUSH_ACTIONS = {"docker/build-push-action", "redhat-actions/push-to-registry"}
+
+
+def pushes_image_words(words: list[str]) -> bool:
+    """`docker push`, `podman push`, `buildah push`, `docker buildx build --push`, `crane push`,
+    `skopeo copy`, `ko build`/`ko publish`, `docker compose push`."""
+    if not words:
+        return False
+    program = words[0].rsplit("/", 1)[-1]
+    rest = words[1:]
+    if program in ("docker", "podman", "buildah", "nerdctl"):
+        if rest[:1] == ["push"] or rest[:2] in (["image", "push"], ["compose", "push"]):
+            return True
+        building = rest[:1] == ["build"] or rest[:2] == ["buildx", "build"]
+        return building and any(
+            w == "--push" or w.startswith("--output=type=registry") for w in rest
+        )
+    if program == "crane":
+        return rest[:1] in (["push"], ["copy"], ["cp"])
+    if program == "skopeo":
+        return rest[:1] == ["copy"]
+    if program == "ko":
+        return rest[:1] in (["build"], ["publish"], ["apply"], ["resolve"])
+    return False
+
+
+def step_pushes_image(repo: Repo, site: Site) -> bool:
+    uses = uses_text(site.step).split("@")[0].lower()
+    if uses in PUSH_ACTIONS:
+        with_ = site.step.get("with")
+        push = with_.get("push") if isinstance(with_, dict) else None
+        if uses == "docker/build-push-action":
+            return push not in (None, False, "false")
+        return True
+    script = run_text(site.step)
+    if not script:
+        return False
+    shell = step_shell(site) or Shell()
+    resolver = RepoResolver(repo, working_directory(site))
+    return judge(script, pushes_image_words, shell, mention=PUSHERS, files=resolver) is not None

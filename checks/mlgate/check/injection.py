@@ -1,0 +1,146 @@
+"""Where a `${{ }}` value comes from, so an injection finding's severity follows its source.
+
+GitHub fills `${{ }}` into a script before the shell reads it: a value an outsider writes (a
+pull request's title, a fork's branch name, a comment) can run code in the job. A value only a
+maintainer sets (a dispatch input, a variable) is worth moving to `env:`, no more; a boolean,
+a number or a commit SHA cannot carry code at all. The lists follow GitHub's security guide
+("Understanding the risk of script injections") and zizmor's template-injection audit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+CONTEXT = re.compile(r"\b(github|inputs|steps|needs|env|matrix|vars|secrets|job|runner|strategy)"
+                     r"((?:\.[\w*-]+|\[[^\]]*\])*)")  # fmt: skip
+
+# The last name of a github.event path an outsider writes (forks, issues, comments, commits).
+ATTACKER_NAMES = {
+    "title", "body", "message", "head_ref", "head_branch", "label", "default_branch",
+    "page_name", "name", "email", "description", "ref",
+}  # fmt: skip
+# github.event values that are ids, counts, flags, SHAs or states: never code.
+SAFE_NAMES = {
+    "id", "node_id", "number", "sha", "before", "after", "merged", "draft", "state", "action",
+    "created_at", "updated_at", "closed_at", "merged_at", "additions", "deletions", "commits",
+    "changed_files", "comments", "private", "fork", "size", "run_id", "run_number",
+    "run_attempt", "conclusion", "status", "event", "html_url", "url", "full_name", "login",
+    "type", "author_association", "forced", "created", "deleted", "locked",
+}  # fmt: skip
+MAINTAINER_GITHUB = {"ref", "ref_name", "base_ref"}  # branch names: pushing needs write access
+SAFE_GITHUB = {
+    "sha", "ref_type", "repository", "repository_owner", "repository_id",
+    "repository_owner_id", "run_id", "run_number", "run_attempt", "workflow", "workflow_ref",
+    "workflow_sha", "job", "action", "event_name", "server_url", "api_url", "graphql_url",
+    "actor", "actor_id", "triggering_actor", "retention_days", "workspace",
+    "action_path", "action_ref", "path", "env", "output", "state", "step_summary", "token",
+    "repositoryUrl",
+}  # fmt: skip
+SAFE_INPUT_TYPES = {"boolean", "number", "choice", "environment"}
+
+
+class Source(Enum):
+    ATTACKER = "attacker"  # an outsider can write it
+    UNKNOWN = "unknown"  # an event value not known to be safe
+    MAINTAINER = "maintainer"  # only people with write access set it
+    SAFE = "safe"  # cannot carry code
+
+
+@dataclass(frozen=True)
+class Expansion:
+    expression: str  # the text inside ${{ }}
+    context: str  # the context path that decides it, e.g. github.event.pull_request.title
+    source: Source
+    offset: int  # where `${{` starts in the text
+
+
+def expansions(text: str, input_types: dict[str, str]) -> list[Expansion]:
+    """Every `${{ }}` in `text` with the riskiest context it reads."""
+    found = []
+    for match in EXPRESSION.finditer(text):
+        inner = match.group(1).strip()
+        worst: tuple[Source, str] | None = None
+        for context in CONTEXT.finditer(inner):
+            path = _normalise(context.group(0))
+            source = classify(path, input_types)
+            if worst is None or RANK[source] > RANK[worst[0]]:
+                worst = (source, path)
+        if worst is not None:
+            found.append(Expansion(inner, worst[1], worst[0], match.start()))
+    return found
+
+
+RANK = {Source.SAFE: 0, Source.MAINTAINER: 1, Source.UNKNOWN: 2, Source.ATTACKER: 3}
+
+
+def _normalise(path: str) -> str:
+    """`github['event']['pull_request'].title` -> github.event.pull_request.title."""
+    return re.sub(r"\[['\"]?([^\]'\"]*)['\"]?\]", r".\1", path)
+
+
+def classify(path: str, input_types: dict[str, str]) -> Source:
+    parts = path.split(".")
+    root = parts[0]
+    if root == "github":
+        if len(parts) == 1:
+            return Source.UNKNOWN
+        if parts[1] == "head_ref":
+            return Source.ATTACKER
+        if parts[1] in MAINTAINER_GITHUB:
+            return Source.MAINTAINER
+        if parts[1] != "event":
+            return Source.SAFE if parts[1] in SAFE_GITHUB else Source.UNKNOWN
+        return _event(parts[2:])
+    if root == "inputs":
+        kind = input_types.get(parts[1] if len(parts) > 1 else "", "string")
+        return Source.SAFE if kind in SAFE_INPUT_TYPES else Source.MAINTAINER
+    if root in ("steps", "needs"):
+        return Source.MAINTAINER  # what an earlier step wrote: may carry anything it read
+    if root == "matrix":
+        return Source.MAINTAINER
+    return Source.SAFE  # env, vars, secrets, runner, job, strategy: set by the maintainers
+
+
+def _event(parts: list[str]) -> Source:
+    names = [p for p in parts if p and p != "*" and not p.isdigit()]
+    if not names:
+        return Source.UNKNOWN
+    last = names[-1]
+    if last in SAFE_NAMES or last.endswith(("_sha", "_id", "_at", "_count", "_url")):
+        return Source.SAFE
+    if names[0] in ("inputs", "release", "client_payload", "label", "milestone"):
+        return Source.MAINTAINER  # dispatch inputs, releases, labels: people with write access
+    if names[0] == "repository" or "base" in names:
+        return Source.SAFE  # the base repository and branch: its maintainers name them
+    if last == "ref" and "head" not in names and names[0] not in ("pull_request", "workflow_run"):
+        return Source.SAFE  # a pushed ref: pushing needs write access
+    if last == "name" and not {"author", "committer", "pusher"} & set(names):
+        return Source.UNKNOWN
+    if last in ATTACKER_NAMES:
+        return Source.ATTACKER
+    return Source.UNKNOWN
+
+
+def input_types(workflow_data: Any) -> dict[str, str]:
+    """Declared types of workflow_dispatch / workflow_call (or action) inputs."""
+    types: dict[str, str] = {}
+    if not isinstance(workflow_data, dict):
+        return types
+    on = workflow_data.get("on", workflow_data.get(True))
+    sources = []
+    if isinstance(on, dict):
+        for trigger in ("workflow_dispatch", "workflow_call"):
+            spec = on.get(trigger)
+            if isinstance(spec, dict):
+                sources.append(spec.get("inputs"))
+    sources.append(workflow_data.get("inputs"))  # a composite action's inputs
+    for inputs in sources:
+        if isinstance(inputs, dict):
+            for name, spec in inputs.items():
+                kind = spec.get("type") if isinstance(spec, dict) else None
+                types[str(name)] = str(kind) if kind else types.get(str(name), "string")
+    return types
