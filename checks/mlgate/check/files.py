@@ -39,7 +39,15 @@ class Tree:
 
 
 def walk(root: Path) -> Tree:
-    from pathspec import GitIgnoreSpec  # lazy: a dependency of the `check` extra
+    try:
+        from pathspec import GitIgnoreSpec  # lazy: a dependency of the `check` extra
+    except ImportError:
+        from ..errors import CouldNotCheck
+
+        raise CouldNotCheck(
+            "mlgate check reads .gitignore with pathspec, which is not installed: "
+            "pip install 'mlgate[check]'"
+        ) from None
 
     found: list[str] = []
     ignores: list[tuple[str, GitIgnoreSpec]] = []  # (directory prefix, its .gitignore)

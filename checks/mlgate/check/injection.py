@@ -41,6 +41,17 @@ SAFE_GITHUB = {
     "repositoryUrl",
 }  # fmt: skip
 SAFE_INPUT_TYPES = {"boolean", "number", "choice", "environment"}
+# Outputs of well-known actions that are flags, versions or paths, never text from a contribution.
+STRUCTURED_OUTPUTS = {
+    "actions/setup-python": {"python-version", "python-path", "cache-hit"},
+    "actions/setup-node": {"node-version", "cache-hit"},
+    "actions/setup-go": {"go-version", "cache-hit"},
+    "actions/setup-java": {"version", "path", "cache-hit"},
+    "actions/cache": {"cache-hit"},
+    "actions/cache/restore": {"cache-hit", "cache-primary-key", "cache-matched-key"},
+    "astral-sh/setup-uv": {"uv-version", "uv-path", "uvx-path", "cache-hit", "python-version"},
+    "dorny/paths-filter": {"changes"},  # and one 'true'/'false' per filter (not *_files)
+}
 
 
 class Source(Enum):
@@ -58,15 +69,18 @@ class Expansion:
     offset: int  # where `${{` starts in the text
 
 
-def expansions(text: str, input_types: dict[str, str]) -> list[Expansion]:
-    """Every `${{ }}` in `text` with the riskiest context it reads."""
+def expansions(
+    text: str, input_types: dict[str, str], step_actions: dict[str, str] | None = None
+) -> list[Expansion]:
+    """Every `${{ }}` in `text` with the riskiest context it reads; `step_actions` maps the
+    job's step ids to the action a `uses:` step runs ("" for a `run:` step)."""
     found = []
     for match in EXPRESSION.finditer(text):
         inner = match.group(1).strip()
         worst: tuple[Source, str] | None = None
         for context in CONTEXT.finditer(inner):
             path = _normalise(context.group(0))
-            source = classify(path, input_types)
+            source = classify(path, input_types, step_actions or {})
             if worst is None or RANK[source] > RANK[worst[0]]:
                 worst = (source, path)
         if worst is not None:
@@ -82,7 +96,9 @@ def _normalise(path: str) -> str:
     return re.sub(r"\[['\"]?([^\]'\"]*)['\"]?\]", r".\1", path)
 
 
-def classify(path: str, input_types: dict[str, str]) -> Source:
+def classify(
+    path: str, input_types: dict[str, str], step_actions: dict[str, str] | None = None
+) -> Source:
     parts = path.split(".")
     root = parts[0]
     if root == "github":
@@ -98,11 +114,27 @@ def classify(path: str, input_types: dict[str, str]) -> Source:
     if root == "inputs":
         kind = input_types.get(parts[1] if len(parts) > 1 else "", "string")
         return Source.SAFE if kind in SAFE_INPUT_TYPES else Source.MAINTAINER
+    if root == "steps" and len(parts) >= 4:
+        return _step_output(parts[1], parts[3], step_actions or {})
     if root in ("steps", "needs"):
-        return Source.MAINTAINER  # what an earlier step wrote: may carry anything it read
+        return Source.MAINTAINER  # what an earlier step or job wrote
     if root == "matrix":
         return Source.MAINTAINER
     return Source.SAFE  # env, vars, secrets, runner, job, strategy: set by the maintainers
+
+
+def _step_output(step_id: str, name: str, step_actions: dict[str, str]) -> Source:
+    """A `run:` step's output is the job's own; an action's may carry what it read from the
+    pull request (changed file names, titles), unless the action is known to output flags."""
+    action = step_actions.get(step_id)
+    if not action:
+        return Source.MAINTAINER
+    known = STRUCTURED_OUTPUTS.get(action)
+    if known is not None and (
+        name in known or (action == "dorny/paths-filter" and not name.endswith("_files"))
+    ):
+        return Source.SAFE
+    return Source.UNKNOWN
 
 
 def _event(parts: list[str]) -> Source:
@@ -114,8 +146,10 @@ def _event(parts: list[str]) -> Source:
         return Source.SAFE
     if names[0] in ("inputs", "release", "client_payload", "label", "milestone"):
         return Source.MAINTAINER  # dispatch inputs, releases, labels: people with write access
-    if names[0] == "repository" or "base" in names:
-        return Source.SAFE  # the base repository and branch: its maintainers name them
+    if names[0] == "repository":
+        return Source.SAFE  # the base repository: its maintainers name it
+    if "base" in names:
+        return Source.MAINTAINER  # the base branch: people with write access name it
     if last == "ref" and "head" not in names and names[0] not in ("pull_request", "workflow_run"):
         return Source.SAFE  # a pushed ref: pushing needs write access
     if last == "name" and not {"author", "committer", "pusher"} & set(names):

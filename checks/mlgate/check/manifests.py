@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import yaml_lines
-from .repo import Repo
+from .repo import Repo, is_fixture
 
 KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"}
@@ -59,9 +59,14 @@ class Deployables:
 
     @property
     def leaves(self) -> list[str]:
-        """Kustomizations no other kustomization builds on: what gets deployed."""
+        """Kustomizations no other kustomization builds on: what gets deployed (a Component
+        is only ever part of another build)."""
         used = {base for bases in self.bases.values() for base in bases}
-        return [path for path in self.kustomizations if path not in used]
+        return [
+            path
+            for path, data in self.kustomizations.items()
+            if path not in used and data.get("kind") != "Component"
+        ]
 
     def workloads(self) -> list[Manifest]:
         return [m for m in self.manifests if m.kind in WORKLOADS]
@@ -89,6 +94,8 @@ def _read(repo: Repo) -> Deployables:
     for path in sorted(files):
         if posixpath.basename(path) not in KUSTOMIZATIONS or _under(path, in_chart):
             continue
+        if is_fixture(path):
+            continue
         parsed = repo.yaml(path)
         if not parsed.ok or not isinstance(parsed.data, dict):
             found.problems.append((path, parsed.problem or "is not a mapping"))
@@ -98,6 +105,8 @@ def _read(repo: Repo) -> Deployables:
     skip = set(found.kustomizations) | found.patch_files | generator_files
     for path in sorted(files):
         if path in skip or not path.endswith((".yaml", ".yml")) or _under(path, in_chart):
+            continue
+        if is_fixture(path) or path.endswith((".template.yaml", ".template.yml")):
             continue
         if path.split("/", 1)[0] in NOT_MANIFESTS:
             continue
@@ -112,7 +121,7 @@ def _read(repo: Repo) -> Deployables:
                 found.problems.append((path, problem))
             continue
         documents, problem = _interesting_documents(text, validate=listed)
-        if problem:
+        if problem and listed:  # kustomize would fail on it; other YAML is not ours to judge
             found.problems.append((path, problem))
         for document in documents:
             items = document.get("items") if _is_manifest(document, "List") else [document]
@@ -183,7 +192,7 @@ def _entries(
                 bases.append(nested[0])
             elif target in files:
                 resource_files.add(target)
-            else:
+            elif f"{folder}/Chart.yaml".lstrip("/") not in files:  # kustomized Helm: generated
                 found.problems.append((path, f"lists {key} {entry!r}, which does not exist"))
     found.bases[path] = bases
     for entry in _list(data.get("patchesStrategicMerge")):

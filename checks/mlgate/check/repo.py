@@ -48,8 +48,33 @@ class Parsed:
     def ok(self) -> bool:
         return not self.problem
 
+    @property
+    def line(self) -> int | None:
+        """Where the YAML stops being YAML (for the finding's line), or the first line."""
+        return yaml_lines.problem_line(self.problem) or (1 if self.problem else None)
+
+    @property
+    def exists(self) -> bool:
+        return self.problem != "does not exist"
+
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
+# Test fixtures of a tool (kustomize's testdata, zizmor's deliberately broken actions) are inputs
+# to that tool's tests, not the repository's own images, manifests or actions.
+FIXTURE_FOLDERS = {
+    "testdata",
+    "test-data",
+    "test_data",
+    "fixtures",
+    "__fixtures__",
+    "__snapshots__",
+}
+
+
+def is_fixture(path: str) -> bool:
+    return any(part in FIXTURE_FOLDERS for part in path.split("/")[:-1])
+
+
 ACTION_NAMES = ("action.yml", "action.yaml")
 
 
@@ -161,14 +186,18 @@ class Repo:
     @functools.cached_property
     def dockerfiles(self) -> list[str]:
         """Dockerfile, Containerfile, Dockerfile.<x>, <x>.Dockerfile / .dockerfile, anywhere."""
-        return [path for path in self.files if is_dockerfile(path.rsplit("/", 1)[-1])]
+        return [
+            path
+            for path in self.files
+            if is_dockerfile(path.rsplit("/", 1)[-1]) and not is_fixture(path)
+        ]
 
     @functools.cached_property
     def actions(self) -> list[Workflow]:
         """Composite actions (action.yml anywhere), as a workflow with one job of their steps."""
         found = []
         for path in self.files:
-            if path.rsplit("/", 1)[-1] not in ACTION_NAMES:
+            if path.rsplit("/", 1)[-1] not in ACTION_NAMES or is_fixture(path):
                 continue
             parsed = self.yaml(path)
             runs = parsed.data.get("runs") if parsed.ok and isinstance(parsed.data, dict) else None

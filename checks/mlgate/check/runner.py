@@ -146,6 +146,8 @@ def _evaluate(
     except NotRun as exc:
         result.status, result.reason = Status.NOT_RUN, str(exc)
         return result
+    except CouldNotCheck:
+        raise  # a missing dependency of the check extra: the whole check cannot run
     except Exception as exc:
         result.status = Status.NOT_RUN
         result.reason = f"internal error in {rule.code()}: {type(exc).__name__}: {exc}"

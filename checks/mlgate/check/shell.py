@@ -256,7 +256,15 @@ _PARSED: dict[str, list[Any] | str] = {}
 def parse(text: str) -> list[Any]:
     """bashlex's tree of a script (cached: the same step is read by several rules)."""
     if text not in _PARSED:
-        import bashlex  # lazy: only `mlgate check` reads shell
+        try:
+            import bashlex  # lazy: only `mlgate check` reads shell
+        except ImportError:
+            from ..errors import CouldNotCheck
+
+            raise CouldNotCheck(
+                "mlgate check reads workflow scripts with bashlex, which is not installed: "
+                "pip install 'mlgate[check]'"
+            ) from None
 
         if len(_PARSED) > 2048:
             _PARSED.clear()
@@ -621,7 +629,7 @@ class Interpreter:
                 result.exited = True
             return results
         if name in ("source", ".") and len(words) > 1:
-            if not re.search(r"activate|(^|/)\.?env\b", words[1]):
+            if not re.search(r"(^|/)activate$|(^|/)\.env$", words[1]):  # a venv, a dotenv
                 state.doubts.append(f"it sources {words[1]}, which may change error handling")
         elif name == "eval" and any(self.mention.search(w) for w in words[1:]):
             self.mark(offset)

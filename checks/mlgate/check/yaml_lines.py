@@ -7,6 +7,7 @@ Safe loading only. Mappings become `LineMap` (a dict with `.line` and `.lines[ke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from typing import Any
 
@@ -82,6 +83,12 @@ def value_line_of(container: Any, key: Any) -> int | None:
     """First line of the value of `key` (for `run: |`, the script's first line)."""
     lines = getattr(container, "value_lines", None)
     return lines.get(key) if isinstance(lines, dict) else None
+
+
+def problem_line(problem_text: str) -> int | None:
+    """The line `problem` wrote into a message ("... (line 12)"), for the finding's place."""
+    match = re.search(r"\(line (\d+)\)", problem_text)
+    return int(match.group(1)) if match else None
 
 
 def problem(exc: Exception) -> str:

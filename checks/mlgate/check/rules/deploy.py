@@ -13,7 +13,7 @@ from typing import Any
 from ..manifests import Deployables, Manifest, containers, deployables, get, patched
 from ..model import Finding, Severity
 from ..repo import Repo
-from ..yaml_lines import line_of
+from ..yaml_lines import line_of, problem_line
 from .base import Rule
 
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -33,13 +33,9 @@ class DEPLOY101(DEPLOY):
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
         return [
-            Finding(problem, path, _line(problem)) for path, problem in deployables(repo).problems
+            Finding(problem, path, problem_line(problem) or 1)
+            for path, problem in deployables(repo).problems
         ]
-
-
-def _line(problem: str) -> int | None:
-    match = re.search(r"\(line (\d+)\)", problem)
-    return int(match.group(1)) if match else 1
 
 
 def _ports(container: dict[str, Any]) -> bool:
@@ -130,7 +126,7 @@ class DEPLOY105(DEPLOY):
                 if image and not DIGEST.search(image) and _name(image) not in pinned:
                     findings.append(
                         Finding(
-                            f"{leaf} deploys {image!r} by tag, not by digest (set `digest:` under "
+                            f"{leaf} deploys {image!r} without a digest (set `digest:` under "
                             "`images:`)",
                             leaf,
                             _images_line(found, leaf),
@@ -141,7 +137,7 @@ class DEPLOY105(DEPLOY):
             if manifest.path not in built and image and not DIGEST.search(image):
                 findings.append(
                     Finding(
-                        f"{manifest.kind} {manifest.name!r} runs {image!r} by tag, not by digest",
+                        f"{manifest.kind} {manifest.name!r} runs {image!r} without a digest",
                         manifest.path,
                         line_of(container),
                     )
@@ -216,27 +212,22 @@ class DEPLOY106(DEPLOY):
             if m.kind in GITOPS_KINDS
             for path in _source_paths(m.document)
         }
-        targets = [posixpath.dirname(k) for k in found.leaves]
+        targets = {posixpath.dirname(k): k for k in found.leaves}
         if not targets:
-            targets = sorted({posixpath.dirname(m.path) for m in found.workloads()})
+            targets = {posixpath.dirname(m.path): m.path for m in found.workloads()}
+        if any(t == p or t.startswith(p + "/") for t in targets for p in synced if p):
+            return []
+        shown = ", ".join(sorted(t or "." for t in targets)[:3])
+        more = f" and {len(targets) - 3} more" if len(targets) > 3 else ""
+        first = sorted(targets.values())[0]
         return [
             Finding(
-                f"no Argo CD Application or Flux Kustomization syncs {target or '.'}", found_leaf, 1
+                f"no Argo CD Application or Flux Kustomization here syncs what is deployed "
+                f"({shown}{more})",
+                first,
+                1,
             )
-            for target, found_leaf in zip(targets, _anchors(found, targets), strict=True)
-            if not any(target == p or target.startswith(p + "/") for p in synced)
         ]
-
-
-def _anchors(found: Deployables, targets: list[str]) -> list[str]:
-    leaves = {posixpath.dirname(k): k for k in found.leaves}
-    anchors = []
-    for target in targets:
-        if target in leaves:
-            anchors.append(leaves[target])
-        else:
-            anchors.append(next(m.path for m in found.workloads() if m.path.startswith(target)))
-    return anchors
 
 
 def _source_paths(document: dict[str, Any]) -> list[str]:

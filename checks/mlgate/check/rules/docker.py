@@ -250,8 +250,8 @@ def _unpinned(image: str, stage_names: set[str], before: int) -> str:
     """Why `image` is not pinned ("" when it is, or when it names an earlier stage)."""
     if not image:
         return "has no image"
-    if image.lower() in stage_names or image == "scratch" or "@sha256:" in image:
-        return ""
+    if image.lower() in stage_names or image == "scratch" or re.search(r"@(sha256:|\$)", image):
+        return ""  # an earlier stage, nothing, or a digest (possibly from a build argument)
     if image.isdigit() and int(image) <= before:
         return ""  # a stage by index
     if "$" in image:
@@ -272,44 +272,81 @@ class DOCKER105(DOCKER):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        findings = []
+        findings, seen = [], set()
         for path, found in dockerfiles(repo):
             if not found or not deployable(path):
                 continue
-            ignore_path = _ignore_file(repo, path)
+            context = build_context(repo, path, found)
+            ignore_path = _ignore_file(repo, path, context)
+            wanted = _unwanted(repo, context)
             if ignore_path is None:
-                findings.append(Finding("no .dockerignore for this build context", path, 1))
+                if wanted:
+                    findings.append(
+                        Finding(
+                            f"no .dockerignore keeps {', '.join(wanted)} out of the build context "
+                            f"({context or 'the repository root'})",
+                            path,
+                            1,
+                        )
+                    )
                 continue
+            if ignore_path in seen:
+                continue  # one .dockerignore serves several Dockerfiles: said once
+            seen.add(ignore_path)
             patterns = (repo.read(ignore_path).text or "").splitlines()
-            context = posixpath.dirname(ignore_path)
-            wanted = [".git"]
-            if _python_context(repo, context):
-                wanted.append(".venv")
-            if repo.is_dir(posixpath.join(context, "data")):
-                wanted.append("data")
             missing = [name for name in wanted if not docker_ignored(patterns, name)]
             if missing:
                 findings.append(Finding(f"does not exclude {', '.join(missing)}", ignore_path, 1))
         return findings
 
 
-def _ignore_file(repo: Repo, dockerfile: str) -> str | None:
+def build_context(repo: Repo, dockerfile: str, found: list[Stage]) -> str:
+    """The folder a Dockerfile is built from: its own, unless what it COPYs is only found
+    from the repository root (`docker build -f sub/Dockerfile .`)."""
     folder = posixpath.dirname(dockerfile)
-    for candidate in (
-        f"{dockerfile}.dockerignore",
-        posixpath.join(folder, ".dockerignore"),
-        ".dockerignore",
-    ):
+    if not folder:
+        return ""
+    for stage in found:
+        for item in stage.instructions:
+            if item.keyword not in ("COPY", "ADD") or "--from=" in item.args:
+                continue
+            words = [w for w in item.args.split() if not w.startswith("--")]
+            for source in words[:-1]:
+                source = source.strip("\"'[],")
+                if not source or "*" in source or "$" in source or "://" in source:
+                    continue
+                source = source.rstrip("/")
+                if repo.exists(posixpath.join(folder, source)):
+                    return folder
+                if repo.exists(source):
+                    return ""
+    return folder
+
+
+def _ignore_file(repo: Repo, dockerfile: str, context: str) -> str | None:
+    for candidate in (f"{dockerfile}.dockerignore", posixpath.join(context, ".dockerignore")):
         if repo.exists(candidate):
             return candidate
     return None
 
 
-def _python_context(repo: Repo, folder: str) -> bool:
-    return any(
-        repo.exists(posixpath.join(folder, name))
-        for name in ("pyproject.toml", "requirements.txt", "setup.py", "setup.cfg", "uv.lock")
+def _unwanted(repo: Repo, context: str) -> list[str]:
+    """What a build context holds that must not reach the image: .git (a context at the
+    root), a virtualenv (a Python project whose .gitignore names one), DVC's data/."""
+    wanted = [".git"] if context == "" else []
+    project = any(
+        repo.exists(posixpath.join(context, name))
+        for name in ("pyproject.toml", "setup.py", "uv.lock")
     )
+    ignored = "\n".join(
+        repo.read(posixpath.join(folder, ".gitignore")).text or "" for folder in {"", context}
+    )
+    if project and re.search(r"^/?\.?venv/?\s*$", ignored, re.MULTILINE):
+        wanted.append(".venv")
+    versioned = repo.exists("dvc.yaml") or repo.is_dir(".dvc")  # data/ is DVC's, not the app's
+    if versioned and repo.is_dir(posixpath.join(context, "data")):
+        wanted.append("data")
+    return wanted
 
 
 def docker_ignored(patterns: list[str], path: str) -> bool:

@@ -26,8 +26,10 @@ class DVC101(DVC):
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
         parsed = repo.pipeline
+        if not parsed.ok and not parsed.exists and repo.is_dir(".dvc"):
+            raise NotApplicable("DVC versions data here; there is no dvc.yaml pipeline")
         if not parsed.ok:
-            return [Finding(f"dvc.yaml {parsed.problem}", "dvc.yaml")]
+            return [Finding(f"dvc.yaml {parsed.problem}", "dvc.yaml", parsed.line)]
         data = parsed.data
         stages = data.get("stages") if isinstance(data, dict) else None
         if not isinstance(stages, dict) or not stages:
@@ -106,7 +108,7 @@ class DVC104(DVC):
                 continue  # a whole file, or TOML / Python parameters: present is what we know
             parsed = repo.yaml(file)
             if not parsed.ok:
-                findings.append(Finding(f"{file} {parsed.problem}", file))
+                findings.append(Finding(f"{file} {parsed.problem}", file, parsed.line))
                 continue
             node = parsed.data
             for part in key.split("."):

@@ -151,7 +151,7 @@ class GATE105(GATE):
     def evaluate(cls, repo: Repo) -> list[Finding]:
         wired = pr_gates(repo)
         if not wired:
-            return [Finding("no workflow on pull_request runs `mlgate gate`", ".github/workflows")]
+            return [_no_pr_gate(repo)]
         if any(not problems for _, problems in wired):
             return []
         return [
@@ -164,6 +164,21 @@ class GATE105(GATE):
             for run, problems in wired
             for p in problems
         ]
+
+
+def _no_pr_gate(repo: Repo) -> Finding:
+    """Where to look when no pull request runs the gate: a workflow that runs it on other
+    events, else the pull-request workflow that does not run it."""
+    message = "no workflow on pull_request runs `mlgate gate`"
+    elsewhere = [w for w in repo.workflows if runs_of(repo, w, IS_GATE)]
+    on_pr = [w for w in repo.workflows if "pull_request" in w.triggers]
+    for workflow, note in (
+        *((w, "it runs here, on other events") for w in elsewhere),
+        *((w, "this one runs on pull requests") for w in on_pr),
+    ):
+        line = line_of(workflow.data, "on") or line_of(workflow.data, True)
+        return Finding(f"{message}: {note}", workflow.path, line)
+    return Finding(message, ".github/workflows")
 
 
 def pr_gates(repo: Repo) -> list[tuple[Run, list[Obligation]]]:

@@ -13,7 +13,7 @@ from typing import Any
 from ..execution import condition, event_contexts, sites
 from ..injection import Source, expansions, input_types
 from ..model import Finding, NotApplicable, Severity
-from ..repo import Repo, Workflow, run_text, uses_text
+from ..repo import Repo, Workflow, is_fixture, run_text, uses_text
 from ..yaml_lines import line_of, value_line_of
 from .base import Rule
 
@@ -72,7 +72,7 @@ class GHA101(GHA):
             parsed = repo.yaml(path)
             data = parsed.data
             if not parsed.ok:
-                findings.append(Finding(f"{path} {parsed.problem}", path, _line(parsed.problem)))
+                findings.append(Finding(f"{path} {parsed.problem}", path, parsed.line))
             elif not isinstance(data, dict):
                 findings.append(Finding(f"a workflow is a mapping, not {_kind(data)}", path, 1))
             elif "on" not in data and True not in data:
@@ -90,18 +90,11 @@ class GHA101(GHA):
                     if not isinstance(job, dict) or not ("runs-on" in job or "uses" in job)
                 ]
         for path in repo.files:
-            if path.rsplit("/", 1)[-1] in ("action.yml", "action.yaml"):
+            if path.rsplit("/", 1)[-1] in ("action.yml", "action.yaml") and not is_fixture(path):
                 parsed = repo.yaml(path)
                 if not parsed.ok:
-                    findings.append(
-                        Finding(f"{path} {parsed.problem}", path, _line(parsed.problem))
-                    )
+                    findings.append(Finding(f"{path} {parsed.problem}", path, parsed.line))
         return findings
-
-
-def _line(problem: str) -> int | None:
-    match = re.search(r"\(line (\d+)\)", problem)
-    return int(match.group(1)) if match else None
 
 
 def _kind(value: Any) -> str:
@@ -327,24 +320,41 @@ class GHA107(GHA):
         findings = []
         for holder in step_holders(repo):
             types = input_types(holder.data)
-            for name, _, step in holder.all_steps():
-                for key, text in _scripts(step):
-                    first = value_line_of(step, key) if key == "run" else None
-                    for found in expansions(text, types):
-                        severity = SEVERITY_OF.get(found.source)
-                        if severity is None:
-                            continue
-                        line = first + text[: found.offset].count("\n") if first else None
-                        findings.append(
-                            Finding(
-                                f"{where(holder, name)} expands `${{{{ {found.expression} }}}}` "
-                                f"in a script: {_source_words(found.source, found.context)}",
-                                holder.path,
-                                line or line_of(step, key),
-                                severity=severity,
-                            )
-                        )
+            for name, job in holder.jobs.items():
+                steps = holder.steps(job)
+                actions = {
+                    str(s["id"]): uses_text(s).split("@")[0].lower() for s in steps if "id" in s
+                }
+                findings += _injections(holder, name, steps, types, actions)
         return findings
+
+
+def _injections(
+    holder: Workflow,
+    job: str,
+    steps: list[dict[str, Any]],
+    types: dict[str, str],
+    actions: dict[str, str],
+) -> list[Finding]:
+    findings = []
+    for step in steps:
+        for key, text in _scripts(step):
+            first = value_line_of(step, key) if key == "run" else None
+            for found in expansions(text, types, actions):
+                severity = SEVERITY_OF.get(found.source)
+                if severity is None:
+                    continue
+                line = first + text[: found.offset].count("\n") if first else None
+                findings.append(
+                    Finding(
+                        f"{where(holder, job)} expands `${{{{ {found.expression} }}}}` "
+                        f"in a script: {_source_words(found.source, found.context)}",
+                        holder.path,
+                        line or line_of(step, key),
+                        severity=severity,
+                    )
+                )
+    return findings
 
 
 def _scripts(step: dict[str, Any]) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from ..model import Finding
 from ..repo import Repo
 from ..yaml_lines import line_of
 from .base import Rule
+from .docker import deployable
 
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # A key is its header *and* its body: a header alone is a string in a parser, a test or docs.
@@ -150,7 +151,7 @@ class SEC103(SEC):
             place = ".github/dependabot.yaml"
         parsed = repo.yaml(place)
         if not parsed.ok:
-            return [Finding(f"{place} {parsed.problem}", place, 1)]
+            return [Finding(f"{place} {parsed.problem}", place, parsed.line)]
         updates = parsed.data.get("updates") if isinstance(parsed.data, dict) else None
         entries = updates if isinstance(updates, list) else []
         found = {str(u.get("package-ecosystem")) for u in entries if isinstance(u, dict)}
@@ -159,7 +160,7 @@ class SEC103(SEC):
             wanted.append(("github-actions", {"github-actions"}))
         if any(repo.exists(name) for name in PYTHON_FILES):
             wanted.append(("pip (or uv)", PYTHON_ECOSYSTEMS))
-        if repo.dockerfiles:
+        if any(deployable(path) for path in repo.dockerfiles):
             wanted.append(("docker", {"docker"}))
         missing = [name for name, accepted in wanted if not found & accepted]
         line = line_of(parsed.data, "updates") if isinstance(parsed.data, dict) else 1

@@ -1,0 +1,553 @@
+"""Patterns met in real public repositories, each rebuilt here as a small fixture of our own.
+
+Calibrating `mlgate check` on real repositories (bench/real_repos.md) found false positives
+(a finding that is wrong about the file) and misses (a defect no rule saw). Each class has a
+fixture below: a false positive must stay silent, a miss must be found, by the rule that owns it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from check_repo import CHECKOUT, GOOD, write_repo
+from support import VENV_BIN
+
+from mlgate.check.model import Severity, Status
+from mlgate.check.runner import run_checks
+
+TOOLS = ("ZIZMOR100", "HADOLINT100")
+PIN = CHECKOUT  # actions/checkout@<sha> # v7.0.1
+
+
+def findings(root: Path, *, tools: bool = False) -> dict[str, list[tuple[str, int | None, str]]]:
+    """Rule code -> (path, line, severity) of each finding, tool findings by their own code."""
+    found: dict[str, list[tuple[str, int | None, str]]] = {}
+    for result in run_checks(root, ignore=() if tools else TOOLS).results:
+        for finding in result.findings:
+            code = result.finding_code(finding)
+            severity = result.finding_severity(finding).label
+            found.setdefault(code, []).append((finding.path, finding.line, severity))
+    return found
+
+
+def standard(tmp_path: Path, **changes: str | None) -> Path:
+    """The hand-written repository that follows the standard, with files changed or added."""
+    return write_repo(tmp_path / "repo", {**GOOD, **changes})
+
+
+def alone(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A repository of just these files (adopting only what they are)."""
+    return write_repo(tmp_path / "repo", files)
+
+
+# --- false positives: must stay silent -------------------------------------------------------
+
+PARSER = '''\
+"""Reads PEM files."""
+
+PEM_HEADER = "-----BEGIN RSA PRIVATE KEY-----"
+MARKERS = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----",
+    "-----BEGIN EC PRIVATE KEY-----",
+)
+EXAMPLE_KEY_ID = "AKIAIOSFODNN7EXAMPLE"  # AWS's documentation example
+'''
+
+
+def test_a_pem_header_string_in_code_is_not_a_key(tmp_path: Path) -> None:
+    root = standard(tmp_path, **{"src/project/pem.py": PARSER})
+    assert "SEC104" not in findings(root)
+
+
+def test_a_real_key_is_found_even_in_a_data_folder(tmp_path: Path) -> None:
+    body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n" * 4
+    key = f"-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----\n"
+    root = standard(tmp_path, **{"tests/data/localhost.key": key})
+    assert findings(root)["SEC104"] == [("tests/data/localhost.key", 1, "error")]
+
+
+ARG_DOCKERFILE = """\
+ARG PYTHON_VERSION=3.11
+ARG BASE_IMAGE=python:${PYTHON_VERSION}-slim-bookworm
+FROM ${BASE_IMAGE} AS builder
+RUN pip wheel --wheel-dir /wheels .
+
+FROM ${BASE_IMAGE}
+COPY --from=builder /wheels /wheels
+USER 10001
+EXPOSE 8000
+HEALTHCHECK CMD ["python", "-c", "print(1)"]
+CMD ["python", "-m", "project.serve"]
+"""
+
+
+def test_from_an_arg_whose_default_is_pinned_is_pinned(tmp_path: Path) -> None:
+    assert "DOCKER104" not in findings(standard(tmp_path, Dockerfile=ARG_DOCKERFILE))
+
+
+def test_an_arg_that_only_supplies_a_digest_is_pinned(tmp_path: Path) -> None:
+    dockerfile = "ARG TAG\nARG SHA\nFROM registry.k8s.io/kustomize:${TAG}@${SHA}\nUSER 1\n"
+    assert "DOCKER104" not in findings(standard(tmp_path, Dockerfile=dockerfile))
+
+
+READ_TOP = f"""\
+name: lint
+on: [push]
+permissions:
+  contents: read
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    steps:
+      - uses: {PIN}
+        with:
+          persist-credentials: false
+"""
+
+
+def test_read_only_top_permissions_are_advice_not_an_error(tmp_path: Path) -> None:
+    root = standard(tmp_path, **{".github/workflows/lint.yml": READ_TOP})
+    assert findings(root)["GHA102"] == [(".github/workflows/lint.yml", 3, "info")]
+
+
+SAFE_EXPANSIONS = f"""\
+name: notes
+on:
+  pull_request:
+  workflow_dispatch:
+    inputs:
+      dry-run:
+        type: boolean
+      count:
+        type: number
+permissions: {{}}
+concurrency:
+  group: notes-${{{{ github.ref }}}}
+  cancel-in-progress: true
+jobs:
+  notes:
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    permissions:
+      contents: read
+    steps:
+      - uses: {PIN}
+        with:
+          persist-credentials: false
+      - id: filter
+        uses: dorny/paths-filter@de90cc6fb38fc0963ad72b210f1f284cd68cea36 # v3.0.2
+        with:
+          filters: "model: [src/**]"
+      - id: version
+        run: echo "value=$(date +%F)" >> "$GITHUB_OUTPUT"
+      - run: |
+          echo "${{{{ inputs.dry-run }}}} ${{{{ inputs.count }}}}"
+          echo "${{{{ github.event.pull_request.merge_commit_sha }}}}"
+          echo "${{{{ github.event.pull_request.number }}}}"
+          echo "${{{{ steps.filter.outputs.model }}}}"
+          echo "${{{{ steps.version.outputs.value }}}}"
+"""
+
+
+def test_values_no_outsider_controls_are_not_injection_errors(tmp_path: Path) -> None:
+    root = standard(tmp_path, **{".github/workflows/notes.yml": SAFE_EXPANSIONS})
+    own = findings(root).get("GHA107", [])
+    assert [severity for _, _, severity in own] == ["info"]  # the step's own output: use env
+    expected = SAFE_EXPANSIONS.splitlines().index(
+        '          echo "${{ steps.version.outputs.value }}"'
+    )
+    assert own[0][1] == expected + 1  # the line of the expression, not of `run:`
+
+
+KUSTOMIZE = {
+    "k8s/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+    "k8s/base/deployment.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      securityContext:
+        runAsNonRoot: true
+      containers:
+        - name: api
+          image: ghcr.io/acme/api
+          ports:
+            - containerPort: 8080
+          resources:
+            limits: {cpu: 500m, memory: 256Mi}
+""",
+    "k8s/overlays/prod/kustomization.yaml": (
+        "resources:\n  - ../../base\npatches:\n  - path: probes.yaml\n"
+        "patchesStrategicMerge:\n  - memory.yaml\nimages:\n  - name: ghcr.io/acme/api\n"
+        "    digest: sha256:" + "1" * 64 + "\n"
+    ),
+    "k8s/overlays/prod/probes.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          readinessProbe: {httpGet: {path: /ready, port: 8080}}
+          livenessProbe: {httpGet: {path: /health, port: 8080}}
+""",
+    "k8s/overlays/prod/memory.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          resources:
+            limits: {memory: 512Mi}
+""",
+    "argocd/app.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: api}\n"
+        "spec:\n  source: {repoURL: 'https://example.com/r.git', path: k8s/overlays/prod}\n"
+    ),
+}
+
+
+def test_patch_files_are_patches_and_what_they_add_counts(tmp_path: Path) -> None:
+    root = alone(tmp_path, KUSTOMIZE)
+    found = findings(root)
+    assert not [code for code in found if code.startswith("DEPLOY")], found
+
+
+def test_a_helm_template_is_not_a_broken_manifest(tmp_path: Path) -> None:
+    files = {
+        **KUSTOMIZE,
+        "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+        "charts/api/templates/deployment.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n"
+            "      {{- with .Values.nodeSelector }}\n      nodeSelector: {{ toYaml . }}\n"
+            "      {{- end }}\n"
+        ),
+    }
+    assert "DEPLOY101" not in findings(alone(tmp_path, files))
+
+
+CLI_IMAGE = """\
+FROM python:3.12-slim-bookworm
+RUN pip install --no-cache-dir mytool==1.2.3
+USER 10001
+ENTRYPOINT ["mytool"]
+"""
+RUNNER_IMAGE = """\
+FROM ghcr.io/actions/actions-runner:2.321.0
+USER runner
+"""
+
+
+def test_images_that_are_not_services_need_no_healthcheck(tmp_path: Path) -> None:
+    root = alone(tmp_path, {"Dockerfile": CLI_IMAGE, "ci/runner/Dockerfile": RUNNER_IMAGE})
+    result = {r.code: r for r in run_checks(root, ignore=TOOLS).results}
+    assert result["DOCKER103"].status is Status.SKIPPED
+
+
+DVC_FOREACH = """\
+vars:
+  - models.yaml
+stages:
+  prepare:
+    foreach: ${models}
+    do:
+      cmd: python prepare.py --model ${key}
+      deps:
+        - prepare.py
+      params:
+        - models.yaml:
+            - models.${key}.size
+      outs:
+        - data/${key}
+  train:
+    matrix:
+      model: [small, large]
+      seed: [1, 2]
+    cmd: python train.py ${item.model} ${item.seed}
+    params:
+      - train.yaml:
+          - epochs
+    outs:
+      - models/${item.model}-${item.seed}
+"""
+DVC_LOCK = """\
+schema: '2.0'
+stages:
+  prepare@small: {cmd: python prepare.py --model small}
+  prepare@large: {cmd: python prepare.py --model large}
+  train@small-1: {cmd: python train.py small 1}
+"""
+
+
+def test_dvc_foreach_matrix_params_files_and_item_locks(tmp_path: Path) -> None:
+    root = alone(
+        tmp_path,
+        {
+            "dvc.yaml": DVC_FOREACH,
+            "dvc.lock": DVC_LOCK,
+            "models.yaml": "models:\n  small: {size: 1}\n  large: {size: 2}\n",
+            "train.yaml": "epochs: 3\n",
+            ".dvc/config": "[core]\n    remote = s\n['remote \"s\"']\n    url = s3://b/p\n",
+        },
+    )
+    found = findings(root)
+    assert not [code for code in found if code.startswith("DVC")], found
+
+
+def test_a_missing_parameters_file_is_still_found(tmp_path: Path) -> None:
+    dvc = DVC_FOREACH.replace("train.yaml:", "training.yaml:")
+    root = alone(tmp_path, {"dvc.yaml": dvc, "models.yaml": "models: {}\n", "train.yaml": "x: 1"})
+    assert [m[0] for m in findings(root)["DVC104"]] == ["dvc.yaml"]
+
+
+def test_an_allow_list_dockerignore_excludes_everything_else(tmp_path: Path) -> None:
+    root = standard(
+        tmp_path, **{".dockerignore": "# only what the image needs\n*\n!src/\n!pyproject.toml\n"}
+    )
+    assert "DOCKER105" not in findings(root)
+
+
+def test_dependabot_uv_is_python(tmp_path: Path) -> None:
+    updates = "".join(
+        f"  - package-ecosystem: {e}\n    directory: /\n    schedule: {{interval: weekly}}\n"
+        for e in ("uv", "github-actions", "docker")
+    )
+    root = standard(tmp_path, **{
+        ".github/dependabot.yml": f"version: 2\nupdates:\n{updates}",
+        "pyproject.toml": "[project]\nname = 'p'\n",
+    })  # fmt: skip
+    assert "SEC103" not in findings(root)
+
+
+def test_every_finding_of_a_workflow_or_dockerfile_has_a_line(tmp_path: Path) -> None:
+    workflow = READ_TOP.replace("    timeout-minutes: 5\n", "").replace(
+        "permissions:\n  contents: read\n", ""
+    )
+    root = standard(
+        tmp_path,
+        **{
+            ".github/workflows/lint.yml": workflow,
+            "services/api/Dockerfile": "FROM python:3.12-slim\nEXPOSE 80\nCMD uvicorn app:app\n",
+        },
+    )
+    missing = [
+        (code, path)
+        for code, places in findings(root).items()
+        for path, line, _ in places
+        if path and path.endswith(("yml", "Dockerfile")) and not line
+    ]
+    assert not missing
+
+
+# --- misses: must be found -------------------------------------------------------------------
+
+GATE_CI = (Path(__file__).parent / "check_repo.py").read_text(encoding="utf-8")
+
+
+def gate_step(run: str, extra: str = "") -> dict[str, str]:
+    ci = GOOD[".github/workflows/ci.yml"]
+    old = '        run: mlgate gate --baseline "origin/${BASE:-main}"\n'
+    assert old in ci
+    return {".github/workflows/ci.yml": ci.replace(old, f"        run: {run}\n{extra}")}
+
+
+@pytest.mark.parametrize(
+    ("run", "extra", "severity", "words"),
+    [
+        ('mlgate gate --baseline "origin/${BASE:-main}" || true', "", "error", "|| true"),
+        ("mlgate gate | tee gate.txt", "", "error", "pipefail"),
+        ("set +e; mlgate gate; echo done", "", "error", "set +e"),
+        ('echo "mlgate gate"', "", "error", "no workflow on pull_request"),
+        ("mlgate gate", "        if: github.event_name == 'push'\n", "error", "skipped on"),
+        ("mlgate gate", "        if: github.actor != 'dependabot[bot]'\n", "warning",
+         "may be skipped"),
+        ("mlgate gate", "        continue-on-error: ${{ github.event_name == 'pull_request' }}\n",
+         "warning", "continue-on-error"),
+        ("for m in a b; do mlgate gate; done", "", "warning", "loop"),
+    ],
+)  # fmt: skip
+def test_a_gate_that_cannot_fail_or_never_runs(
+    tmp_path: Path, run: str, extra: str, severity: str, words: str
+) -> None:
+    result = {r.code: r for r in run_checks(standard(tmp_path, **gate_step(run, extra)),
+                                            ignore=TOOLS).results}  # fmt: skip
+    gate = result["GATE105"]
+    assert gate.status is Status.FAIL
+    assert [gate.finding_severity(f).label for f in gate.findings] == [severity]
+    assert words in gate.findings[0].message
+    assert gate.findings[0].line
+
+
+def test_the_gate_through_make_and_a_composite_action_and_a_reusable_workflow(
+    tmp_path: Path,
+) -> None:
+    makefile = "gate:\n\tmlgate gate --baseline origin/main\nsoft:\n\t-mlgate gate\n"
+    action = (
+        "name: gate\nruns:\n  using: composite\n  steps:\n    - run: make gate\n      shell: bash\n"
+    )
+    reusable = (
+        GOOD[".github/workflows/ci.yml"]
+        .replace("on:\n  pull_request:\n  push:\n    branches: [main]\n", "on:\n  workflow_call:\n")
+        .replace(
+            'run: mlgate gate --baseline "origin/${BASE:-main}"', "uses: ./.github/actions/gate"
+        )
+    )
+    caller = (
+        "name: pr\non: [pull_request]\npermissions: {}\nconcurrency: {group: pr, "
+        "cancel-in-progress: true}\njobs:\n  call:\n    uses: ./.github/workflows/gate.yml\n"
+    )
+    files = {
+        ".github/workflows/ci.yml": None,
+        ".github/workflows/gate.yml": reusable,
+        ".github/workflows/pr.yml": caller,
+        ".github/actions/gate/action.yml": action,
+        "Makefile": makefile,
+    }
+    root = standard(tmp_path, **files)
+    assert "GATE105" not in findings(root)
+    (root / ".github/actions/gate/action.yml").write_text(action.replace("make gate", "make soft"))
+    gate = {r.code: r for r in run_checks(root, ignore=TOOLS).results}["GATE105"]
+    assert gate.status is Status.FAIL
+    assert "`-` before the recipe line" in gate.findings[0].message
+    assert gate.findings[0].path == ".github/actions/gate/action.yml"
+
+
+def test_composite_actions_are_audited(tmp_path: Path) -> None:
+    action = (
+        "name: setup\ninputs:\n  title: {description: t}\nruns:\n  using: composite\n  steps:\n"
+        "    - uses: actions/setup-python@v5\n"
+        '    - run: echo "${{ github.event.pull_request.title }}"\n      shell: bash\n'
+    )
+    root = standard(tmp_path, **{".github/actions/setup/action.yml": action})
+    found = findings(root)
+    assert found["GHA104"] == [(".github/actions/setup/action.yml", 7, "error")]
+    assert found["GHA107"] == [(".github/actions/setup/action.yml", 8, "error")]
+
+
+def test_copy_from_an_image_on_latest(tmp_path: Path) -> None:
+    dockerfile = GOOD["Dockerfile"].replace(
+        "COPY models/", "COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/uv\nCOPY models/"
+    )
+    assert [
+        line for _, line, _ in findings(standard(tmp_path, Dockerfile=dockerfile))["DOCKER104"]
+    ] == [3]
+
+
+PWN = f"""\
+name: preview
+on: pull_request_target
+permissions: {{}}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    permissions:
+      contents: read
+      pull-requests: write
+    steps:
+      - uses: {PIN}
+        with:
+          ref: ${{{{ github.event.pull_request.head.sha }}}}
+          persist-credentials: false
+      - run: make build
+"""
+
+
+def test_pull_request_target_that_runs_the_pull_requests_code(tmp_path: Path) -> None:
+    found = findings(standard(tmp_path, **{".github/workflows/preview.yml": PWN}))
+    assert found["GHA105"] == [(".github/workflows/preview.yml", 16, "error")]
+    quiet = PWN.replace("      - run: make build\n", "")
+    found = findings(standard(tmp_path / "b", **{".github/workflows/preview.yml": quiet}))
+    assert found["GHA105"] == [(".github/workflows/preview.yml", 2, "warning")]
+
+
+def test_dockerfiles_and_manifests_outside_the_expected_paths(tmp_path: Path) -> None:
+    api = "FROM python:3.12-slim-bookworm\nEXPOSE 8000\nCMD uvicorn app:app\n"
+    deployment = KUSTOMIZE["k8s/base/deployment.yaml"].replace(
+        "          resources:\n            limits: {cpu: 500m, memory: 256Mi}\n", ""
+    )
+    root = standard(tmp_path, **{"services/api/Dockerfile": api, "ops/api.yaml": deployment})
+    found = findings(root)
+    assert ("services/api/Dockerfile", 1, "error") in found["DOCKER102"]
+    assert ("services/api/Dockerfile", 1, "error") in found["DOCKER103"]
+    assert {path for path, _, _ in found["DEPLOY103"]} == {"ops/api.yaml"}
+
+
+# --- adoption --------------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(VENV_BIN / "mlgate"), "check", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_repository_that_adopted_nothing_passes_and_says_what_to_adopt(tmp_path: Path) -> None:
+    root = alone(tmp_path, {"README.md": "# a notebook\n", "analysis.py": "print(1)\n"})
+    done = run_cli(str(root), "--format", "json")
+    assert done.returncode == 0, done.stdout
+    report = json.loads(done.stdout)
+    assert not any(part["adopted"] for part in report["adoption"])
+    assert {part["part"] for part in report["adoption"]} >= {"dvc", "gate", "docker", "deploy"}
+    assert all(part["next_step"] for part in report["adoption"])
+    statuses = {rule["status"] for rule in report["rules"] if rule["part"]}
+    assert statuses == {"not adopted"}
+    text = run_cli(str(root)).stdout
+    assert "adopted 0 of 9 parts" in text and "not adopted  gate" in text
+
+
+def test_require_turns_a_missing_part_into_a_finding(tmp_path: Path) -> None:
+    root = alone(tmp_path, {"README.md": "# x\n"})
+    done = run_cli(str(root), "--require", "gate,docker", "--format", "json")
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    adopt = next(rule for rule in report["rules"] if rule["code"] == "ADOPT101")
+    assert [f["message"].split(" ")[0] for f in adopt["findings"]] == ["gate", "docker"]
+    assert run_cli(str(root), "--require", "gaet").returncode == 2
+    policy = alone(tmp_path / "b", {"mlgate.yaml": "check:\n  require: [docker, dockr]\n"})
+    adopt = {r.code: r for r in run_checks(policy, ignore=TOOLS).results}["ADOPT101"]
+    assert sorted(f.message.split(" ")[0] for f in adopt.findings) == ["check.require", "docker"]
+
+
+def test_sarif_and_markdown_carry_the_adoption_summary(tmp_path: Path) -> None:
+    root = alone(tmp_path, {"Dockerfile": CLI_IMAGE})
+    sarif = json.loads(run_cli(str(root), "--format", "sarif").stdout)
+    run = sarif["runs"][0]
+    assert run["properties"]["adoption"]["docker"] is True
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert any(n["descriptor"]["id"] == "adoption/gate" for n in notes)
+    markdown = run_cli(str(root), "--format", "md").stdout
+    assert "| gate (Metric gate) | not adopted |" in markdown
+
+
+def test_zizmor_findings_our_rules_own_are_reported_once(tmp_path: Path) -> None:
+    ci = GOOD[".github/workflows/ci.yml"].replace(CHECKOUT, "actions/checkout@v4", 1)
+    found = findings(standard(tmp_path, **{".github/workflows/ci.yml": ci}), tools=True)
+    assert "ZIZMOR-unpinned-uses" not in found
+    assert len(found["GHA104"]) == 1
+
+
+def test_injection_severity_follows_the_source(tmp_path: Path) -> None:
+    workflow = SAFE_EXPANSIONS.replace(
+        'echo "${{ steps.version.outputs.value }}"',
+        'echo "${{ github.event.pull_request.title }}"\n'
+        '          echo "${{ github.event.pull_request.base.ref }}"\n'
+        '          echo "${{ github.event.pull_request.head.repo.homepage }}"',
+    )
+    found = findings(standard(tmp_path, **{".github/workflows/notes.yml": workflow}))
+    assert sorted(severity for _, _, severity in found["GHA107"]) == ["error", "info", "warning"]
+    assert Severity.ERROR.label == "error"
