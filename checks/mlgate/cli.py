@@ -107,7 +107,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     return run_check(
         args.path, fmt=args.format, fail_on=args.fail_on, select=args.select,
-        ignore=args.ignore, require=args.require, output=args.output,
+        ignore=args.ignore, require=args.require, output=args.output, sarif=args.sarif,
     )  # fmt: skip
 
 
@@ -288,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="parts that must be adopted, e.g. dvc,gate,docker (or all; repeatable)",
     )
     check.add_argument("-o", "--output", metavar="FILE", help="write the report here")
+    check.add_argument(
+        "--sarif", metavar="FILE", help="also write SARIF here (for code scanning upload)"
+    )
     check.set_defaults(func=_cmd_check)
 
     verify = sub.add_parser(

@@ -14,6 +14,9 @@ equivalents:
 - actions/cache: nothing (no cache between runs).
 - actions/upload-artifact / download-artifact: a folder per artifact name, with GitHub's
   layout (paths relative to their least common ancestor).
+- A composite action (`uses: ./path`, or an action name the test maps to a folder, such as
+  `mlgate/mlgate` to this repository's action.yml): its own steps run here, with its inputs
+  (defaults applied), `github.action_path`, and its outputs evaluated from action.yml.
 - Image build and push, attestation, SARIF upload: not runnable here; reported by name as
   not run, with the outputs the test gives them (e.g. the digest a push would return).
 
@@ -105,6 +108,7 @@ class GitHubSide:
     token: str
     variables: dict[str, str] = field(default_factory=dict)  # the `vars` context
     extra_env: dict[str, str] = field(default_factory=dict)  # the runner's environment
+    actions: dict[str, Path] = field(default_factory=dict)  # `uses:` name -> composite folder
     run_counter: int = 0
 
 
@@ -334,13 +338,18 @@ class WorkflowRun:
         env = {**job_env, **contexts.values["env"], **read_key_values(files["env"]), **step_env}
         env["PATH"] = os.pathsep.join([*reversed(extra_path), env["PATH"]])
         files["output"].write_text("", encoding="utf-8")
-        if "uses" in step:
+        composite = self.composite_folder(step, workspace)
+        if composite is not None:
+            inputs = {k: interpolate(v, contexts) for k, v in (step.get("with") or {}).items()}
+            run = self.run_composite(composite, name, inputs, workspace, job_env, files,
+                                     extra_path, contexts)  # fmt: skip
+        elif "uses" in step:
             inputs = {k: interpolate(v, contexts) for k, v in (step.get("with") or {}).items()}
             run = self.run_action(step, name, inputs, workspace, env)
         else:
             script = as_text(interpolate(step["run"], contexts))
             run = self.run_script(name, script, workspace, step, env)
-        if run.outcome != "not run":
+        if run.outcome != "not run" and composite is None:
             run.outputs = read_key_values(files["output"])
         extra_path += read_key_values_lines(files["path"], already=extra_path)
         if run.outcome == "failure" and step.get("continue-on-error") is True:
@@ -369,6 +378,65 @@ class WorkflowRun:
         return StepRun(name, outcome, outcome, done.stdout + done.stderr)
 
     # --- actions ----------------------------------------------------------------------
+
+    def composite_folder(self, step: Mapping[str, Any], workspace: Path) -> Path | None:
+        """The folder of a composite action this step uses, when it runs here step by step."""
+        action = action_of(step)
+        folder = workspace / action if action.startswith("./") else self.side.actions.get(action)
+        if folder is None:
+            return None
+        for name in ("action.yml", "action.yaml"):
+            data = yaml.safe_load((folder / name).read_text()) if (folder / name).exists() else None
+            if isinstance(data, dict) and data.get("runs", {}).get("using") == "composite":
+                return folder
+        return None
+
+    def run_composite(
+        self,
+        folder: Path,
+        name: str,
+        given: dict[str, Any],
+        workspace: Path,
+        job_env: dict[str, str],
+        files: Mapping[str, Path],
+        extra_path: list[str],
+        outer: Contexts,
+    ) -> StepRun:
+        """A composite action's steps, in its own `inputs` and `steps` contexts."""
+        path = folder / "action.yml" if (folder / "action.yml").exists() else folder / "action.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        inputs = {
+            key: as_text(given[key]) if key in given else as_text((spec or {}).get("default", ""))
+            for key, spec in (data.get("inputs") or {}).items()
+        }
+        unknown = set(given) - set(inputs)
+        if unknown:
+            raise ValueError(f"step {name!r}: {folder.name} has no input {sorted(unknown)}")
+        values = {**outer.values, "inputs": inputs, "steps": {},
+                  "github": {**outer.values["github"], "action_path": str(folder)}}  # fmt: skip
+        contexts = Contexts(values, Status(), hash_files=outer.hash_files)
+        env = {**job_env, "GITHUB_ACTION_PATH": str(folder)}
+        runs, logs = [], []
+        for inner in data["runs"]["steps"]:
+            run = self.run_step(inner, workspace, env, extra_path, files, contexts)
+            runs.append(run)
+            logs.append(f"  --- {run.name}: {run.outcome}\n{run.log}")
+            if inner.get("id"):
+                values["steps"][inner["id"]] = {
+                    "outcome": run.outcome if run.outcome != "not run" else "success",
+                    "conclusion": run.conclusion if run.conclusion != "not run" else "success",
+                    "outputs": run.outputs,
+                }
+            if run.conclusion == "failure":
+                contexts.status.failed = True
+        outcome = "failure" if contexts.status.failed else "success"
+        outputs = {
+            key: as_text(interpolate((spec or {}).get("value", ""), contexts))
+            for key, spec in (data.get("outputs") or {}).items()
+        }
+        not_run = [r.name for r in runs if r.outcome == "not run"]
+        why = f"not runnable here: {', '.join(not_run)}" if not_run else ""
+        return StepRun(name, outcome, outcome, "\n".join(logs), outputs=outputs, why=why)
 
     def run_action(
         self, step: Mapping[str, Any], name: str, inputs: dict[str, Any], workspace: Path, env: dict

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import step_summary
-from ..errors import CouldNotCheck
+from ..textfile import write_text
 from .model import Severity
 from .report import FORMATS, as_markdown
 from .runner import run_checks
@@ -26,6 +26,7 @@ def run_check(
     ignore: Sequence[str] | None,
     output: str | None,
     require: Sequence[str] | None = None,
+    sarif: str | None = None,
 ) -> int:
     threshold = Severity.parse(fail_on)
     report = run_checks(
@@ -34,12 +35,11 @@ def run_check(
         ignore=split_codes(ignore),
         require=[part.lower() for part in split_codes(require)],
     )
+    if sarif:
+        write_text(sarif, FORMATS["sarif"](report, threshold))
     text = FORMATS[fmt](report, threshold)
     if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise CouldNotCheck(f"cannot write {output}: {exc.strerror}") from None
+        write_text(output, text)
     else:
         print(text, end="")
     step_summary.append(as_markdown(report, threshold))
