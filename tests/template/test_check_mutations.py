@@ -75,7 +75,8 @@ def container(deployment: dict) -> dict:
 CI, DRIFT, RELEASE = (f".github/workflows/{n}.yml" for n in ("ci", "drift", "release"))
 SHA_CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
 KEY = (
-    "-----BEGIN OPENSSH " + "PRIVATE KEY-----\n"
+    "-----BEGIN OPENSSH "
+    + "PRIVATE KEY-----\n"
     + "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n" * 3
     + "-----END OPENSSH"
 )
