@@ -72,6 +72,11 @@ CASES: list[tuple[str, Fate | None]] = [
     ("mlgate gate || exit_code=$?\necho $exit_code", S),
     ("mlgate gate\n[ -f reports/gate.md ] && cat reports/gate.md", F),
     ("source ./ci/env.sh\nmlgate gate", U),  # a sourced script may `set +e`
+    # what bashlex cannot read by itself, met in real workflows (bench/real_repos.md)
+    ('args=()\nargs+=(--format md)\nmlgate gate "${args[@]}"', F),
+    ('who=$(echo "$R" | grep -v "^${A}$" || true)\nmlgate gate', F),
+    ("while [ ! -f ready ]\ndo\n  sleep 1\ndone\nmlgate gate", F),
+    ('if [[ "$A" == "x" && \\\n      "$B" == "y" ]]; then echo; fi\nmlgate gate', F),
 ]
 
 

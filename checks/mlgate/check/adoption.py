@@ -38,6 +38,7 @@ class Part:
     name: str
     title: str
     next_step: str
+    adopted_when: str  # what counts as adopting it (docs/rules.md says so)
 
 
 @dataclass(frozen=True)
@@ -54,33 +55,63 @@ class Adoption:
 PARTS: dict[str, Part] = {
     part.name: part
     for part in (
-        Part("dvc", "DVC pipeline", "`dvc init`, then declare the steps as stages in dvc.yaml"),
+        Part(
+            "dvc",
+            "DVC pipeline",
+            "`dvc init`, then declare the steps as stages in dvc.yaml",
+            "dvc.yaml, or .dvc/ (data versioned without a pipeline)",
+        ),
         Part(
             "gx",
             "Data tests (Great Expectations)",
             "`mlgate suite init DATA -o gx/expectations/raw_data.json`, then a dvc.yaml stage "
             "`mlgate validate SUITE DATA` that training depends on",
+            "a dvc.yaml stage running `mlgate validate`, or GX suites (gx/expectations/*.json)",
         ),
         Part(
             "gate",
             "Metric gate",
             "add mlgate.yaml with `gate:` rules and run `mlgate gate` in a pull-request workflow",
+            "mlgate.yaml with `gate:`, or a workflow that runs `mlgate gate`",
         ),
-        Part("gha", "GitHub Actions", "add .github/workflows/ci.yml"),
-        Part("docker", "Container image", "add a Dockerfile that builds the model service"),
+        Part(
+            "gha",
+            "GitHub Actions",
+            "add .github/workflows/ci.yml",
+            "workflows in .github/workflows, or composite actions (action.yml)",
+        ),
+        Part(
+            "docker",
+            "Container image",
+            "add a Dockerfile that builds the model service",
+            "a Dockerfile or Containerfile anywhere",
+        ),
         Part(
             "deploy",
             "Deployment (Kubernetes, GitOps)",
             "add kustomize manifests (deploy/base, deploy/overlays/production) and an Argo CD "
             "Application",
+            "kustomizations or Kubernetes workload manifests anywhere (Helm charts alone: no)",
         ),
         Part(
             "drift",
             "Drift monitoring",
             "add a `mlgate profile` stage and a scheduled workflow that runs `mlgate drift`",
+            "mlgate.yaml with `drift:`, a workflow running `mlgate drift`, or a `mlgate profile` "
+            "stage",
         ),
-        Part("owners", "Code owners", "add .github/CODEOWNERS"),
-        Part("updates", "Dependency updates", "add .github/dependabot.yml (or Renovate)"),
+        Part(
+            "owners",
+            "Code owners",
+            "add .github/CODEOWNERS",
+            "a CODEOWNERS file",
+        ),
+        Part(
+            "updates",
+            "Dependency updates",
+            "add .github/dependabot.yml (or Renovate)",
+            "a Dependabot or Renovate configuration",
+        ),
     )
 }
 

@@ -83,6 +83,12 @@ class RepoResolver:
         return None if joined.startswith("..") else joined
 
     def script(self, path: str) -> str | None:
+        """A script file of the repository; a path that starts with a variable
+        (`${ROOT}/x.sh`) is looked up by what follows it, when one file ends that way."""
+        if path.startswith("$"):
+            tail = re.sub(r"^(\$\{?\w+\}?/)+", "", path)
+            found = [f for f in self.repo.files if f == tail or f.endswith("/" + tail)]
+            return self.repo.read(found[0]).text if len(found) == 1 and "$" not in tail else None
         relative = self._path(path)
         return self.repo.read(relative).text if relative else None
 

@@ -26,7 +26,12 @@ UNKNOWN_STATUS = -1  # a status only the run knows
 MAX_PATHS = 64
 MAX_DEPTH = 8
 PREDICATES = {"test", "[", "grep", "egrep", "fgrep", "diff", "cmp", "which", "type", "read"}
-SILENT = {"echo", "printf", "cat", "logger", "tee", "git", "gh", "curl", "sed", "awk", "grep"}
+# Commands that run another command given in their arguments (`xargs mlgate gate`): a run the
+# checker cannot follow. Any other command's arguments are data (`pip install mlgate`).
+RUNS_ARGUMENTS = {
+    "xargs", "parallel", "find", "watch", "ssh", "docker", "podman", "kubectl", "flock",
+    "retry", "entr", "taskset", "unbuffer", "script", "su", "runuser", "setsid", "catchsegv",
+}  # fmt: skip
 WRAPPERS_SIMPLE = {"nohup", "command", "builtin", "xvfb-run", "sudo", "doas"}
 RUNNERS = {"uv", "poetry", "pipenv", "pdm", "hatch", "pixi", "conda", "micromamba", "mamba"}
 VALUE_OPTIONS = {
@@ -35,7 +40,12 @@ VALUE_OPTIONS = {
     "--manifest-path", "--only-group", "--with-requirements", "--from",
 }  # fmt: skip
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
-DOUBLE_BRACKET = re.compile(r"\[\[(?:[^\]\n]|\](?!\]))*\]\]")
+DOUBLE_BRACKET = re.compile(r"\[\[(?:[^\]\n\\]|\\.|\\\n|\](?!\]))*\]\]")
+ARRAY_ASSIGNMENT = re.compile(r"(?<![\w$])(\w+\+?=)\((?:[^()\\]|\\.)*\)")
+WHILE_NEWLINE_DO = re.compile(
+    r"^([ \t]*(?:while|until)\b[^\n]*?)[ \t]*\n([ \t]*)do\b", re.MULTILINE
+)
+LOCALE_QUOTE = re.compile(r"(?<![\\$])\$(?=\")")
 ARITHMETIC_EXPANSION = re.compile(r"\$\(\((?:[^()\n]|\([^()\n]*\))*\)\)")
 ARITHMETIC_COMMAND = re.compile(r"(?<![$\w)])\(\((?:[^()\n]|\([^()\n]*\))*\)\)")
 TIME_KEYWORD = re.compile(r"(^|[;&|({]\s*)time\s", re.MULTILINE)
@@ -169,6 +179,7 @@ def sanitize(script: str, keep: re.Pattern[str]) -> str:
 
     `${{ }}` (GitHub fills it in before the shell starts) becomes a plain word; `[[ ]]` and
     `(( ))` become `test` (a predicate: unknown answer); `$(( ))` a number; `time` is dropped;
+    an array assignment `a=(x y)` a plain assignment; `while c` + newline + `do` gets its `;`;
     a `case` block that does not mention `keep` becomes `test` (one that does stays, and is
     then unreadable: unproven).
     """
@@ -178,7 +189,10 @@ def sanitize(script: str, keep: re.Pattern[str]) -> str:
             text = match.group(0)
             if len(text) < len(word):
                 return text
-            return word + "".join("\n" if c == "\n" else " " for c in text[len(word) :])
+            rest = text[len(word) :]  # a backslash-newline stays: the command goes on
+            return word + re.sub(
+                r"\\\n|[^\n]", lambda m: m.group(0) if len(m.group(0)) == 2 else " ", rest
+            )
 
         return replace
 
@@ -187,9 +201,48 @@ def sanitize(script: str, keep: re.Pattern[str]) -> str:
     script = DOUBLE_BRACKET.sub(pad("test "), script)
     script = ARITHMETIC_COMMAND.sub(pad("test "), script)
     script = TIME_KEYWORD.sub(lambda m: m.group(1) + "     ", script)
+    script = ARRAY_ASSIGNMENT.sub(
+        lambda m: m.group(1) + _blank(m.group(0)[len(m.group(1)) :]), script
+    )
+    script = _lists_in_substitutions(script, keep)
+    script = WHILE_NEWLINE_DO.sub(r"\1;\2do\n", script)  # bashlex wants `while c; do`
+    script = LOCALE_QUOTE.sub(" ", script)  # `"^${X}$"` ends in `$"`, which bashlex misreads
     return CASE_BLOCK.sub(
         lambda m: m.group(0) if keep.search(m.group(0)) else pad("test ")(m), script
     )
+
+
+def _blank(text: str) -> str:
+    """A word of the same length and lines: `_` then spaces (newlines kept)."""
+    return "_" + "".join("\n" if c == "\n" else " " for c in text[1:])
+
+
+def _lists_in_substitutions(script: str, keep: re.Pattern[str]) -> str:
+    """bashlex cannot read `&&` / `||` inside `$( )`; where the program is not in there, they
+    become `;` (the substitution's own status then differs, which matters only to a command
+    that is nothing but an assignment, and only before the program runs)."""
+    out, index = [], 0
+    while (start := script.find("$(", index)) >= 0:
+        if script.startswith("$((", start):
+            out.append(script[index : start + 3])
+            index = start + 3
+            continue
+        depth, end = 0, start + 1
+        while end < len(script):
+            if script[end] == "(":
+                depth += 1
+            elif script[end] == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            end += 1
+        inner = script[start : end + 1]
+        if not keep.search(inner):
+            inner = inner.replace("&&", "; ").replace("||", "; ")
+        out.append(script[index:start] + inner)
+        index = end + 1
+    out.append(script[index:])
+    return "".join(out)
 
 
 def judge(
@@ -629,7 +682,7 @@ class Interpreter:
                 result.exited = True
             return results
         if name in ("source", ".") and len(words) > 1:
-            if not re.search(r"(^|/)activate$|(^|/)\.env$", words[1]):  # a venv, a dotenv
+            if not self.harmless_source(words[1]):
                 state.doubts.append(f"it sources {words[1]}, which may change error handling")
         elif name == "eval" and any(self.mention.search(w) for w in words[1:]):
             self.mark(offset)
@@ -653,13 +706,23 @@ class Interpreter:
         elif name in PREDICATES:
             state.status = UNKNOWN_STATUS
             return [state]
-        elif name not in SILENT and any(self.is_target(words[i:]) for i in range(1, len(words))):
+        elif name in RUNS_ARGUMENTS and any(
+            self.is_target(words[i:]) for i in range(1, len(words))
+        ):
             self.mark(offset)
             state.reached, state.status = True, UNKNOWN_STATUS
             state.doubts.append(f"it runs through `{name}`, which the checker does not follow")
             return [state]
         state.status = 0
         return [state]
+
+    def harmless_source(self, path: str) -> bool:
+        """A venv's activate, a dotenv file, or a script of the repository that neither sets
+        shell options nor traps nor exits."""
+        if re.search(r"(^|/)activate$|(^|/)\.env$", path):
+            return True
+        text = self.files.script(path)
+        return text is not None and not re.search(r"\b(set\s+[-+]|trap\b|exit\b|shopt\b)", text)
 
     def call(self, name: str, state: State, offset: int) -> list[State]:
         self.depth += 1
