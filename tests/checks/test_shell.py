@@ -75,7 +75,7 @@ CASES: list[tuple[str, Fate | None]] = [
     # what bashlex cannot read by itself, met in real workflows (bench/real_repos.md)
     ('args=()\nargs+=(--format md)\nmlgate gate "${args[@]}"', F),
     ('who=$(echo "$R" | grep -v "^${A}$" || true)\nmlgate gate', F),
-    ("while [ ! -f ready ]\ndo\n  sleep 1\ndone\nmlgate gate", F),
+    ("while [ ! -e x ]\ndo\n  sleep 1\ndone\nmlgate gate", F),
     ('if [[ "$A" == "x" && \\\n      "$B" == "y" ]]; then echo; fi\nmlgate gate', F),
 ]
 

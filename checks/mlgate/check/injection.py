@@ -78,14 +78,104 @@ def expansions(
     for match in EXPRESSION.finditer(text):
         inner = match.group(1).strip()
         worst: tuple[Source, str] | None = None
-        for context in CONTEXT.finditer(inner):
-            path = _normalise(context.group(0))
+        for path in flowing(inner):
             source = classify(path, input_types, step_actions or {})
             if worst is None or RANK[source] > RANK[worst[0]]:
                 worst = (source, path)
         if worst is not None:
             found.append(Expansion(inner, worst[1], worst[0], match.start()))
     return found
+
+
+BOOLEAN_FUNCTIONS = {"contains", "startswith", "endswith", "success", "failure", "cancelled",
+                     "always", "hashfiles"}  # fmt: skip
+
+
+def flowing(expression: str) -> list[str]:
+    """The context paths whose text can reach the expression's value: not those only compared
+    (`a == 'x'`), negated or tested (`contains(...)`), nor the left of `&&` (its falsy values
+    are '', 0, false or null). Unreadable expressions: every context they name."""
+    from .gha_expressions import ExpressionError, tokens
+
+    try:
+        parser = _Flow(tokens(expression))
+        paths = parser.or_()
+        if parser.at != len(parser.items):
+            raise ExpressionError(expression)
+    except (ExpressionError, IndexError):
+        return [_normalise(m.group(0)) for m in CONTEXT.finditer(expression)]
+    return sorted(paths)
+
+
+class _Flow:
+    """The grammar of gha_expressions.Parser, computing flows instead of values."""
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self.items, self.at = items, 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.items[self.at] if self.at < len(self.items) else None
+
+    def take(self) -> tuple[str, str]:
+        self.at += 1
+        return self.items[self.at - 1]
+
+    def or_(self) -> set[str]:
+        paths = self.and_()
+        while self.peek() == ("op", "||"):
+            self.take()
+            paths |= self.and_()
+        return paths
+
+    def and_(self) -> set[str]:
+        paths = self.compare()
+        while self.peek() == ("op", "&&"):
+            self.take()
+            paths = self.compare()
+        return paths
+
+    def compare(self) -> set[str]:
+        paths = self.unary()
+        while self.peek() in {("op", o) for o in ("==", "!=", "<", "<=", ">", ">=")}:
+            self.take()
+            self.unary()
+            paths = set()
+        return paths
+
+    def unary(self) -> set[str]:
+        if self.peek() == ("op", "!"):
+            self.take()
+            self.unary()
+            return set()
+        return self.postfix()
+
+    def postfix(self) -> set[str]:
+        kind, text = self.take()
+        if text == "(":
+            paths = self.or_()
+            self.take()
+            return paths
+        if kind != "name":
+            return set()
+        if self.peek() == ("op", "("):
+            self.take()
+            flows: set[str] = set()
+            while self.peek() != ("op", ")"):
+                flows |= self.or_()
+                if self.peek() == ("op", ","):
+                    self.take()
+            self.take()
+            return set() if text.lower() in BOOLEAN_FUNCTIONS else flows
+        path = text
+        while self.peek() in (("op", "."), ("op", "[")):
+            if self.take()[1] == ".":
+                path += "." + self.take()[1]
+            else:
+                key = self.peek()
+                self.or_()
+                self.take()
+                path += "." + (key[1].strip("'") if key and key[0] == "string" else "*")
+        return set() if path in ("true", "false", "null") else {path}
 
 
 RANK = {Source.SAFE: 0, Source.MAINTAINER: 1, Source.UNKNOWN: 2, Source.ATTACKER: 3}
@@ -117,6 +207,8 @@ def classify(
     if root == "steps" and len(parts) >= 4:
         return _step_output(parts[1], parts[3], step_actions or {})
     if root in ("steps", "needs"):
+        if parts[-1] in ("result", "outcome", "conclusion"):
+            return Source.SAFE  # success, failure, cancelled, skipped
         return Source.MAINTAINER  # what an earlier step or job wrote
     if root == "matrix":
         return Source.MAINTAINER

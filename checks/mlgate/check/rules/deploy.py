@@ -120,21 +120,24 @@ class DEPLOY105(DEPLOY):
         findings = []
         built = {m.path for k in found.kustomizations for m in _members(found, k)}
         for leaf in found.leaves:
-            pinned = _pinned_names(found, leaf)
+            rewrites = _image_rewrites(found, leaf)
+            reported: set[str] = set()
             for _, _, container in containers_in(found, _members(found, leaf)):
-                image = str(container.get("image", ""))
-                if image and not DIGEST.search(image) and _name(image) not in pinned:
-                    findings.append(
-                        Finding(
-                            f"{leaf} deploys {image!r} without a digest (set `digest:` under "
-                            "`images:`)",
-                            leaf,
-                            _images_line(found, leaf),
-                        )
+                image = _rewrite(str(container.get("image", "")), rewrites)
+                if _by_digest(image, found) or image in reported:
+                    continue
+                reported.add(image)
+                findings.append(
+                    Finding(
+                        f"{leaf} deploys {image!r} without a digest (set `digest:` under "
+                        "`images:`)",
+                        leaf,
+                        _images_line(found, leaf),
                     )
+                )
         for manifest, _, container in containers(found):
             image = str(container.get("image", ""))
-            if manifest.path not in built and image and not DIGEST.search(image):
+            if manifest.path not in built and not _by_digest(image, found):
                 findings.append(
                     Finding(
                         f"{manifest.kind} {manifest.name!r} runs {image!r} without a digest",
@@ -143,6 +146,39 @@ class DEPLOY105(DEPLOY):
                     )
                 )
         return findings
+
+
+def _by_digest(image: str, found: Deployables) -> bool:
+    """Pinned, empty, or an image skaffold builds and deploys by digest."""
+    return not image or bool(DIGEST.search(image)) or _name(image) in found.built_images
+
+
+def _image_rewrites(found: Deployables, kustomization: str, depth: int = 0) -> dict[str, dict]:
+    """kustomize's `images:` of the kustomization and its bases (the nearest wins)."""
+    rewrites: dict[str, dict] = {}
+    if depth < 20:
+        for base in found.bases.get(kustomization, []):
+            rewrites.update(_image_rewrites(found, base, depth + 1))
+    data = found.kustomizations.get(kustomization, {})
+    for entry in data.get("images") if isinstance(data.get("images"), list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            rewrites[entry["name"]] = entry
+    return rewrites
+
+
+def _rewrite(image: str, rewrites: dict[str, dict]) -> str:
+    """The image after kustomize's `images:` transformer (newName, newTag, digest)."""
+    entry = rewrites.get(_name(image))
+    if not image or entry is None:
+        return image
+    name = str(entry.get("newName") or _name(image))
+    if entry.get("digest"):
+        return f"{name}@{entry['digest']}"
+    tag = entry.get("newTag")
+    if tag is not None:
+        return f"{name}:{tag}"
+    rest = image[len(_name(image)) :]
+    return name + rest
 
 
 def _members(found: Deployables, kustomization: str, depth: int = 0) -> list[Manifest]:
@@ -166,19 +202,6 @@ def containers_in(
 ) -> list[tuple[Manifest, dict[str, Any], dict[str, Any]]]:
     paths = {id(m.document) for m in members}
     return [entry for entry in containers(found) if id(entry[0].document) in paths]
-
-
-def _pinned_names(found: Deployables, kustomization: str, depth: int = 0) -> set[str]:
-    """Image names the kustomization (or a base) sets by digest in `images:`."""
-    data = found.kustomizations.get(kustomization, {})
-    names = set()
-    for image in data.get("images") if isinstance(data.get("images"), list) else []:
-        if isinstance(image, dict) and DIGEST.fullmatch(str(image.get("digest", ""))):
-            names.add(str(image.get("name", "")))
-    if depth < 20:
-        for base in found.bases.get(kustomization, []):
-            names |= _pinned_names(found, base, depth + 1)
-    return names
 
 
 def _name(image: str) -> str:
@@ -217,6 +240,8 @@ class DEPLOY106(DEPLOY):
             targets = {posixpath.dirname(m.path): m.path for m in found.workloads()}
         if any(t == p or t.startswith(p + "/") for t in targets for p in synced if p):
             return []
+        if found.chart_kinds & {"Application", "ApplicationSet"}:
+            return []  # an app-of-apps Helm chart makes the Applications (paths templated)
         shown = ", ".join(sorted(t or "." for t in targets)[:3])
         more = f" and {len(targets) - 3} more" if len(targets) > 3 else ""
         first = sorted(targets.values())[0]

@@ -18,9 +18,24 @@ from .base import Rule
 SERVERS = re.compile(
     r"\b(uvicorn|gunicorn|hypercorn|daphne|waitress-serve|granian|nginx|httpd|caddy|envoy|"
     r"flask\s+run|fastapi\s+run|streamlit\s+run|gradio|http\.server|mlflow\s+(server|models\s+serve)|"
-    r"bentoml\s+serve|torchserve|tritonserver|serve|server)\b"
+    r"bentoml\s+serve|torchserve|tritonserver|serve|server)\b|0\.0\.0\.0|--port\b"
 )
-NONROOT_BASES = re.compile(r":nonroot\b|:[\w.-]*-nonroot\b|^cgr\.dev/|/distroless/.*:nonroot")
+# Bases that set a non-root USER themselves, and bases known to run as root (Docker Hub's
+# official images and the common language images): with neither, the checker cannot tell.
+NONROOT_BASES = re.compile(
+    r":(?:[\w.-]*-)?nonroot\b|^cgr\.dev/chainguard/(?!wolfi-base)[\w.-]+(?::(?![\w.]*-dev)\S*)?$|"
+    r"^public\.ecr\.aws/lambda/|^gitpod/workspace-|/ubi\d+/(python|nodejs|ruby|php|perl)-\d+|"
+    r"^registry\.access\.redhat\.com/ubi\d+/(python|nodejs)-"
+)
+ROOT_BASES = re.compile(
+    r"^(?:docker\.io/)?(?:library/)?(python|ubuntu|debian|alpine|node|golang|nginx|httpd|redis|"
+    r"postgres|busybox|centos|fedora|rockylinux|almalinux|amazonlinux|rust|openjdk|"
+    r"eclipse-temurin|amazoncorretto|ruby|php|perl|buildpack-deps|mongo|mysql|mariadb|"
+    r"maven|gradle|node|bash|scratch|archlinux|oraclelinux|julia|r-base|haskell|erlang|elixir)"
+    r"(?::\S*)?$|^gcr\.io/distroless/(?!.*nonroot)|^(?:nvidia/cuda|pytorch/pytorch|"
+    r"tensorflow/tensorflow|continuumio/|condaforge/|mambaorg/micromamba:.*root|"
+    r"ghcr\.io/astral-sh/uv|mcr\.microsoft\.com/|jupyter/)|^cgr\.dev/chainguard/(wolfi-base|\S*-dev$)"
+)
 ARG_REFERENCE = re.compile(r"\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)")
 
 
@@ -130,8 +145,9 @@ class DOCKER101(DOCKER):
         return findings
 
 
-def _final_user(stages_: list[Stage]) -> tuple[str | None, int]:
-    """The user the last stage runs as (inherited from a stage it builds on), and the line."""
+def _final_user(stages_: list[Stage]) -> tuple[str | None, int, str]:
+    """(the user the last stage runs as, the line, its base image): USER of the stage or of a
+    stage it builds on; "nonroot" for a base known to set one; None when no USER is set."""
     by_name = {stage.name: stage for stage in stages_ if stage.name}
     stage: Stage | None = stages_[-1]
     seen = set()
@@ -139,11 +155,19 @@ def _final_user(stages_: list[Stage]) -> tuple[str | None, int]:
         seen.add(id(stage))
         users = [i for i in stage.instructions if i.keyword == "USER"]
         if users:
-            return users[-1].args.split(":")[0].strip(), users[-1].line
+            return users[-1].args.split(":")[0].strip(), users[-1].line, stage.base
         if NONROOT_BASES.search(stage.base):
-            return "nonroot", stage.line
+            return "nonroot", stage.line, stage.base
+        base = stage.base
         stage = by_name.get(stage.base.lower())
-    return None, stages_[-1].line
+    return None, stages_[-1].line, base
+
+
+def _runnable(stages_: list[Stage]) -> bool:
+    """Not an image that only carries files (`FROM scratch` with no CMD or ENTRYPOINT)."""
+    last = stages_[-1]
+    commands = any(i.keyword in ("CMD", "ENTRYPOINT") for i in last.instructions)
+    return commands or last.base != "scratch"
 
 
 class DOCKER102(DOCKER):
@@ -156,12 +180,22 @@ class DOCKER102(DOCKER):
     def evaluate(cls, repo: Repo) -> list[Finding]:
         findings = []
         for path, found in dockerfiles(repo):
-            if not found or not deployable(path):
+            if not found or not deployable(path) or not _runnable(found):
                 continue
-            user, line = _final_user(found)
-            if user is None:
+            user, line, base = _final_user(found)
+            if user is None and ROOT_BASES.search(base):
                 findings.append(
-                    Finding("the final stage sets no USER: it runs as root", path, line)
+                    Finding(f"the final stage sets no USER and {base} runs as root", path, line)
+                )
+            elif user is None:
+                findings.append(
+                    Finding(
+                        f"the final stage sets no USER: it runs as root unless its base "
+                        f"{base} sets one (not a base the checker knows)",
+                        path,
+                        line,
+                        severity=Severity.INFO,
+                    )
                 )
             elif user in ("root", "0", ""):
                 findings.append(Finding(f"the last USER is {user or 'empty'}", path, line))
@@ -195,6 +229,13 @@ class DOCKER103(DOCKER):
         return findings
 
 
+def is_service_image(repo: Repo, path: str) -> bool:
+    """A deployable Dockerfile whose final stage serves (EXPOSE, a server command)."""
+    text = repo.read(path).text
+    found = stages(instructions(text)) if text is not None else []
+    return bool(found) and deployable(path) and _is_service(found[-1])
+
+
 def _is_service(stage: Stage) -> bool:
     for item in stage.instructions:
         if item.keyword == "EXPOSE":
@@ -213,8 +254,9 @@ class DOCKER104(DOCKER):
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
         findings = []
+        local = locally_built(repo)
         for path, found in dockerfiles(repo):
-            names = {stage.name for stage in found if stage.name}
+            names = {stage.name for stage in found if stage.name} | local
             for index, stage in enumerate(found):
                 problem = _unpinned(stage.base, names, index)
                 if problem:
@@ -236,6 +278,24 @@ class DOCKER104(DOCKER):
         return findings
 
 
+BUILD_TAG = re.compile(
+    r"\b(?:docker|podman|buildah)\s+(?:buildx\s+)?build\b[^\n]*?(?:-t|--tag)[= ]([\w./-]+)"
+)
+
+
+def locally_built(repo: Repo) -> set[str]:
+    """Images the repository builds itself (`docker build -t NAME` in a script, Makefile or
+    workflow): a later FROM NAME:latest is that build, not a moving tag of a registry."""
+    names: set[str] = set()
+    for path in repo.files:
+        name = path.rsplit("/", 1)[-1]
+        if name.endswith((".sh", ".mk", ".yml", ".yaml")) or name in ("Makefile", "makefile"):
+            text = repo.read(path).text or ""
+            if "build" in text:
+                names |= {tag.split(":")[0].lower() for tag in BUILD_TAG.findall(text)}
+    return names
+
+
 def _copied_from(item: Instruction) -> str | None:
     if item.keyword == "COPY":
         match = re.search(r"--from=(\S+)", item.args)
@@ -250,7 +310,9 @@ def _unpinned(image: str, stage_names: set[str], before: int) -> str:
     """Why `image` is not pinned ("" when it is, or when it names an earlier stage)."""
     if not image:
         return "has no image"
-    if image.lower() in stage_names or image == "scratch" or re.search(r"@(sha256:|\$)", image):
+    if image.lower() in stage_names or image.split(":")[0].lower() in stage_names:
+        return ""  # an earlier stage, or an image this repository builds
+    if image == "scratch" or re.search(r"@(sha256:|\$)", image):
         return ""  # an earlier stage, nothing, or a digest (possibly from a build argument)
     if image.isdigit() and int(image) <= before:
         return ""  # a stage by index
@@ -276,9 +338,11 @@ class DOCKER105(DOCKER):
         for path, found in dockerfiles(repo):
             if not found or not deployable(path):
                 continue
+            if not _copies_context(found):
+                continue  # nothing of the build context reaches the image
             context = build_context(repo, path, found)
             ignore_path = _ignore_file(repo, path, context)
-            wanted = _unwanted(repo, context)
+            wanted = [w for w in _unwanted(repo, context) if not _uses(found, w)]
             if ignore_path is None:
                 if wanted:
                     findings.append(
@@ -298,6 +362,25 @@ class DOCKER105(DOCKER):
             if missing:
                 findings.append(Finding(f"does not exclude {', '.join(missing)}", ignore_path, 1))
         return findings
+
+
+def _copies_context(found: list[Stage]) -> bool:
+    return any(
+        item.keyword in ("COPY", "ADD") and "--from=" not in item.args
+        for stage in found
+        for item in stage.instructions
+    )
+
+
+def _uses(found: list[Stage], name: str) -> bool:
+    """The build itself reads it (`RUN --mount=source=.git`, `COPY .git`)."""
+    pattern = re.compile(rf"(source=|^|\s)\.?/?{re.escape(name)}(/|\s|,|$)")
+    return any(
+        pattern.search(item.args)
+        for stage in found
+        for item in stage.instructions
+        if item.keyword in ("COPY", "ADD", "RUN")
+    )
 
 
 def build_context(repo: Repo, dockerfile: str, found: list[Stage]) -> str:

@@ -39,11 +39,16 @@ PR_HEAD = re.compile(
     r"github\.(event\.pull_request\.head\.(sha|ref)|head_ref)|refs/pull/|"
     r"event\.workflow_run\.head_(sha|branch)|pull_request\.merge_commit_sha"
 )
-SEVERITY_OF = {
-    Source.ATTACKER: Severity.ERROR,
-    Source.UNKNOWN: Severity.WARNING,
-    Source.MAINTAINER: Severity.INFO,
-}
+# A value only people with write access set (dispatch inputs, matrix values, branch names,
+# earlier steps' outputs) is not reported: whoever can set it can edit the workflow too.
+# A script that runs what a checkout brought: build tools, installers, the project's scripts.
+RUNS_CODE = re.compile(
+    r"(^|[;&|(])\s*(?:sudo\s+)?(make|npm|npx|yarn|pnpm|pip3?|python3?|pytest|tox|nox|uv|poetry|go|cargo|mvn|"
+    r"gradle|\./gradlew|skaffold|bazel|docker|podman|bash|sh|node|ruby|bundle|dotnet|cmake|"
+    r"\.{0,2}/[\w./-]+)\b",
+    re.MULTILINE,
+)
+SEVERITY_OF = {Source.ATTACKER: Severity.ERROR, Source.UNKNOWN: Severity.WARNING}
 
 
 class GHA(Rule):
@@ -126,25 +131,31 @@ class GHA102(GHA):
             data = workflow.data
             if data.get("permissions") == {}:
                 continue
-            line = line_of(data, "permissions")
+            running = [job for job in workflow.jobs.values() if "runs-on" in job]
+            own = all("permissions" in job for job in running)
             if "permissions" not in data:
-                jobs = workflow.jobs.values()
-                if jobs and all("permissions" in job for job in jobs if "runs-on" in job):
-                    severity = Severity.INFO  # every job states its own: only the default is open
-                else:
-                    severity = Severity.WARNING
-                message = "no top-level permissions: jobs without their own get the default token"
-                findings.append(
-                    Finding(message, workflow.path, line_of(data) or 1, severity=severity)
-                )
+                if not own:  # every job states its own: the top-level default reaches none
+                    findings.append(
+                        Finding(
+                            "no top-level permissions: jobs without their own get the "
+                            "repository's default token",
+                            workflow.path,
+                            line_of(data) or 1,
+                            severity=Severity.WARNING,
+                        )
+                    )
                 continue
             granted = _grants(data["permissions"])
-            severity = {"write": Severity.ERROR, "read": Severity.INFO}.get(granted, Severity.INFO)
+            if own:
+                continue
+            # one job that takes the top-level grant: the same as granting it on the job
+            alone = len(workflow.jobs) == 1
+            severity = Severity.ERROR if granted == "write" and not alone else Severity.INFO
             findings.append(
                 Finding(
                     f"top-level permissions grant {granted} access to every job, not `{{}}`",
                     workflow.path,
-                    line,
+                    line_of(data, "permissions"),
                     severity=severity,
                 )
             )
@@ -271,7 +282,7 @@ def _runs_checked_out_code(repo: Repo, workflow: Workflow) -> list[Finding]:
             continue
         if site.job_name not in checked_out:
             continue
-        if run_text(site.step) or uses_text(site.step).startswith("./"):
+        if RUNS_CODE.search(run_text(site.step)) or uses_text(site.step).startswith("./"):
             findings.append(
                 Finding(
                     f"job {site.job_name!r} checks out the pull request's code (line "
@@ -336,14 +347,17 @@ def _injections(
     types: dict[str, str],
     actions: dict[str, str],
 ) -> list[Finding]:
+    """One finding per step and context (the first place it is expanded)."""
     findings = []
     for step in steps:
+        seen: set[str] = set()
         for key, text in _scripts(step):
             first = value_line_of(step, key) if key == "run" else None
             for found in expansions(text, types, actions):
                 severity = SEVERITY_OF.get(found.source)
-                if severity is None:
+                if severity is None or found.context in seen:
                     continue
+                seen.add(found.context)
                 line = first + text[: found.offset].count("\n") if first else None
                 findings.append(
                     Finding(

@@ -11,7 +11,7 @@ from ..model import Finding
 from ..repo import Repo
 from ..yaml_lines import line_of
 from .base import Rule
-from .docker import deployable
+from .docker import is_service_image
 
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # A key is its header *and* its body: a header alone is a string in a parser, a test or docs.
@@ -160,7 +160,7 @@ class SEC103(SEC):
             wanted.append(("github-actions", {"github-actions"}))
         if any(repo.exists(name) for name in PYTHON_FILES):
             wanted.append(("pip (or uv)", PYTHON_ECOSYSTEMS))
-        if any(deployable(path) for path in repo.dockerfiles):
+        if any("/" not in path or is_service_image(repo, path) for path in repo.dockerfiles):
             wanted.append(("docker", {"docker"}))
         missing = [name for name, accepted in wanted if not found & accepted]
         line = line_of(parsed.data, "updates") if isinstance(parsed.data, dict) else 1
