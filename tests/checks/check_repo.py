@@ -197,6 +197,8 @@ kind: Deployment
 metadata:
   name: project
 spec:
+  selector:
+    matchLabels: {app: project}
   template:
     spec:
       securityContext:

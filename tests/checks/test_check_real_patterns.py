@@ -168,6 +168,8 @@ kind: Deployment
 metadata:
   name: api
 spec:
+  selector:
+    matchLabels: {app: api}
   template:
     spec:
       securityContext:
@@ -569,7 +571,7 @@ def test_test_example_and_doc_folders_are_not_deployables(tmp_path: Path) -> Non
         "tests/e2e/image/Dockerfile": unsafe,
         "kyaml/testdata2/app.yaml": deployment,
         "docs/samples/model/Dockerfile": unsafe,
-        "hack/bench/Dockerfile": unsafe,
+        "hack/krmFunctionBenchmark/Dockerfile": unsafe,
     }
     result = {r.code: r for r in run_checks(alone(tmp_path, files), ignore=TOOLS).results}
     assert {result[c].status for c in ("DOCKER102", "DEPLOY104")} == {Status.NOT_ADOPTED}
@@ -682,3 +684,103 @@ def test_the_pwn_request_finding_points_at_the_step_that_runs_code(tmp_path: Pat
     )
     found = findings(standard(tmp_path, **{".github/workflows/preview.yml": workflow}))
     assert found["GHA105"] == [(".github/workflows/preview.yml", 17, "error")]
+
+
+# --- third calibration round ---------------------------------------------------------------
+
+IMAGE_PATCH = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n"
+    "    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:latest\n"
+)
+
+
+def test_image_patches_name_what_is_deployed_and_are_no_workloads(tmp_path: Path) -> None:
+    overlay = KUSTOMIZE["k8s/overlays/prod/kustomization.yaml"].split("images:")[0]
+    overlay = overlay.replace(
+        "  - path: probes.yaml\n", "  - path: probes.yaml\n  - path: image_patch.yaml\n"
+    )
+    files = {
+        **KUSTOMIZE,
+        "k8s/overlays/prod/kustomization.yaml": overlay,
+        "k8s/overlays/prod/image_patch.yaml": IMAGE_PATCH,
+        "k8s/overlays/template/unused_image_patch.yaml": IMAGE_PATCH,  # no selector: a patch
+    }
+    found = findings(alone(tmp_path, files))
+    assert [f for f in found if f.startswith("DEPLOY")] == ["DEPLOY105"]
+    run = run_checks(alone(tmp_path / "b", files), select=["DEPLOY105"])
+    assert "'ghcr.io/acme/api:latest'" in run.results[0].findings[0].message
+
+
+def test_ko_builds_its_images_by_digest(tmp_path: Path) -> None:
+    base = KUSTOMIZE["k8s/base/deployment.yaml"].replace("ghcr.io/acme/api", "ko://acme/cmd/api")
+    overlay = KUSTOMIZE["k8s/overlays/prod/kustomization.yaml"].split("images:")[0]
+    files = {**KUSTOMIZE, "k8s/base/deployment.yaml": base,
+             "k8s/overlays/prod/kustomization.yaml": overlay}  # fmt: skip
+    assert "DEPLOY105" not in findings(alone(tmp_path, files))
+
+
+def test_test_overlays_are_not_deployables(tmp_path: Path) -> None:
+    files = {
+        **KUSTOMIZE,
+        "k8s/overlays/test-e2e/kustomization.yaml": "resources:\n  - ../../base\n",
+    }
+    assert "DEPLOY105" not in findings(alone(tmp_path, files))
+
+
+def test_a_base_built_by_a_continued_command_and_its_user(tmp_path: Path) -> None:
+    files = {
+        "offline/build.sh": (
+            "docker build \\\n  --tag yarn-builder \\\n  -f Dockerfile.builder .\n"
+            "docker build -t feast-offline -f Dockerfile.binary .\n"
+        ),
+        "offline/Dockerfile.builder": "FROM node:20-bookworm\nUSER 1001\n",
+        "offline/Dockerfile.binary": 'FROM yarn-builder:latest\nCOPY . /app\nCMD ["/app/run"]\n',
+    }
+    found = findings(alone(tmp_path, files))
+    assert "DOCKER104" not in found and "DOCKER102" not in found, found
+
+
+def test_a_shared_dockerignore_keeps_what_one_of_its_builds_reads(tmp_path: Path) -> None:
+    reads_git = (
+        "FROM python:3.12-slim\nCOPY sdk /sdk\n"
+        "RUN --mount=source=.git,target=.git pip install /sdk\n"
+    )
+    plain = "FROM golang:1.23\nCOPY go /go\nRUN go build\n"
+    files = {
+        ".dockerignore": "*.pyc\n",
+        "sdk/__init__.py": "",
+        "go/main.go": "package main\n",
+        "a/Dockerfile": plain,
+        "b/Dockerfile": reads_git,
+    }
+    assert "DOCKER105" not in findings(alone(tmp_path, files))
+
+
+def test_expose_without_a_command_is_a_service_only_on_a_server_base(tmp_path: Path) -> None:
+    preview = "FROM klakegg/hugo:0.111\nUSER hugo\nEXPOSE 1313\n"
+    web = "FROM nginx:1.27\nCOPY site /usr/share/nginx/html\nEXPOSE 80\n"
+    found = findings(alone(tmp_path, {"site/Dockerfile": preview, "web/Dockerfile": web}))
+    assert [path for path, _, _ in found["DOCKER103"]] == ["web/Dockerfile"]
+
+
+def test_reusable_workflow_calls_take_the_top_level_grant(tmp_path: Path) -> None:
+    publish = (
+        "name: publish\non: [push]\npermissions:\n  contents: read\n  id-token: write\n"
+        "jobs:\n  images:\n    uses: ./.github/workflows/images.yml\n"
+        "  helm:\n    uses: ./.github/workflows/helm.yml\n"
+    )
+    found = findings(standard(tmp_path, **{".github/workflows/publish.yml": publish}))
+    assert found["GHA102"] == [(".github/workflows/publish.yml", 3, "error")]
+
+
+def test_shipped_images_under_hack_and_a_mirror_of_docker_hub(tmp_path: Path) -> None:
+    migration = 'FROM alpine:latest\nCOPY run.sh .\nENTRYPOINT ["./run.sh"]\n'
+    mirror = 'FROM public.ecr.aws/docker/library/alpine:3.20\nCMD ["sh"]\n'
+    found = findings(
+        alone(tmp_path, {"hack/migration/Dockerfile": migration, "Dockerfile": mirror})
+    )
+    assert {(p, s) for p, _, s in found["DOCKER102"]} == {
+        ("hack/migration/Dockerfile", "error"),
+        ("Dockerfile", "error"),
+    }
+    assert [p for p, _, _ in found["DOCKER104"]] == ["hack/migration/Dockerfile"]

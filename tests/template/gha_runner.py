@@ -124,6 +124,15 @@ def action_of(step: Mapping[str, Any]) -> str:
     return str(step.get("uses", "")).split("@")[0]
 
 
+def steps_context(run: StepRun) -> dict[str, Any]:
+    """`steps.<id>` as later steps see it (a step not runnable here counts as a success)."""
+    return {
+        "outcome": run.outcome if run.outcome != "not run" else "success",
+        "conclusion": run.conclusion if run.conclusion != "not run" else "success",
+        "outputs": run.outputs,
+    }
+
+
 def read_key_values(path: Path) -> dict[str, str]:
     """GITHUB_OUTPUT / GITHUB_ENV syntax: `key=value` lines and `key<<DELIM` blocks."""
     values: dict[str, str] = {}
@@ -293,11 +302,7 @@ class WorkflowRun:
             run = self.run_step(step, workspace, env, extra_path, files, contexts)
             result.steps.append(run)
             if step.get("id"):
-                values["steps"][step["id"]] = {
-                    "outcome": run.outcome if run.outcome != "not run" else "success",
-                    "conclusion": run.conclusion if run.conclusion != "not run" else "success",
-                    "outputs": run.outputs,
-                }
+                values["steps"][step["id"]] = steps_context(run)
             if run.conclusion == "failure":
                 status.failed = True
         result.result = "failure" if status.failed else "success"
@@ -422,11 +427,7 @@ class WorkflowRun:
             runs.append(run)
             logs.append(f"  --- {run.name}: {run.outcome}\n{run.log}")
             if inner.get("id"):
-                values["steps"][inner["id"]] = {
-                    "outcome": run.outcome if run.outcome != "not run" else "success",
-                    "conclusion": run.conclusion if run.conclusion != "not run" else "success",
-                    "outputs": run.outputs,
-                }
+                values["steps"][inner["id"]] = steps_context(run)
             if run.conclusion == "failure":
                 contexts.status.failed = True
         outcome = "failure" if contexts.status.failed else "success"

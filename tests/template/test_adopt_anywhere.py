@@ -73,15 +73,20 @@ def git(args: list[str], cwd: Path, home: Path) -> str:
     return done.stdout.strip()
 
 
+def committed(repo: Path, home: Path, files: dict[str, str]) -> Path:
+    """A git repository holding these files in one commit on main."""
+    for relative, text in files.items():
+        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+        (repo / relative).write_text(text, encoding="utf-8")
+    git(["init", "--quiet", "--initial-branch=main"], repo, home)
+    git(["add", "-A"], repo, home)
+    git(["commit", "--quiet", "-m", "first"], repo, home)
+    return repo
+
+
 def adopter(tmp_path: Path, home: Path, files: dict[str, str]) -> tuple[GitHubSide, Path, str]:
     """A repository with these files pushed to a bare origin: (GitHub's side, workflow, sha)."""
-    dev, origin = tmp_path / "dev", tmp_path / "origin.git"
-    for relative, text in files.items():
-        (dev / relative).parent.mkdir(parents=True, exist_ok=True)
-        (dev / relative).write_text(text, encoding="utf-8")
-    git(["init", "--quiet", "--initial-branch=main"], dev, home)
-    git(["add", "-A"], dev, home)
-    git(["commit", "--quiet", "-m", "first"], dev, home)
+    dev, origin = committed(tmp_path / "dev", home, files), tmp_path / "origin.git"
     git(["init", "--quiet", "--bare", str(origin)], tmp_path, home)
     git(["push", "--quiet", str(origin), "main"], dev, home)
     side = GitHubSide(origin, home, "acme/adopter", "http://127.0.0.1:9", "t0ken",
@@ -155,13 +160,7 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def try_repo(tmp_path: Path, home: Path, cache: Path, files: dict[str, str]) -> str:
-    repo = tmp_path / "repo"
-    for relative, text in files.items():
-        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
-        (repo / relative).write_text(text, encoding="utf-8")
-    git(["init", "--quiet", "--initial-branch=main"], repo, home)
-    git(["add", "-A"], repo, home)
-    git(["commit", "--quiet", "-m", "first"], repo, home)
+    repo = committed(tmp_path / "repo", home, files)
     env = tool_env(home, PRE_COMMIT_HOME=str(cache))
     for key in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CONFIG_FILE"):
         if key in os.environ:

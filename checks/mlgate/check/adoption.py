@@ -172,13 +172,18 @@ def _gx(repo: Repo) -> str:
     return ""
 
 
-def _gate(repo: Repo) -> str:
-    if repo.policy_section("gate"):
-        return "mlgate.yaml `gate:`"
+def _running(repo: Repo, command: str) -> str:
+    """The section of mlgate.yaml, else the first workflow that runs `mlgate COMMAND`."""
+    if repo.policy_section(command):
+        return f"mlgate.yaml `{command}:`"
     for workflow in repo.workflows:
-        if runs_of(repo, workflow, mlgate_command("gate")):
-            return f"{workflow.path} runs `mlgate gate`"
+        if runs_of(repo, workflow, mlgate_command(command)):
+            return f"{workflow.path} runs `mlgate {command}`"
     return ""
+
+
+def _gate(repo: Repo) -> str:
+    return _running(repo, "gate")
 
 
 def _gha(repo: Repo) -> str:
@@ -208,15 +213,11 @@ def _deploy(repo: Repo) -> str:
 
 
 def _drift(repo: Repo) -> str:
-    if repo.policy_section("drift"):
-        return "mlgate.yaml `drift:`"
-    from .execution import mlgate_command, runs_of
-
-    for workflow in repo.workflows:
-        if runs_of(repo, workflow, mlgate_command("drift")):
-            return f"{workflow.path} runs `mlgate drift`"
+    found = _running(repo, "drift")
     profiling = stages_running(repo, r"\bmlgate\s+profile\b")
-    return f"dvc.yaml stage {profiling[0]} runs `mlgate profile`" if profiling else ""
+    if found or not profiling:
+        return found
+    return f"dvc.yaml stage {profiling[0]} runs `mlgate profile`"
 
 
 def _owners(repo: Repo) -> str:

@@ -55,6 +55,7 @@ class Deployables:
     kustomizations: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> content
     manifests: list[Manifest] = field(default_factory=list)
     patches: list[Manifest] = field(default_factory=list)  # strategic-merge patch documents
+    patches_of: dict[str, list[Manifest]] = field(default_factory=dict)  # by kustomization
     json_patches: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (path, op)
     patch_files: set[str] = field(default_factory=set)
     charts: list[str] = field(default_factory=list)
@@ -232,17 +233,17 @@ def _entries(
                 found.problems.append((path, f"lists {key} {entry!r}, which does not exist"))
     found.bases[path] = bases
     for entry in _list(data.get("patchesStrategicMerge")):
-        _patch_file(repo, found, folder, entry, strategic=True)
+        _patch_file(repo, found, path, entry, strategic=True)
     for entry in _list(data.get("patches")):
         if isinstance(entry, str):  # the old form: a list of patch files
-            _patch_file(repo, found, folder, entry, strategic=None)
+            _patch_file(repo, found, path, entry, strategic=None)
         elif isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            _patch_file(repo, found, folder, entry["path"], strategic=None)
+            _patch_file(repo, found, path, entry["path"], strategic=None)
         elif isinstance(entry, dict) and isinstance(entry.get("patch"), str):
             _inline_patch(found, path, entry["patch"])
     for entry in _list(data.get("patchesJson6902")):
         if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            _patch_file(repo, found, folder, entry["path"], strategic=False)
+            _patch_file(repo, found, path, entry["path"], strategic=False)
     for key in ("configMapGenerator", "secretGenerator"):
         for generator in _list(data.get(key)):
             if isinstance(generator, dict):
@@ -252,23 +253,29 @@ def _entries(
 
 
 def _patch_file(
-    repo: Repo, found: Deployables, folder: str, entry: Any, *, strategic: bool | None
+    repo: Repo, found: Deployables, owner: str, entry: Any, *, strategic: bool | None
 ) -> None:
+    """A patch file `owner` (a kustomization) applies."""
     if not isinstance(entry, str):
         return
     if "\n" in entry:  # an inline patch in patchesStrategicMerge
-        _inline_patch(found, folder, entry)
+        _inline_patch(found, owner, entry)
         return
-    path = posixpath.normpath(posixpath.join(folder, entry))
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(owner), entry))
     found.patch_files.add(path)
     parsed = repo.yaml_documents(path)
     if not parsed.ok:
         return
     for document in parsed.data:
         if isinstance(document, dict) and strategic is not False:
-            found.patches.append(Manifest(path, document))
+            _add_patch(found, owner, Manifest(path, document))
         elif isinstance(document, list):
             found.json_patches += [(path, op) for op in document if isinstance(op, dict)]
+
+
+def _add_patch(found: Deployables, owner: str, patch: Manifest) -> None:
+    found.patches.append(patch)
+    found.patches_of.setdefault(owner, []).append(patch)
 
 
 def _inline_patch(found: Deployables, path: str, text: str) -> None:
@@ -280,7 +287,7 @@ def _inline_patch(found: Deployables, path: str, text: str) -> None:
         return
     for document in documents:
         if isinstance(document, dict):
-            found.patches.append(Manifest(path, document))
+            _add_patch(found, path, Manifest(path, document))
         elif isinstance(document, list):
             found.json_patches += [(path, op) for op in document if isinstance(op, dict)]
 
@@ -330,6 +337,8 @@ def containers(deploy: Deployables) -> list[tuple[Manifest, dict[str, Any], dict
         items = [c for c in _list(spec.get("containers") if spec else None) if isinstance(c, dict)]
         if items and not all(c.get("image") for c in items):
             continue  # containers without an image: a patch fragment, not a workload
+        if manifest.kind != "Pod" and get(manifest.document, "spec", "selector") is None:
+            continue  # apps/v1 workloads need a selector: without one, a patch fragment
         found += [(manifest, spec, container) for container in items]
     return found
 

@@ -60,19 +60,22 @@ class Parsed:
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 # What a repository does not ship: its tests (kustomize's testdata, zizmor's deliberately broken
-# actions, e2e images), examples and samples, docs and dev tooling. Their Dockerfiles, manifests
-# and actions are inputs to tests or illustrations, held to no deployment standard. Calibrated
-# on real repositories (bench/real_repos.md).
+# actions, e2e images and overlays), examples and samples, docs and benchmarks. Their
+# Dockerfiles, manifests and actions are inputs to tests or illustrations, held to no
+# deployment standard. Calibrated on real repositories (bench/real_repos.md).
 NOT_SHIPPED = {
     "test", "tests", "testing", "e2e", "testdata", "test-data", "test_data", "fixtures",
     "__fixtures__", "__snapshots__", "examples", "example", "samples", "sample", "docs", "doc",
-    "hack", "benchmark", "benchmarks",
 }  # fmt: skip
+NOT_SHIPPED_PREFIXES = ("testdata", "test-", "test_", "e2e-", "e2e_")
 
 
 def is_fixture(path: str) -> bool:
-    """Under a folder of tests, examples, samples, docs or dev tooling (see NOT_SHIPPED)."""
-    return any(part in NOT_SHIPPED or part.startswith("testdata") for part in path.split("/")[:-1])
+    """Under a folder of tests, examples, samples, docs or benchmarks (see NOT_SHIPPED)."""
+    return any(
+        part in NOT_SHIPPED or part.startswith(NOT_SHIPPED_PREFIXES) or "benchmark" in part.lower()
+        for part in path.split("/")[:-1]
+    )
 
 
 ACTION_NAMES = ("action.yml", "action.yaml")

@@ -120,10 +120,11 @@ class DEPLOY105(DEPLOY):
         findings = []
         built = {m.path for k in found.kustomizations for m in _members(found, k)}
         for leaf in found.leaves:
-            rewrites = _image_rewrites(found, leaf)
+            rewrites, patched_images = _image_rewrites(found, leaf), _patched_images(found, leaf)
             reported: set[str] = set()
-            for _, _, container in containers_in(found, _members(found, leaf)):
-                image = _rewrite(str(container.get("image", "")), rewrites)
+            for manifest, _, container in containers_in(found, _members(found, leaf)):
+                key = (manifest.kind, manifest.name, str(container.get("name")))
+                image = _rewrite(patched_images.get(key, str(container.get("image", ""))), rewrites)
                 if _by_digest(image, found) or image in reported:
                     continue
                 reported.add(image)
@@ -149,8 +150,29 @@ class DEPLOY105(DEPLOY):
 
 
 def _by_digest(image: str, found: Deployables) -> bool:
-    """Pinned, empty, or an image skaffold builds and deploys by digest."""
-    return not image or bool(DIGEST.search(image)) or _name(image) in found.built_images
+    """Pinned, empty, or built and deployed by digest (skaffold's artifacts, ko's `ko://`)."""
+    return (
+        not image
+        or bool(DIGEST.search(image))
+        or image.startswith("ko://")
+        or _name(image) in found.built_images
+    )
+
+
+def _patched_images(
+    found: Deployables, kustomization: str, depth: int = 0
+) -> dict[tuple[str, str, str], str]:
+    """Container images that patches of the kustomization (and its bases) set."""
+    images: dict[tuple[str, str, str], str] = {}
+    if depth < 20:
+        for base in found.bases.get(kustomization, []):
+            images.update(_patched_images(found, base, depth + 1))
+    for patch in found.patches_of.get(kustomization, []):
+        spec = get(patch.document, "spec", "template", "spec")
+        for container in spec.get("containers", []) if isinstance(spec, dict) else []:
+            if isinstance(container, dict) and isinstance(container.get("image"), str):
+                images[(patch.kind, patch.name, str(container.get("name")))] = container["image"]
+    return images
 
 
 def _image_rewrites(found: Deployables, kustomization: str, depth: int = 0) -> dict[str, dict]:

@@ -22,13 +22,17 @@ SERVERS = re.compile(
 )
 # Bases that set a non-root USER themselves, and bases known to run as root (Docker Hub's
 # official images and the common language images): with neither, the checker cannot tell.
+SERVER_BASES = re.compile(
+    r"^(?:docker\.io/)?(?:library/)?(nginx|httpd|caddy|traefik|envoyproxy/envoy|tomcat|jetty|"
+    r"haproxy|nginxinc/nginx-unprivileged)\b"
+)
 NONROOT_BASES = re.compile(
     r":(?:[\w.-]*-)?nonroot\b|^cgr\.dev/chainguard/(?!wolfi-base)[\w.-]+(?::(?![\w.]*-dev)\S*)?$|"
     r"^public\.ecr\.aws/lambda/|^gitpod/workspace-|/ubi\d+/(python|nodejs|ruby|php|perl)-\d+|"
     r"^registry\.access\.redhat\.com/ubi\d+/(python|nodejs)-"
 )
 ROOT_BASES = re.compile(
-    r"^(?:docker\.io/)?(?:library/)?(python|ubuntu|debian|alpine|node|golang|nginx|httpd|redis|"
+    r"^(?:docker\.io/|public\.ecr\.aws/docker/)?(?:library/)?(python|ubuntu|debian|alpine|node|golang|nginx|httpd|redis|"
     r"postgres|busybox|centos|fedora|rockylinux|almalinux|amazonlinux|rust|openjdk|"
     r"eclipse-temurin|amazoncorretto|ruby|php|perl|buildpack-deps|mongo|mysql|mariadb|"
     r"maven|gradle|node|bash|scratch|archlinux|oraclelinux|julia|r-base|haskell|erlang|elixir)"
@@ -163,6 +167,17 @@ def _final_user(stages_: list[Stage]) -> tuple[str | None, int, str]:
     return None, stages_[-1].line, base
 
 
+def _user_of_local_base(repo: Repo, base: str, depth: int = 0) -> str | None:
+    """The final USER of a base the repository builds from one of its own Dockerfiles."""
+    source = locally_built(repo).get(base.split(":")[0].lower())
+    text = repo.read(source).text if source and depth < 5 else None
+    found = stages(instructions(text)) if text else []
+    if not found:
+        return None
+    user, _, parent = _final_user(found)
+    return user if user is not None else _user_of_local_base(repo, parent, depth + 1)
+
+
 def _runnable(stages_: list[Stage]) -> bool:
     """Not an image that only carries files (`FROM scratch` with no CMD or ENTRYPOINT)."""
     last = stages_[-1]
@@ -183,6 +198,8 @@ class DOCKER102(DOCKER):
             if not found or not deployable(path) or not _runnable(found):
                 continue
             user, line, base = _final_user(found)
+            if user is None:
+                user = _user_of_local_base(repo, base)
             if user is None and ROOT_BASES.search(base):
                 findings.append(
                     Finding(f"the final stage sets no USER and {base} runs as root", path, line)
@@ -237,12 +254,13 @@ def is_service_image(repo: Repo, path: str) -> bool:
 
 
 def _is_service(stage: Stage) -> bool:
-    for item in stage.instructions:
-        if item.keyword == "EXPOSE":
-            return True
-        if item.keyword in ("CMD", "ENTRYPOINT") and SERVERS.search(item.args):
-            return True
-    return False
+    """It starts a server, or EXPOSEs a port and starts something (or its base is a server:
+    an EXPOSE with no command of its own on another base is a preview or a build image)."""
+    commands = [i for i in stage.instructions if i.keyword in ("CMD", "ENTRYPOINT")]
+    if any(SERVERS.search(item.args) for item in commands):
+        return True
+    exposes = any(item.keyword == "EXPOSE" for item in stage.instructions)
+    return exposes and (bool(commands) or bool(SERVER_BASES.search(stage.base)))
 
 
 class DOCKER104(DOCKER):
@@ -254,7 +272,7 @@ class DOCKER104(DOCKER):
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
         findings = []
-        local = locally_built(repo)
+        local = set(locally_built(repo))
         for path, found in dockerfiles(repo):
             names = {stage.name for stage in found if stage.name} | local
             for index, stage in enumerate(found):
@@ -278,21 +296,30 @@ class DOCKER104(DOCKER):
         return findings
 
 
-BUILD_TAG = re.compile(
-    r"\b(?:docker|podman|buildah)\s+(?:buildx\s+)?build\b[^\n]*?(?:-t|--tag)[= ]([\w./-]+)"
-)
+BUILD = re.compile(r"\b(?:docker|podman|buildah)\s+(?:buildx\s+)?(?:build|bud)\b[^\n]*")
+TAG = re.compile(r"(?:^|\s)(?:-t|--tag)[= ]([\w./-]+)")
+FILE = re.compile(r"(?:^|\s)(?:-f|--file)[= ](\S+)")
 
 
-def locally_built(repo: Repo) -> set[str]:
-    """Images the repository builds itself (`docker build -t NAME` in a script, Makefile or
-    workflow): a later FROM NAME:latest is that build, not a moving tag of a registry."""
-    names: set[str] = set()
+def locally_built(repo: Repo) -> dict[str, str | None]:
+    """Images the repository builds itself (`docker build --tag NAME [-f FILE]` in a script,
+    Makefile or workflow): NAME -> the Dockerfile, when the command names one. A later
+    `FROM NAME:latest` is that build, not a moving tag of a registry."""
+    memo = repo.memo.get("locally_built")
+    if memo is not None:
+        return memo  # type: ignore[return-value]
+    names: dict[str, str | None] = {}
     for path in repo.files:
         name = path.rsplit("/", 1)[-1]
-        if name.endswith((".sh", ".mk", ".yml", ".yaml")) or name in ("Makefile", "makefile"):
-            text = repo.read(path).text or ""
-            if "build" in text:
-                names |= {tag.split(":")[0].lower() for tag in BUILD_TAG.findall(text)}
+        if not (name.endswith((".sh", ".mk", ".yml", ".yaml")) or name in ("Makefile", "makefile")):
+            continue
+        text = (repo.read(path).text or "").replace("\\\n", " ")  # continued lines as one
+        for command in BUILD.findall(text) if "build" in text or "bud" in text else []:
+            dockerfile = FILE.search(command)
+            where = posixpath.normpath(posixpath.join(posixpath.dirname(path), dockerfile.group(1)))
+            for tag in TAG.findall(command):
+                names[tag.split(":")[0].lower()] = where if dockerfile else None
+    repo.memo["locally_built"] = names
     return names
 
 
@@ -334,31 +361,31 @@ class DOCKER105(DOCKER):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        findings, seen = [], set()
+        findings = []
+        shared: dict[str, tuple[list[str], set[str]]] = {}  # .dockerignore -> (wanted, read)
         for path, found in dockerfiles(repo):
-            if not found or not deployable(path):
-                continue
-            if not _copies_context(found):
+            if not found or not deployable(path) or not _copies_context(found):
                 continue  # nothing of the build context reaches the image
             context = build_context(repo, path, found)
             ignore_path = _ignore_file(repo, path, context)
-            wanted = [w for w in _unwanted(repo, context) if not _uses(found, w)]
+            wanted = _unwanted(repo, context)
+            read = {name for name in wanted if _uses(found, name)}
             if ignore_path is None:
-                if wanted:
+                if missing := [w for w in wanted if w not in read]:
                     findings.append(
                         Finding(
-                            f"no .dockerignore keeps {', '.join(wanted)} out of the build context "
-                            f"({context or 'the repository root'})",
+                            f"no .dockerignore keeps {', '.join(missing)} out of the build "
+                            f"context ({context or 'the repository root'})",
                             path,
                             1,
                         )
                     )
                 continue
-            if ignore_path in seen:
-                continue  # one .dockerignore serves several Dockerfiles: said once
-            seen.add(ignore_path)
+            before = shared.setdefault(ignore_path, (wanted, set()))
+            before[1].update(read)
+        for ignore_path, (wanted, read) in shared.items():
             patterns = (repo.read(ignore_path).text or "").splitlines()
-            missing = [name for name in wanted if not docker_ignored(patterns, name)]
+            missing = [n for n in wanted if n not in read and not docker_ignored(patterns, n)]
             if missing:
                 findings.append(Finding(f"does not exclude {', '.join(missing)}", ignore_path, 1))
         return findings

@@ -131,8 +131,8 @@ class GHA102(GHA):
             data = workflow.data
             if data.get("permissions") == {}:
                 continue
-            running = [job for job in workflow.jobs.values() if "runs-on" in job]
-            own = all("permissions" in job for job in running)
+            # a job that runs steps or calls a reusable workflow takes the top-level grant
+            own = all("permissions" in job for job in workflow.jobs.values())
             if "permissions" not in data:
                 if not own:  # every job states its own: the top-level default reaches none
                     findings.append(
