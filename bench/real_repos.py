@@ -72,7 +72,11 @@ def check(path: Path) -> tuple[dict, int, float]:
     wall = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"{path}: mlgate check exited {done.returncode}: {done.stderr[-500:]}")
-    return json.loads(done.stdout), done.returncode, wall
+    report = json.loads(done.stdout)
+    not_run = [f"{r['code']}: {r['reason']}" for r in report["rules"] if r["status"] == "not run"]
+    if not_run:  # a rule that crashed hides its findings: never a result
+        raise SystemExit(f"{path}: rules not run: {not_run}")
+    return report, done.returncode, wall
 
 
 def counts(report: dict) -> tuple[collections.Counter, collections.Counter]:

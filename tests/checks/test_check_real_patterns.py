@@ -732,6 +732,7 @@ def test_a_base_built_by_a_continued_command_and_its_user(tmp_path: Path) -> Non
         "offline/build.sh": (
             "docker build \\\n  --tag yarn-builder \\\n  -f Dockerfile.builder .\n"
             "docker build -t feast-offline -f Dockerfile.binary .\n"
+            "docker build -t plain .\n"  # no -f: the folder's Dockerfile
         ),
         "offline/Dockerfile.builder": "FROM node:20-bookworm\nUSER 1001\n",
         "offline/Dockerfile.binary": 'FROM yarn-builder:latest\nCOPY . /app\nCMD ["/app/run"]\n',
@@ -784,3 +785,14 @@ def test_shipped_images_under_hack_and_a_mirror_of_docker_hub(tmp_path: Path) ->
         ("Dockerfile", "error"),
     }
     assert [p for p, _, _ in found["DOCKER104"]] == ["hack/migration/Dockerfile"]
+
+
+def test_patches_written_at_deploy_time_leave_the_images_unknown(tmp_path: Path) -> None:
+    overlay = (
+        "resources:\n  - ../../base\npatches:\n  - path: probes.yaml\n"
+        "  - path: manager_image_patch.yaml\n"  # `ko resolve` writes it, by digest
+        "patchesStrategicMerge:\n  - memory.yaml\n"
+    )
+    files = {**KUSTOMIZE, "k8s/overlays/prod/kustomization.yaml": overlay}
+    found = findings(alone(tmp_path, files))
+    assert not [code for code in found if code.startswith("DEPLOY")], found

@@ -56,6 +56,7 @@ class Deployables:
     manifests: list[Manifest] = field(default_factory=list)
     patches: list[Manifest] = field(default_factory=list)  # strategic-merge patch documents
     patches_of: dict[str, list[Manifest]] = field(default_factory=dict)  # by kustomization
+    generated_patches: dict[str, list[str]] = field(default_factory=dict)  # listed, not there
     json_patches: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (path, op)
     patch_files: set[str] = field(default_factory=set)
     charts: list[str] = field(default_factory=list)
@@ -263,6 +264,9 @@ def _patch_file(
         return
     path = posixpath.normpath(posixpath.join(posixpath.dirname(owner), entry))
     found.patch_files.add(path)
+    if not repo.exists(path):  # written by a script before the build (ko resolve, sed...)
+        found.generated_patches.setdefault(owner, []).append(path)
+        return
     parsed = repo.yaml_documents(path)
     if not parsed.ok:
         return

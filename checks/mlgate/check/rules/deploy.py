@@ -120,6 +120,8 @@ class DEPLOY105(DEPLOY):
         findings = []
         built = {m.path for k in found.kustomizations for m in _members(found, k)}
         for leaf in found.leaves:
+            if _chain(found, leaf) & set(found.generated_patches):
+                continue  # patches made at deploy time decide the images: not known here
             rewrites, patched_images = _image_rewrites(found, leaf), _patched_images(found, leaf)
             reported: set[str] = set()
             for manifest, _, container in containers_in(found, _members(found, leaf)):
@@ -147,6 +149,15 @@ class DEPLOY105(DEPLOY):
                     )
                 )
         return findings
+
+
+def _chain(found: Deployables, kustomization: str, depth: int = 0) -> set[str]:
+    """The kustomization and every base it builds on."""
+    chain = {kustomization}
+    if depth < 20:
+        for base in found.bases.get(kustomization, []):
+            chain |= _chain(found, base, depth + 1)
+    return chain
 
 
 def _by_digest(image: str, found: Deployables) -> bool:

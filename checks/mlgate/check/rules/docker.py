@@ -316,9 +316,14 @@ def locally_built(repo: Repo) -> dict[str, str | None]:
         text = (repo.read(path).text or "").replace("\\\n", " ")  # continued lines as one
         for command in BUILD.findall(text) if "build" in text or "bud" in text else []:
             dockerfile = FILE.search(command)
-            where = posixpath.normpath(posixpath.join(posixpath.dirname(path), dockerfile.group(1)))
+            folder = posixpath.dirname(path)
+            where = (
+                posixpath.normpath(posixpath.join(folder, dockerfile.group(1)))
+                if dockerfile
+                else None
+            )
             for tag in TAG.findall(command):
-                names[tag.split(":")[0].lower()] = where if dockerfile else None
+                names[tag.split(":")[0].lower()] = where
     repo.memo["locally_built"] = names
     return names
 
