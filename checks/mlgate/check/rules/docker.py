@@ -167,6 +167,17 @@ def _final_user(stages_: list[Stage]) -> tuple[str | None, int, str]:
     return None, stages_[-1].line, base
 
 
+def _named_dockerfile(repo: Repo, script: str, named: re.Match[str] | None) -> str | None:
+    """The Dockerfile a build command's `-f` names: from the script's folder or the root."""
+    if named is None:
+        return None
+    for folder in (posixpath.dirname(script), ""):
+        candidate = posixpath.normpath(posixpath.join(folder, named.group(1)))
+        if repo.exists(candidate):
+            return candidate
+    return None
+
+
 def _user_of_local_base(repo: Repo, base: str, depth: int = 0) -> str | None:
     """The final USER of a base the repository builds from one of its own Dockerfiles."""
     source = locally_built(repo).get(base.split(":")[0].lower())
@@ -315,13 +326,7 @@ def locally_built(repo: Repo) -> dict[str, str | None]:
             continue
         text = (repo.read(path).text or "").replace("\\\n", " ")  # continued lines as one
         for command in BUILD.findall(text) if "build" in text or "bud" in text else []:
-            dockerfile = FILE.search(command)
-            folder = posixpath.dirname(path)
-            where = (
-                posixpath.normpath(posixpath.join(folder, dockerfile.group(1)))
-                if dockerfile
-                else None
-            )
+            where = _named_dockerfile(repo, path, FILE.search(command))
             for tag in TAG.findall(command):
                 names[tag.split(":")[0].lower()] = where
     repo.memo["locally_built"] = names
