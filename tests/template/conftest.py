@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from projects import COVERING, render_covering, run
-from rendering import COMBINATIONS, combination_id, render
+from rendering import COMBINATIONS, combination_id, render_one
 
 
 @dataclass
@@ -30,18 +30,12 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory, home: Path) -> dict[str
     return result
 
 
-def _render_one(args: tuple[Path, dict[str, str]]) -> Path:
-    output, answers = args
-    # a short slug (Kubernetes names allow 63 characters): bre-cla-ran-loc-kub-311-mit
-    slug = "-".join(value.lower().replace(".", "")[:3] for value in answers.values())
-    return render(output, project_name=slug, **answers)
-
-
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """All combinations, rendered once per session on every core."""
-    output = tmp_path_factory.mktemp("all-combinations")
+    """The covering combinations (every pair of answers), rendered once per session on
+    every core; `pytest -m all_combinations` renders all of them."""
+    output = tmp_path_factory.mktemp("combinations")
     jobs = [(output, answers) for answers in COMBINATIONS]
     with ProcessPoolExecutor() as pool:
-        projects = list(pool.map(_render_one, jobs, chunksize=16))
+        projects = list(pool.map(render_one, jobs, chunksize=16))
     return {combination_id(a): p for a, p in zip(COMBINATIONS, projects, strict=True)}

@@ -6,6 +6,7 @@ import atexit
 import functools
 import hashlib
 import itertools
+import json
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -14,37 +15,62 @@ from typing import Any
 
 from support import REPO_ROOT
 
-DATASET_TASKS = [
-    ("breast_cancer", "classification"),
-    ("wine", "classification"),
-    ("diabetes", "regression"),
-    ("custom", "classification"),
-    ("custom", "regression"),
-]
-MODELS = ["random_forest", "gradient_boosting", "linear"]
-REMOTES = ["local", "s3", "gcs", "azure"]
-DEPLOYS = ["kubernetes-gitops", "none"]
-PYTHONS = ["3.11", "3.12", "3.13"]
-LICENSES = ["MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"]
+CHOICES = ("dataset", "model", "dvc_remote", "deploy", "python_version", "license")
+
+
+def template_choices() -> dict[str, list[str]]:
+    """The template's choice prompts, with their values as cookiecutter.json lists them."""
+    data = json.loads((REPO_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+    return {key: list(data[key]) for key in CHOICES}
+
+
+def tasks_of(dataset: str) -> list[str]:
+    """Your own data takes either task; a sample data set, the one the template's `task`
+    default gives it (the pre-gen hook refuses any other)."""
+    if dataset == "custom":
+        return ["classification", "regression"]
+    from jinja2 import Template
+
+    data = json.loads((REPO_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+    return [Template(data["task"]).render(cookiecutter={"dataset": dataset})]
+
+
+def _answers(dataset_task: tuple[str, str], *rest: str) -> dict[str, str]:
+    dataset, task = dataset_task
+    model, remote, deploy, python, license_ = rest
+    return {
+        "dataset": dataset,
+        "task": task,
+        "model": model,
+        "dvc_remote": remote,
+        "deploy": deploy,
+        "python_version": python,
+        "license": license_,
+    }
+
+
+def _factors() -> list[list[Any]]:
+    """One factor per choice; the data set and its task are one (the task follows the data)."""
+    choices = template_choices()
+    dataset_tasks = [(d, t) for d in choices.pop("dataset") for t in tasks_of(d)]
+    return [dataset_tasks, *choices.values()]
 
 
 def all_combinations() -> Iterator[dict[str, str]]:
-    """Every valid combination of the choice prompts (task follows the data set)."""
-    for (dataset, task), model, remote, deploy, python, license_ in itertools.product(
-        DATASET_TASKS, MODELS, REMOTES, DEPLOYS, PYTHONS, LICENSES
-    ):
-        yield {
-            "dataset": dataset,
-            "task": task,
-            "model": model,
-            "dvc_remote": remote,
-            "deploy": deploy,
-            "python_version": python,
-            "license": license_,
-        }
+    """Every valid combination of the choice prompts (1,440 today)."""
+    for values in itertools.product(*_factors()):
+        yield _answers(*values)
 
 
-COMBINATIONS = list(all_combinations())
+def covering_combinations() -> list[dict[str, str]]:
+    """Every pair of answers at least once (allpairspy), the default answers first: two
+    options interact through the files they both write, and no file reads three of them."""
+    from allpairspy import AllPairs
+
+    return [_answers(*row) for row in AllPairs(_factors())]
+
+
+COMBINATIONS = covering_combinations()
 
 
 def combination_id(answers: dict[str, str]) -> str:
@@ -75,6 +101,14 @@ def render(output_dir: Path, **answers: Any) -> Path:
             template, no_input=True, extra_context=context, output_dir=output_dir
         )
     return Path(project)
+
+
+def render_one(args: tuple[Path, dict[str, str]]) -> Path:
+    """One render in a worker process (a process pool renders a list of answers)."""
+    output, answers = args
+    # a short slug (Kubernetes names allow 63 characters): bre-cla-ran-loc-kub-311-mit
+    slug = "-".join(value.lower().replace(".", "")[:3] for value in answers.values())
+    return render(output, project_name=slug, **answers)
 
 
 COMMON_FILES = {

@@ -1,18 +1,28 @@
 """Every rendered option combination follows the standard: `mlgate check` finds nothing.
 
-mlgate's own rules run in-process on every render of one licence (no rule reads what the
-licence changes); zizmor and hadolint run through the real CLI once per distinct set of
-workflows and Dockerfile (python version x deploy).
+mlgate's own rules run in-process on every covering render (every pair of answers); zizmor
+and hadolint run through the real CLI once per distinct set of workflows and Dockerfile
+(python version x deploy). `pytest -m all_combinations` runs the rules on all 1,440 renders.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from rendering import COMBINATIONS, combination_id, distinct_renders
+from rendering import (
+    COMBINATIONS,
+    all_combinations,
+    combination_id,
+    distinct_renders,
+    expected_files,
+    module_of,
+    render_one,
+    rendered_files,
+)
 from support import VENV_BIN, tool_env
 
 from mlgate.check.model import Severity, Status
@@ -38,10 +48,12 @@ def answers_by_project(rendered: dict[str, Path]) -> dict[Path, dict[str, str]]:
 
 
 def test_every_render_passes_the_rules(rendered: dict[str, Path]) -> None:
-    # The licence answer reaches LICENSE, README.md and pyproject.toml, which no rule reads:
-    # one licence covers the others.
+    assert rules_problems(rendered, COMBINATIONS) == []
+
+
+def rules_problems(rendered: dict[str, Path], combinations: list[dict[str, str]]) -> list[str]:
     problems = []
-    for answers in (a for a in COMBINATIONS if a["license"] == "MIT"):
+    for answers in combinations:
         project = rendered[combination_id(answers)]
         report = run_checks(project, ignore=TOOL_RULES)
         for result, finding in report.failing(Severity.INFO):
@@ -57,7 +69,25 @@ def test_every_render_passes_the_rules(rendered: dict[str, Path]) -> None:
             problems.append(
                 f"{combination_id(answers)}: not adopted {by_status[Status.NOT_ADOPTED]}"
             )
-    assert not problems, "\n".join(problems[:20])
+    return problems[:20]
+
+
+@pytest.mark.all_combinations
+def test_all_1440_renders(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Nightly-style: every combination rendered, with the file set and the rules checked."""
+    combinations = list(all_combinations())
+    output = tmp_path_factory.mktemp("all-combinations")
+    with ProcessPoolExecutor() as pool:
+        projects = list(pool.map(render_one, [(output, a) for a in combinations], chunksize=16))
+    rendered = {combination_id(a): p for a, p in zip(combinations, projects, strict=True)}
+    wrong = [
+        combination_id(a)
+        for a in combinations
+        if rendered_files(rendered[combination_id(a)])
+        != expected_files(a, module_of(rendered[combination_id(a)]))
+    ]
+    assert wrong == []
+    assert rules_problems(rendered, combinations) == []
 
 
 @pytest.fixture(scope="module")

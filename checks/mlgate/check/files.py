@@ -46,7 +46,7 @@ def walk(root: Path) -> Tree:
 
         raise CouldNotCheck(
             "mlgate check reads .gitignore with pathspec, which is not installed: "
-            "pip install 'mlgate[check]'"
+            "reinstall mlgate (it depends on it)"
         ) from None
 
     found: list[str] = []

@@ -7,6 +7,7 @@ import shlex
 from typing import Any
 
 from .repo import Repo
+from .yaml_lines import line_of
 
 
 def command(stage: dict[str, Any]) -> str:
@@ -27,6 +28,12 @@ def paths(entries: Any) -> list[str]:
         elif isinstance(entry, dict):
             result.extend(str(key) for key in entry)
     return result
+
+
+def stages_line(repo: Repo) -> int | None:
+    """The line of `stages:` in dvc.yaml, where a missing stage would go."""
+    data = repo.pipeline.data
+    return line_of(data, "stages") if isinstance(data, dict) else None
 
 
 def params(stage: dict[str, Any]) -> list[tuple[str, str | None]]:

@@ -316,7 +316,7 @@ def parse(text: str) -> list[Any]:
 
             raise CouldNotCheck(
                 "mlgate check reads workflow scripts with bashlex, which is not installed: "
-                "pip install 'mlgate[check]'"
+                "reinstall mlgate (it depends on it)"
             ) from None
 
         if len(_PARSED) > 2048:

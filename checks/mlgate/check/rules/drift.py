@@ -7,7 +7,7 @@ from ...errors import CouldNotCheck
 from ...policy import parse_policy
 from ..execution import mlgate_command, runs_of
 from ..model import Finding, NotApplicable, Severity
-from ..pipeline import command, outputs
+from ..pipeline import command, outputs, stages_line
 from ..repo import Repo, Workflow
 from ..yaml_lines import line_of
 from .base import Rule
@@ -98,7 +98,13 @@ class DRIFT102(DRIFT):
             if "mlgate profile" in command(stage) and reference in outputs(stage)
         ]
         if not makers:
-            return [Finding(f"no stage runs `mlgate profile` with output {reference}", "dvc.yaml")]
+            return [
+                Finding(
+                    f"no stage runs `mlgate profile` with output {reference}",
+                    "dvc.yaml",
+                    stages_line(repo),
+                )
+            ]
         return []
 
 
@@ -137,7 +143,11 @@ class DRIFT104(DRIFT):
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
         return [
-            Finding("no workflow_dispatch trigger", w.path)
+            Finding(
+                "no workflow_dispatch trigger",
+                w.path,
+                line_of(w.data, "on") or line_of(w.data, True),
+            )
             for w in drift_workflows(repo)
             if "schedule" in w.triggers and "workflow_dispatch" not in w.triggers
         ]

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from ..model import Finding, NotApplicable
-from ..pipeline import command, params, stages_running, upstream
+from ..pipeline import command, params, stages_line, stages_running, upstream
 from ..repo import Repo
 from ..yaml_lines import line_of
 from .base import Rule
@@ -134,10 +134,18 @@ class DVC105(DVC):
     def evaluate(cls, repo: Repo) -> list[Finding]:
         trainers = [n for n in repo.stages if n == "train"] or stages_running(repo, r"\btrain\b")
         if not trainers:
-            return [Finding("no training stage (named 'train') in dvc.yaml", "dvc.yaml")]
+            return [
+                Finding(
+                    "no training stage (named 'train') in dvc.yaml", "dvc.yaml", stages_line(repo)
+                )
+            ]
         validators = set(stages_running(repo, r"mlgate validate|great_expectations|\bgx\b"))
         if not validators:
-            return [Finding("no stage validates the data (`mlgate validate`)", "dvc.yaml")]
+            return [
+                Finding(
+                    "no stage validates the data (`mlgate validate`)", "dvc.yaml", stages_line(repo)
+                )
+            ]
         return [
             Finding(
                 f"stage {name!r} does not depend on a validation stage's output",

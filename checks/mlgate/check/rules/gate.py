@@ -24,7 +24,7 @@ from ..execution import (
     step_pushes_image,
 )
 from ..model import Finding, NotApplicable
-from ..pipeline import paths
+from ..pipeline import paths, stages_line
 from ..repo import Repo, Workflow, run_text, uses_text
 from ..yaml_lines import line_of
 from .base import Rule
@@ -91,7 +91,13 @@ class GATE103(GATE):
         assert isinstance(policy, GatePolicy)
         declared = {p for stage in repo.stages.values() for p in paths(stage.get("metrics"))}
         if policy.metrics not in declared:
-            return [Finding(f"no stage declares {policy.metrics} under `metrics:`", "dvc.yaml")]
+            return [
+                Finding(
+                    f"no stage declares {policy.metrics} under `metrics:`",
+                    "dvc.yaml",
+                    stages_line(repo),
+                )
+            ]
         return []
 
 

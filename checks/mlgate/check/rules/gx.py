@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ..model import Finding, NotApplicable
-from ..pipeline import command_args, paths, stages_running
+from ..pipeline import command_args, paths, stages_line, stages_running
 from ..repo import Repo
 from ..yaml_lines import line_of
 from .base import Rule
@@ -55,7 +55,9 @@ class GX101(GX):
     def evaluate(cls, repo: Repo) -> list[Finding]:
         found = suites(repo)
         if not found:
-            return [Finding("no stage runs `mlgate validate SUITE DATA`", "dvc.yaml")]
+            return [
+                Finding("no stage runs `mlgate validate SUITE DATA`", "dvc.yaml", stages_line(repo))
+            ]
         findings = []
         for _, path in found:
             suite = load_suite(repo, path)
