@@ -589,7 +589,12 @@ def test_generated_bundles_patch_fragments_and_skaffold_images(tmp_path: Path) -
         + app.replace("runAsNonRoot: true", "x: 1"),
         "config/default/manager_patch.yaml": fragment,
         "k8s/skaffold/kustomization.yaml": "resources:\n  - svc.yaml\n",
-        "k8s/skaffold/svc.yaml": app.replace("ghcr.io/acme/api", "frontend"),
+        # its own build has no probe patch: the probes are written in
+        "k8s/skaffold/svc.yaml": app.replace("ghcr.io/acme/api", "frontend").replace(
+            "          ports:\n",
+            "          readinessProbe: {httpGet: {path: /ready, port: 8080}}\n"
+            "          livenessProbe: {httpGet: {path: /health, port: 8080}}\n          ports:\n",
+        ),
         "skaffold.yaml": "apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n"
         "  artifacts:\n    - image: frontend\n      context: src/frontend\n",
     }
@@ -796,3 +801,30 @@ def test_patches_written_at_deploy_time_leave_the_images_unknown(tmp_path: Path)
     files = {**KUSTOMIZE, "k8s/overlays/prod/kustomization.yaml": overlay}
     found = findings(alone(tmp_path, files))
     assert not [code for code in found if code.startswith("DEPLOY")], found
+
+
+def test_a_patch_counts_only_for_the_builds_that_apply_it(tmp_path: Path) -> None:
+    """Two apps; only one's overlay patches limits in: the other is still reported."""
+    other = (
+        KUSTOMIZE["k8s/base/deployment.yaml"]
+        .replace("name: api", "name: web")
+        .replace("          resources:\n            limits: {cpu: 500m, memory: 256Mi}\n", "")
+    )
+    json_patch = "".join(
+        f"- op: add\n  path: /spec/template/spec/containers/0/resources/limits/{kind}\n"
+        "  value: '1'\n"
+        for kind in ("cpu", "memory")
+    )
+    files = {
+        **KUSTOMIZE,
+        "web/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "web/base/deployment.yaml": other,
+        "web/prod/kustomization.yaml": "resources:\n  - ../base\n",
+        "api-extra/kustomization.yaml": (
+            "resources:\n  - ../k8s/base\npatches:\n  - path: limits.yaml\n"
+            "    target: {kind: Deployment, name: web}\n"
+        ),
+        "api-extra/limits.yaml": json_patch,
+    }
+    found = findings(alone(tmp_path, files))
+    assert {path for path, _, _ in found["DEPLOY103"]} == {"web/base/deployment.yaml"}

@@ -77,6 +77,19 @@ CASES: list[tuple[str, Fate | None]] = [
     ('who=$(echo "$R" | grep -v "^${A}$" || true)\nmlgate gate', F),
     ("while [ ! -e x ]\ndo\n  sleep 1\ndone\nmlgate gate", F),
     ('if [[ "$A" == "x" && \\\n      "$B" == "y" ]]; then echo; fi\nmlgate gate', F),
+    # from the second read of the analysis (each checked against bash below)
+    ("f() { mlgate gate; echo ok; }\nf || true", S),  # errexit is off in a called condition
+    ("f() { mlgate gate; echo ok; }\nif f; then echo yes; fi", S),
+    ("set +e\nmlgate gate\nrc=$?\nrc=0\nexit $rc", S),  # a later assignment replaces it
+    ("# in case of trouble\nset +e\ncase $OS in linux) echo x;; esac\nmlgate gate\necho done", S),
+    ('case "$1" in skip) exit 0;; esac\nmlgate gate', U),
+    ("set +e\nmlgate gate\nif [ $? -ne 0 ]; then exit 1; fi", F),
+    ("set +e\nmlgate gate\n[ $? -eq 0 ] || exit 1", F),
+    ("set -o pipefail\nmlgate gate | grep x", F),
+    ("diff <(mlgate gate) x", U),
+    ("sudo -u runner mlgate gate", F),
+    ("timeout --signal KILL 60 mlgate gate", F),
+    ("for d in a b; do f() { mlgate gate; }; f; done", U),
 ]
 
 
@@ -199,3 +212,97 @@ def test_bash_agrees(script: str, fate: Fate, tmp_path: Path) -> None:
         ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, timeout=30
     )
     assert (done.returncode != 0) == (fate is F), (script, done.returncode)
+
+
+def test_many_independent_tests_do_not_explode() -> None:
+    """Each `[ ]` doubles the paths; identical ones are followed once (18 would be 262,144)."""
+    script = "".join(f'[ -n "$X{i}" ] && A{i}=1\n' for i in range(18)) + "mlgate gate\n"
+    assert judge(script, IS_GATE, Shell(), mention=MLGATE).fate is F
+
+
+MORE_MAKE = """\
+gate:
+\t@which dvc
+\tmlgate gate
+soft:
+\tmlgate gate $(OPTS)
+OPTS ?= || true
+"""
+
+
+def test_an_unknown_recipe_line_does_not_hide_the_gate() -> None:
+    verdict = judge("make gate", IS_GATE, Shell(), mention=MLGATE, files=Files(MORE_MAKE))
+    assert verdict is not None and verdict.fate is F
+
+
+def test_make_overrides_hold_for_one_run() -> None:
+    files = Files(MORE_MAKE)
+    assert judge("make soft OPTS=", IS_GATE, Shell(), mention=MLGATE, files=files).fate is F
+    assert judge("make soft", IS_GATE, Shell(), mention=MLGATE, files=files).fate is S
+
+
+def test_make_dash_c_reads_the_recipe_from_that_folder(tmp_path: Path) -> None:
+    from mlgate.check.execution import RepoResolver
+    from mlgate.check.repo import Repo
+
+    (tmp_path / "ml/scripts").mkdir(parents=True)
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "ml/Makefile").write_text("gate:\n\t./scripts/gate.sh\n")
+    (tmp_path / "ml/scripts/gate.sh").write_text("#!/bin/sh\nset +e\nmlgate gate\necho done\n")
+    (tmp_path / "scripts/gate.sh").write_text("#!/bin/sh\nmlgate gate\n")
+    (tmp_path / "scripts/prep.py").write_text("#!/usr/bin/env python3\nprint(f'{1!r}')\n")
+    files = RepoResolver(Repo(tmp_path))
+    assert judge("make -C ml gate", IS_GATE, Shell(), mention=MLGATE, files=files).fate is S
+    assert judge("./scripts/gate.sh", IS_GATE, Shell(), mention=MLGATE, files=files).fate is F
+    # a Python script run by path is a program, not shell to parse
+    after_python = "./scripts/prep.py\nmlgate gate"
+    assert judge(after_python, IS_GATE, Shell(), mention=MLGATE, files=files).fate is F
+    loop = 'for target in gate; do make -C ml "$target"; done'
+    assert judge(loop, IS_GATE, Shell(), mention=MLGATE, files=files).fate is U
+
+
+MATRIX_MAKE = """\
+build-server-docker:
+\tdocker build -t $(REGISTRY)/server:$(VERSION) .
+build-ui-docker:
+\tdocker build -t $(REGISTRY)/ui:$(VERSION) ui
+gate-pr:
+\tmlgate gate --against main
+gate-soft:
+\tmlgate gate || true
+gate:
+\tmlgate gate --tag $(VERSION)
+"""
+
+
+@pytest.mark.parametrize(
+    ("script", "fate"),
+    [
+        # only a variable's value is unknown: the run is the recipe, with that word unknown
+        ("make gate VERSION=${{ github.ref_name }}", F),
+        ('make gate VERSION="$VERSION"', F),
+        # a target only the run knows is read as a pattern over the rules
+        ("make build-${{ matrix.component }}-docker REGISTRY=${REGISTRY}\nmlgate gate", F),
+        ("make gate-$MODE", U),  # gate-pr gates, gate-soft does not: cannot tell
+        # an unknown folder: the Makefile cannot be known
+        ("make -C $DIR gate", U),
+    ],
+)
+def test_make_with_values_only_the_run_knows(script: str, fate: Fate, tmp_path: Path) -> None:
+    from mlgate.check.execution import RepoResolver
+    from mlgate.check.repo import Repo
+
+    (tmp_path / "Makefile").write_text(MATRIX_MAKE)
+    files = RepoResolver(Repo(tmp_path))
+    verdict = judge(script, IS_GATE, Shell(errexit=True), mention=MLGATE, files=files)
+    assert verdict is not None and verdict.fate is fate, verdict
+
+
+def test_make_targets_that_never_run_the_program_are_not_a_gate(tmp_path: Path) -> None:
+    from mlgate.check.execution import RepoResolver
+    from mlgate.check.repo import Repo
+
+    (tmp_path / "Makefile").write_text(MATRIX_MAKE)
+    files = RepoResolver(Repo(tmp_path))
+    script = "make build-${{ matrix.component }}-docker REGISTRY=${REGISTRY}"
+    assert judge(script, IS_GATE, Shell(errexit=True), mention=MLGATE, files=files) is None

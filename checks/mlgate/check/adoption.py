@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..errors import CouldNotCheck
 from .execution import mlgate_command, runs_of
 from .manifests import deployables
 from .pipeline import stages_running
@@ -127,7 +128,7 @@ def required_parts(repo: Repo) -> tuple[set[str], list[str]]:
         if not isinstance(listed, list):
             problems.append("check.require must be a list of parts")
             listed = []
-        wanted += [str(item) for item in listed]
+        wanted += [str(item).strip().lower() for item in listed]
     parts: set[str] = set()
     for name in wanted:
         if name == "all":
@@ -141,15 +142,26 @@ def required_parts(repo: Repo) -> tuple[set[str], list[str]]:
 
 def adoption(repo: Repo) -> dict[str, Adoption]:
     """Every part, adopted or not, computed once per repository."""
-    cached = getattr(repo, "_adoption", None)
+    cached = repo.memo.get("adoption")
     if cached is None:
         required, _ = required_parts(repo)
         cached = {
-            name: Adoption(part, DETECTORS[name](repo), name in required)
+            name: Adoption(part, _detect(name, repo), name in required)
             for name, part in PARTS.items()
         }
-        repo._adoption = cached  # type: ignore[attr-defined]
-    return cached
+        repo.memo["adoption"] = cached
+    return cached  # type: ignore[return-value]
+
+
+def _detect(name: str, repo: Repo) -> str:
+    """A detector that fails counts the part as adopted, so its rules run and say why they
+    cannot (NOT RUN, exit 2): a crash must never make a part look absent."""
+    try:
+        return DETECTORS[name](repo)
+    except (CouldNotCheck, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        return f"(could not tell: {type(exc).__name__}: {exc})"
 
 
 def _dvc(repo: Repo) -> str:
@@ -205,11 +217,8 @@ def _deploy(repo: Repo) -> str:
     found = deployables(repo)
     if found.kustomizations:
         return f"{len(found.kustomizations)} kustomizations"
-    if found.workloads():
-        return f"{len(found.workloads())} workload manifests ({found.workloads()[0].path})"
-    if found.charts:
-        return ""  # a Helm chart alone: rendered only by helm, not checked here
-    return ""
+    workloads = found.workloads()  # a Helm chart alone is not adopted: helm renders it
+    return f"{len(workloads)} workload manifests ({workloads[0].path})" if workloads else ""
 
 
 def _drift(repo: Repo) -> str:

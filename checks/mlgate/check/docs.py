@@ -103,9 +103,11 @@ followed by more commands; `!`; `$(cmd)` inside another command's arguments; `cm
 leaves out opened, synchronize or reopened.
 
 Not proven (a warning that says why): loops, `eval`, `xargs` and other commands that run it
-indirectly, a sourced script, a `trap`, a `case` branch, an `if:` or `continue-on-error` that
-depends on values only the run knows, a script the parser cannot read, a shell other than
-bash or sh.
+indirectly, a sourced script, a `trap`, a `case` branch, a process substitution, `make`
+with a target only the run knows when a rule it may name runs it (`make gate-$MODE`; an
+unknown variable value, `make gate VERSION=$TAG`, is proven as usual), an `if:` or
+`continue-on-error` that depends on values only the run knows, a script the parser cannot
+read, a shell other than bash or sh.
 """
 
 

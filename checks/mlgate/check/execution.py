@@ -13,6 +13,7 @@ be proven either way.
 from __future__ import annotations
 
 import functools
+import itertools
 import posixpath
 import re
 from collections.abc import Callable
@@ -23,10 +24,11 @@ from . import makefile
 from .gha_expressions import Contexts, ExpressionError, Partial, Status, decide
 from .model import Severity
 from .repo import Repo, Workflow, run_text, uses_text
-from .shell import Fate, MakeRun, Shell, Verdict, judge
+from .shell import GITHUB_VALUE, UNKNOWN_PART, Fate, MakeRun, Shell, Verdict, judge
 from .yaml_lines import line_of, value_line_of
 
 MAX_NESTING = 5
+MAX_MAKE_CHOICES = 50  # targets an unknown `make build-$X` may be, before giving up
 MLGATE = re.compile(r"\bmlgate\b")
 PUSHERS = re.compile(r"\b(docker|podman|buildah|nerdctl|crane|skopeo|ko)\b")
 PR_TYPES = {"opened", "synchronize", "reopened"}  # the default types; the gate needs all three
@@ -87,14 +89,37 @@ class RepoResolver:
         (`${ROOT}/x.sh`) is looked up by what follows it, when one file ends that way."""
         if path.startswith("$"):
             tail = re.sub(r"^(\$\{?\w+\}?/)+", "", path)
-            found = [f for f in self.repo.files if f == tail or f.endswith("/" + tail)]
+            found = self._by_name().get(tail.rsplit("/", 1)[-1], [])
+            found = [f for f in found if f == tail or f.endswith("/" + tail)]
             return self.repo.read(found[0]).text if len(found) == 1 and "$" not in tail else None
         relative = self._path(path)
         return self.repo.read(relative).text if relative else None
 
-    def mentions(self, script: str, mention: re.Pattern[str]) -> bool:
-        """Does a script file or Makefile the script may start mention the program?"""
-        candidates = [w for w in re.findall(r"[\w./-]+", script) if "/" in w or w.endswith(".sh")]
+    def _by_name(self) -> dict[str, list[str]]:
+        index = self.repo.memo.get("files_by_name")
+        if index is None:
+            index = {}
+            for path in self.repo.files:
+                index.setdefault(path.rsplit("/", 1)[-1], []).append(path)
+            self.repo.memo["files_by_name"] = index
+        return index  # type: ignore[return-value]
+
+    def within(self, directory: str) -> RepoResolver:
+        folder = self._path(directory or ".")
+        return RepoResolver(self.repo, folder or self.directory)
+
+    def mentions(self, script: str, mention: re.Pattern[str], depth: int = 0) -> bool:
+        """Does a script file or Makefile the script may start (or one they start) mention
+        the program? Remembered per script: the same steps are judged for every part."""
+        key = ("mentions", self.directory, script, mention.pattern, depth)
+        if key not in self.repo.memo:
+            self.repo.memo[key] = self._mentions(script, mention, depth)
+        return self.repo.memo[key]  # type: ignore[return-value]
+
+    def _mentions(self, script: str, mention: re.Pattern[str], depth: int) -> bool:
+        candidates = [
+            w for w in re.findall(r"[\w./${}-]+", script) if "/" in w or w.endswith(".sh")
+        ]
         if re.search(r"\bg?make\b", script):
             folders = re.findall(r"-C\s*(\S+)|--directory=(\S+)", script)
             for folder in ["", *(a or b for a, b in folders)]:
@@ -103,9 +128,19 @@ class RepoResolver:
                 ]
         for candidate in candidates:
             text = self.script(candidate)
-            if text is not None and mention.search(text):
+            if text is None:
+                continue
+            if self._text_mentions(text, mention) or (
+                depth < 2 and self.mentions(text, mention, depth + 1)
+            ):
                 return True
         return False
+
+    def _text_mentions(self, text: str, mention: re.Pattern[str]) -> bool:
+        key = ("mentioned", text, mention.pattern)
+        if key not in self.repo.memo:
+            self.repo.memo[key] = mention.search(text) is not None
+        return self.repo.memo[key]  # type: ignore[return-value]
 
     def makefile(self, path: str) -> makefile.Makefile | None:
         key = ("makefile", path)
@@ -118,18 +153,59 @@ class RepoResolver:
         rest, directory, file, ignore_all, dry = makefile.split_args(args)
         if dry:
             return MakeRun([])
+        parsed = self._makefile_for(directory, file)
+        return None if parsed is None else self._run(parsed, rest, ignore_all, directory)
+
+    def make_choices(self, args: list[str]) -> tuple[list[MakeRun], bool] | None:
+        rest, directory, file, ignore_all, dry = makefile.split_args(args)
+        if dry:
+            return [MakeRun([])], True
+        if any(UNKNOWN_PART.search(value or "") for value in (directory, file)):
+            return None
+        parsed = self._makefile_for(directory, file)
+        if parsed is None:
+            return None
+        values = [
+            UNKNOWN_PART.sub(GITHUB_VALUE, a) for a in rest if "=" in a.split("$", 1)[0]
+        ]  # `VAR=$x`: the recipe sees a word only the run knows
+        targets = [a for a in rest if "=" not in a.split("$", 1)[0]]
+        options: list[list[str]] = []
+        for target in targets:
+            if not UNKNOWN_PART.search(target):
+                options.append([target])
+                continue
+            pattern = re.compile(
+                ".*".join(re.escape(part) for part in UNKNOWN_PART.split(target)) + "$"
+            )
+            options.append([rule for rule in parsed.rules if pattern.match(rule)])
+        combinations = list(itertools.islice(itertools.product(*options), MAX_MAKE_CHOICES + 1))
+        if len(combinations) > MAX_MAKE_CHOICES:
+            return None
+        exact = all(len(option) == 1 for option in options) and all(
+            not UNKNOWN_PART.search(t) for t in targets
+        )
+        runs = [
+            self._run(parsed, [*values, *chosen], ignore_all, directory) for chosen in combinations
+        ]
+        return runs, exact
+
+    def _makefile_for(self, directory: str | None, file: str | None) -> makefile.Makefile | None:
         folder = self._path(directory or ".")
         if folder is None:
             return None
-        names = [file] if file else ["GNUmakefile", "makefile", "Makefile"]
-        for name in names:
+        for name in [file] if file else ["GNUmakefile", "makefile", "Makefile"]:
             parsed = self.makefile(posixpath.normpath(posixpath.join(folder, name)))
             if parsed is not None:
-                run = makefile.run(parsed, rest)
-                if ignore_all:
-                    run = MakeRun([(t, True, s) for t, _, s in run.lines], run.doubts)
-                return run
+                return parsed
         return None
+
+    @staticmethod
+    def _run(
+        parsed: makefile.Makefile, rest: list[str], ignore_all: bool, directory: str | None
+    ) -> MakeRun:
+        run = makefile.run(parsed, rest)
+        lines = [(t, True, s) for t, _, s in run.lines] if ignore_all else run.lines
+        return MakeRun(lines, run.doubts, directory or "")
 
 
 def event_contexts(event: str, *, failed: bool = False) -> Contexts:
@@ -196,6 +272,9 @@ def _expand(
 
 def step_shell(site: Site) -> Shell | None:
     value = site.step.get("shell")
+    runner = str(site.job.get("runs-on", "")).lower()
+    if value is None and "windows" in runner:
+        return None  # pwsh by default there: not read here
     if value is None and not site.holder.action:
         for owner in (site.job, site.holder.data):
             defaults = owner.get("defaults")
@@ -301,20 +380,20 @@ def obligations(repo: Repo, run: Run, event: str) -> list[Obligation]:
         what = f"job {name!r}"
         _continue_on_error(job, what, holder, add)
         _runs_on(job, what, holder, contexts, event, add)
-        for upstream in _upstream(holder, name):
-            other = holder.jobs.get(upstream, {})
+        for parent in upstream(holder, name):
+            other = holder.jobs.get(parent, {})
             verdict = condition(other.get("if"), contexts)
             if verdict is False:
                 add(
                     Severity.ERROR,
-                    f"{what} needs job {upstream!r}, which is skipped on {event}",
+                    f"{what} needs job {parent!r}, which is skipped on {event}",
                     holder,
                     line_of(other, "if"),
                 )
             elif verdict is None:
                 add(
                     Severity.WARNING,
-                    f"{what} needs job {upstream!r}, whose `if:` may skip it "
+                    f"{what} needs job {parent!r}, whose `if:` may skip it "
                     f"on {event}: {other.get('if')}",
                     holder,
                     line_of(other, "if"),
@@ -371,7 +450,8 @@ def _runs_on(
         )
 
 
-def _upstream(workflow: Workflow, job_name: str) -> list[str]:
+def upstream(workflow: Workflow, job_name: str) -> list[str]:
+    """Every job `job_name` needs, directly or through others (cycles are walked once)."""
     jobs, seen, todo = workflow.jobs, [], [job_name]
     while todo:
         for parent in needs(jobs.get(todo.pop(), {})):
@@ -393,7 +473,7 @@ def _pull_request_types(workflow: Workflow) -> list[Obligation]:
     types = spec.get("types") if isinstance(spec, dict) else None
     if types is None:
         return []
-    listed = {types} if isinstance(types, str) else {str(t) for t in types or []}
+    listed = {str(t) for t in types} if isinstance(types, list) else {str(types)}
     missing = sorted(PR_TYPES - listed)
     if not missing:
         return []

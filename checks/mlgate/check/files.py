@@ -29,7 +29,7 @@ NEVER_ENTERED = {
     ".pytest_cache",
     "site-packages",
 }
-MAX_FILES = 20_000
+MAX_FILES = 100_000
 
 
 @dataclass(frozen=True)

@@ -70,16 +70,23 @@ class Expansion:
 
 
 def expansions(
-    text: str, input_types: dict[str, str], step_actions: dict[str, str] | None = None
+    text: str,
+    input_types: dict[str, str],
+    step_actions: dict[str, str] | None = None,
+    env: dict[str, Any] | None = None,
 ) -> list[Expansion]:
     """Every `${{ }}` in `text` with the riskiest context it reads; `step_actions` maps the
-    job's step ids to the action a `uses:` step runs ("" for a `run:` step)."""
+    job's step ids to the action a `uses:` step runs ("" for a `run:` step); `env` holds the
+    `env:` values the step sees, so `${{ env.TITLE }}` is judged by what was put in TITLE."""
     found = []
     for match in EXPRESSION.finditer(text):
         inner = match.group(1).strip()
         worst: tuple[Source, str] | None = None
         for path in flowing(inner):
             source = classify(path, input_types, step_actions or {})
+            if path.startswith("env.") and env and path[4:] in env:
+                set_to = expansions(str(env[path[4:]]), input_types, step_actions)
+                source = max((e.source for e in set_to), key=RANK.get, default=Source.SAFE)
             if worst is None or RANK[source] > RANK[worst[0]]:
                 worst = (source, path)
         if worst is not None:
@@ -229,10 +236,14 @@ def _step_output(step_id: str, name: str, step_actions: dict[str, str]) -> Sourc
     return Source.UNKNOWN
 
 
+OUTSIDER_OBJECTS = {"pull_request", "issue", "comment", "review", "review_comment",
+                    "head_commit", "commits", "discussion", "pages", "workflow_run"}  # fmt: skip
+
+
 def _event(parts: list[str]) -> Source:
     names = [p for p in parts if p and p != "*" and not p.isdigit()]
-    if not names:
-        return Source.UNKNOWN
+    if not names or (names[-1] in OUTSIDER_OBJECTS | {"head", "sender"}):
+        return Source.ATTACKER  # the whole event, or an object holding titles and bodies
     last = names[-1]
     if last in SAFE_NAMES or last.endswith(("_sha", "_id", "_at", "_count", "_url")):
         return Source.SAFE

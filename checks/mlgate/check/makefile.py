@@ -12,7 +12,7 @@ builds them, recipe prefixes (`-` ignores a failure, `@`, `+`), `.IGNORE`, `.ONE
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .shell import MakeRun, Shell
 
@@ -201,8 +201,8 @@ def run(makefile: Makefile, args: list[str]) -> MakeRun:
     """What `make ARGS` (options already removed but for VAR=value and targets) runs."""
     overrides = dict(arg.split("=", 1) for arg in args if "=" in arg)
     targets = [arg for arg in args if "=" not in arg]
-    for name, value in overrides.items():
-        makefile.variables[name] = value
+    # overrides hold for this run only: the parsed Makefile is shared by every step
+    makefile = replace(makefile, variables={**makefile.variables, **overrides})
     goal = makefile.variables.get(".DEFAULT_GOAL") or makefile.first_target
     goals = targets or ([goal] if goal else [])
     doubts = [f"make has no rule for {t!r}" for t in goals if t not in makefile.rules]
@@ -224,8 +224,12 @@ def run(makefile: Makefile, args: list[str]) -> MakeRun:
             "^": " ".join(rule.prerequisites),
         }
         ignored_here = makefile.ignore_all or target in makefile.ignored_targets
-        recipe = ["\n".join(rule.recipe)] if makefile.oneshell and rule.recipe else rule.recipe
-        for line in recipe:
+        if makefile.oneshell and rule.recipe:  # one shell; the first line's prefixes count
+            first, ignored = _prefixes(makefile.expand(rule.recipe[0], local))
+            rest = [_prefixes(makefile.expand(line, local))[0] for line in rule.recipe[1:]]
+            lines.append(("\n".join([first, *rest]), ignored or ignored_here, makefile.shell))
+            return
+        for line in rule.recipe:
             text, ignored = _prefixes(makefile.expand(line, local))
             lines.append((text, ignored or ignored_here, makefile.shell))
 

@@ -103,10 +103,15 @@ class Repo:
 
     # --- files ---------------------------------------------------------------------------
 
-    def read(self, relative: str) -> Text:
-        if relative not in self._texts:
-            self._texts[relative] = self._read_now(relative)
-        return self._texts[relative]
+    def read(self, relative: str, *, keep: bool = True) -> Text:
+        """The file's text; kept for the other rules unless `keep` is false (a scan of every
+        file must not hold the whole tree in memory)."""
+        if relative in self._texts:
+            return self._texts[relative]
+        text = self._read_now(relative)
+        if keep:
+            self._texts[relative] = text
+        return text
 
     def _read_now(self, relative: str) -> Text:
         path = self.root / relative

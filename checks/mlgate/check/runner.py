@@ -82,28 +82,32 @@ def run_checks(
     ignores, _ = read_ignores(repo)
     select, ignore = list(select), list(ignore)
     by_code = {rule.code(): rule for rule in ALL_RULES}
+    report = CheckReport(root, [], adoption=adoption(repo))
     done: dict[str, RuleResult] = {}
 
     def result_of(rule: type[Rule]) -> RuleResult:
+        """A rule's final result (its findings filtered), before any rule reads its status."""
         code = rule.code()
         if code not in done:
-            done[code] = _evaluate(
-                rule, repo, ignores, [result_of(by_code[r]) for r in sorted(rule.requires)]
-            )
+            required = [result_of(by_code[r]) for r in sorted(rule.requires)]
+            done[code] = _filtered(_evaluate(rule, repo, ignores, required))
         return done[code]
 
-    report = CheckReport(root, [], adoption=adoption(repo))
-    owners_selected = {c for c in OWNED_AUDITS.values() if selected(c, select, ignore)}
-    for rule in ALL_RULES:
-        if not selected(rule.code(), select, ignore):
-            continue
-        result = result_of(rule)
+    def owned(code: str) -> bool:
+        """A zizmor finding our rule reports: the rule is selected and has run (or is ignored,
+        which ignores its twin too)."""
+        owner = OWNED_AUDITS.get(code)
+        if owner is None or not selected(owner, select, ignore):
+            return False
+        return result_of(by_code[owner]).status in (Status.PASS, Status.FAIL, Status.IGNORED)
+
+    def _filtered(result: RuleResult) -> RuleResult:
         kept = []
         for finding in result.findings:
             code = result.finding_code(finding)
             if finding.code and not selected(code, select, ignore):
                 continue
-            if OWNED_AUDITS.get(code) in owners_selected:
+            if finding.code and owned(code):
                 report.covered[code] = report.covered.get(code, 0) + 1
                 continue
             waiver = next((i for i in ignores if finding.code and matches(i.rule, code)), None)
@@ -114,7 +118,11 @@ def run_checks(
         if result.status is Status.FAIL and not kept:
             result.status = Status.PASS
         result.findings = kept
-        report.results.append(result)
+        return result
+
+    report.results = [
+        result_of(rule) for rule in ALL_RULES if selected(rule.code(), select, ignore)
+    ]
     return report
 
 

@@ -33,6 +33,13 @@ RUNS_ARGUMENTS = {
     "retry", "entr", "taskset", "unbuffer", "script", "su", "runuser", "setsid", "catchsegv",
 }  # fmt: skip
 WRAPPERS_SIMPLE = {"nohup", "command", "builtin", "xvfb-run", "sudo", "doas"}
+# options of those wrappers (and timeout, nice, stdbuf) that take the next word as a value
+WRAPPER_VALUES = {
+    "-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group",  # sudo, doas
+    "-s", "-k", "--signal", "--kill-after",  # timeout
+    "-n", "--adjustment", "-c", "--class",  # nice, ionice
+    "-i", "-o", "-e",  # stdbuf
+}  # fmt: skip
 RUNNERS = {"uv", "poetry", "pipenv", "pdm", "hatch", "pixi", "conda", "micromamba", "mamba"}
 VALUE_OPTIONS = {
     "--with", "--python", "-p", "--directory", "--project", "--extra", "--group", "--env-file",
@@ -40,6 +47,8 @@ VALUE_OPTIONS = {
     "--manifest-path", "--only-group", "--with-requirements", "--from",
 }  # fmt: skip
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
+GITHUB_VALUE = "_gh_"  # what a `${{ }}` reads as once sanitized
+UNKNOWN_PART = re.compile(r"\$\{[^}]*\}|\$\(.*?\)|\$\w+|\$|_gh__*")
 DOUBLE_BRACKET = re.compile(r"\[\[(?:[^\]\n\\]|\\.|\\\n|\](?!\]))*\]\]")
 ARRAY_ASSIGNMENT = re.compile(r"(?<![\w$])(\w+\+?=)\((?:[^()\\]|\\.)*\)")
 WHILE_NEWLINE_DO = re.compile(
@@ -49,7 +58,11 @@ LOCALE_QUOTE = re.compile(r"(?<![\\$])\$(?=\")")
 ARITHMETIC_EXPANSION = re.compile(r"\$\(\((?:[^()\n]|\([^()\n]*\))*\)\)")
 ARITHMETIC_COMMAND = re.compile(r"(?<![$\w)])\(\((?:[^()\n]|\([^()\n]*\))*\)\)")
 TIME_KEYWORD = re.compile(r"(^|[;&|({]\s*)time\s", re.MULTILINE)
-CASE_BLOCK = re.compile(r"(?<![\w-])case\s.*?(?<![\w-])esac(?![\w-])", re.DOTALL)
+# `case` where a command starts (not in a comment or a string) up to its `esac`
+CASE_BLOCK = re.compile(
+    r"(^[ \t]*|[;&|(][ \t]*|\b(?:then|do|else)[ \t]+)(case[ \t].*?(?<![\w-])esac(?![\w-]))",
+    re.DOTALL | re.MULTILINE,
+)
 
 
 class Fate(StrEnum):
@@ -114,13 +127,26 @@ class Resolver(Protocol):
 
     def make(self, args: list[str]) -> MakeRun | None: ...
 
+    def make_choices(self, args: list[str]) -> tuple[list[MakeRun], bool] | None:
+        """What `make ARGS` may run when its arguments hold values only the run knows: a
+        target is read as a pattern over the Makefile's rules (one run per match), a
+        variable's value as an unknown word. True when that is one run for sure (only
+        values unknown); None when it cannot be told (an unknown folder or Makefile)."""
+        ...
+
+    def within(self, directory: str) -> Resolver:
+        """The same files, seen from another working directory (`make -C DIR`)."""
+        ...
+
 
 @dataclass(frozen=True)
 class MakeRun:
-    """The recipe lines `make ARGS` runs, in order: (text, errors ignored, shell flags)."""
+    """The recipe lines `make ARGS` runs, in order: (text, errors ignored, shell flags), and
+    the folder they run in (relative to the caller's)."""
 
     lines: list[tuple[str, bool, Shell]]
     doubts: list[str] = field(default_factory=list)
+    directory: str = ""
 
 
 class NoFiles:
@@ -134,6 +160,12 @@ class NoFiles:
 
     def make(self, args: list[str]) -> MakeRun | None:
         return None
+
+    def make_choices(self, args: list[str]) -> tuple[list[MakeRun], bool] | None:
+        return None
+
+    def within(self, directory: str) -> Resolver:
+        return self
 
 
 @dataclass
@@ -151,6 +183,7 @@ class State:
     functions: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     doubts: list[str] = field(default_factory=list)
+    forked: bool = False  # the path follows a guess about an answer only the run knows
 
     @property
     def stopped(self) -> bool:
@@ -161,6 +194,14 @@ class State:
         twin.variables, twin.functions = dict(self.variables), dict(self.functions)
         twin.notes, twin.doubts = list(self.notes), list(self.doubts)
         return twin
+
+    def key(self) -> tuple[Any, ...]:
+        """What makes two paths the same from here on (they are then followed once)."""
+        return (
+            self.errexit, self.pipefail, self.status, self.exited, self.returned, self.reached,
+            self.background, self.forked, tuple(sorted(self.variables.items())),
+            tuple(self.notes), tuple(self.doubts), tuple(sorted(self.functions)),
+        )  # fmt: skip
 
 
 class TooComplex(Exception):
@@ -180,23 +221,24 @@ def sanitize(script: str, keep: re.Pattern[str]) -> str:
     `${{ }}` (GitHub fills it in before the shell starts) becomes a plain word; `[[ ]]` and
     `(( ))` become `test` (a predicate: unknown answer); `$(( ))` a number; `time` is dropped;
     an array assignment `a=(x y)` a plain assignment; `while c` + newline + `do` gets its `;`;
-    a `case` block that does not mention `keep` becomes `test` (one that does stays, and is
-    then unreadable: unproven).
+    a `case` block that does not mention `keep` becomes `test`, or `__case__` (a doubt) when
+    it may exit or set options (one that mentions `keep` stays, and is then unreadable).
     """
 
-    def pad(word: str) -> Callable[[re.Match[str]], str]:
+    def pad(word: str, fill: str = " ") -> Callable[[re.Match[str]], str]:
         def replace(match: re.Match[str]) -> str:
             text = match.group(0)
             if len(text) < len(word):
                 return text
             rest = text[len(word) :]  # a backslash-newline stays: the command goes on
             return word + re.sub(
-                r"\\\n|[^\n]", lambda m: m.group(0) if len(m.group(0)) == 2 else " ", rest
+                r"\\\n|[^\n]", lambda m: m.group(0) if len(m.group(0)) == 2 else fill, rest
             )
 
         return replace
 
-    script = GITHUB_EXPRESSION.sub(pad("_gh_"), script)
+    # filled with `_`: `build-${{ matrix.x }}-docker` stays one word
+    script = GITHUB_EXPRESSION.sub(pad(GITHUB_VALUE, "_"), script)
     script = ARITHMETIC_EXPANSION.sub(pad("0"), script)
     script = DOUBLE_BRACKET.sub(pad("test "), script)
     script = ARITHMETIC_COMMAND.sub(pad("test "), script)
@@ -207,9 +249,15 @@ def sanitize(script: str, keep: re.Pattern[str]) -> str:
     script = _lists_in_substitutions(script, keep)
     script = WHILE_NEWLINE_DO.sub(r"\1;\2do\n", script)  # bashlex wants `while c; do`
     script = LOCALE_QUOTE.sub(" ", script)  # `"^${X}$"` ends in `$"`, which bashlex misreads
-    return CASE_BLOCK.sub(
-        lambda m: m.group(0) if keep.search(m.group(0)) else pad("test ")(m), script
-    )
+
+    def case(match: re.Match[str]) -> str:
+        block = match.group(2)
+        if keep.search(block):
+            return match.group(0)  # left as is: unreadable, so the program's fate is unproven
+        word = "__case__ " if re.search(r"\b(exit|return|set|trap)\b", block) else "test "
+        return match.group(1) + pad(word)(re.match(r".*", block, re.DOTALL))  # type: ignore[arg-type]
+
+    return CASE_BLOCK.sub(case, script)
 
 
 def _blank(text: str) -> str:
@@ -253,7 +301,8 @@ def judge(
     mention: re.Pattern[str],
     files: Resolver | None = None,
 ) -> Verdict | None:
-    """None when the script never runs the program (a string or comment is not a run).
+    """None when the script does not run the program as far as the checker can see (a
+    string or comment is not a run); a run it cannot follow is UNPROVEN, not None.
 
     `mention` finds the program's name in text: a script (or a Makefile or script file it
     starts) without it is not parsed at all.
@@ -266,6 +315,9 @@ def judge(
         paths = interpreter.run_script(script, State(shell.errexit, shell.pipefail), 0)
     except TooComplex as exc:
         return Verdict(Fate.UNPROVEN, str(exc), max(interpreter.first_offset, 0))
+    except RecursionError:
+        why = "the script nests more deeply than the checker follows"
+        return Verdict(Fate.UNPROVEN, why, max(interpreter.first_offset, 0))
     except ScriptUnreadable as exc:
         if interpreter.first_offset < 0 and not _loosely_runs(script, mention):
             return None
@@ -292,7 +344,11 @@ def _verdict(paths: list[State], offset: int) -> Verdict:
             return Verdict(Fate.UNPROVEN, "the script can end without running it", offset)
         if doubts:
             return Verdict(Fate.UNPROVEN, doubts[0], offset)
-        notes = swallowed[0].notes
+        certain = [p for p in swallowed if not p.forked]
+        if not certain:
+            why = "whether its failure fails the step depends on a test only the run answers"
+            return Verdict(Fate.UNPROVEN, why, offset)
+        notes = certain[0].notes
         why = notes[-1] if notes else "a later command's success replaces its exit status"
         return Verdict(Fate.SWALLOWED, why, offset)
     unknown = [p for p in paths if p.status == UNKNOWN_STATUS]
@@ -330,6 +386,17 @@ def parse(text: str) -> list[Any]:
     if isinstance(found, str):
         raise ScriptUnreadable(found)
     return found
+
+
+def merged(paths: list[State]) -> list[State]:
+    """Paths that reached the same state are followed once; too many distinct ones is more
+    than the checker follows (each unknown test doubles them)."""
+    unique: dict[tuple[Any, ...], State] = {}
+    for state in paths:
+        unique.setdefault(state.key(), state)
+    if len(unique) > MAX_PATHS:
+        raise TooComplex("the script branches more than the checker follows")
+    return list(unique.values())
 
 
 class Interpreter:
@@ -382,9 +449,7 @@ class Interpreter:
                     following += self.list_(node, state, base, checked=checked)
                 else:
                     following += self.and_or([node], [], state, base, checked=checked)
-            if len(following) > MAX_PATHS:
-                raise TooComplex("the script branches more than the checker follows")
-            paths = following
+            paths = merged(following)
         return paths
 
     def list_(self, node: Any, state: State, base: int, *, checked: bool) -> list[State]:
@@ -413,7 +478,7 @@ class Interpreter:
                     following += self.background(members, operators, current, base)
                 else:
                     following += self.and_or(members, operators, current, base, checked=checked)
-            paths = following
+            paths = merged(following)
         return paths
 
     def background(
@@ -454,7 +519,10 @@ class Interpreter:
                             members[index], branch, base, checked=inner_checked
                         )
                     ]
-            paths = following
+            unique = {(state.key(), ran): (state, ran) for state, ran in following}
+            if len(unique) > MAX_PATHS:
+                raise TooComplex("the script branches more than the checker follows")
+            paths = list(unique.values())
         results = []
         for current, ran in paths:
             applies = (
@@ -465,9 +533,9 @@ class Interpreter:
             )
             if applies and current.status == UNKNOWN_STATUS:
                 goes_on = current.fork()
-                goes_on.status = 0
+                goes_on.status, goes_on.forked = 0, True
                 results.append(goes_on)
-                current.status = 1  # errexit stops the script only on a failure
+                current.status, current.forked = 1, True  # errexit stops only on a failure
             if applies:
                 current.exited = True
             results.append(current)
@@ -485,11 +553,11 @@ class Interpreter:
             return self.compound(node, state, base, checked=checked)
         if kind == "function":
             name = next(p.word for p in node.parts if p.kind == "word")
-            state.functions[name] = node.parts[-1]
+            state.functions[name] = (node.parts[-1], base)  # the body, and where it is written
             state.status = 0
             return [state]
         if kind == "command":
-            return self.simple(node, state, base)
+            return self.simple(node, state, base, checked=checked)
         raise ScriptUnreadable(f"the checker does not follow `{kind}` constructs")
 
     def pipeline(self, node: Any, state: State, base: int, *, checked: bool) -> list[State]:
@@ -510,9 +578,9 @@ class Interpreter:
                     "it is piped into another command without `set -o pipefail`: "
                     "the pipeline's status is the last command's"
                 )
-        if state.pipefail:
-            failing = [s for s in statuses if s != 0]
-            status = failing[-1] if failing else 0
+        if state.pipefail:  # the last member that failed decides; one known failure is enough
+            known = [s for s in statuses if s not in (0, UNKNOWN_STATUS)]
+            status = known[-1] if known else (UNKNOWN_STATUS if UNKNOWN_STATUS in statuses else 0)
         else:
             status = statuses[-1]
         if negated:
@@ -578,9 +646,14 @@ class Interpreter:
         return results
 
     def loop(self, node: Any, state: State, base: int) -> list[State]:
-        inside = _target_inside(node, self.is_target)
-        if inside is not None:
-            self.mark(base + inside.pos[0])
+        """A loop may run its body any number of times: if one pass can run the program
+        (directly, through make, a function or a script), its fate is not proven."""
+        probe = [state.fork()]
+        for part in node.parts:
+            if part.kind in ("list", "command", "pipeline", "compound"):
+                probe = self.sequence([part], [p for p in probe if not p.stopped], base,
+                                      checked=False) or probe  # fmt: skip
+        if any(p.reached for p in probe) and not state.reached:
             state.reached = True
             state.status = UNKNOWN_STATUS
             state.doubts.append(f"it runs inside a `{node.kind}` loop, which may run it any times")
@@ -592,20 +665,26 @@ class Interpreter:
 
     # --- simple commands ---------------------------------------------------------------------
 
-    def simple(self, node: Any, state: State, base: int) -> list[State]:
+    def simple(self, node: Any, state: State, base: int, *, checked: bool) -> list[State]:
         words = [p for p in node.parts if p.kind == "word"]
         assignments = [p for p in node.parts if p.kind == "assignment"]
         previous = state.status
         paths = [state]
         for part in (*assignments, *words):
             paths = self.substitutions(part, paths, base, assigned=not words)
+        for process in (c for part in node.parts for c in _walk(part)):
+            if process.kind == "processsubstitution" and _target_inside(process, self.is_target):
+                self.mark(base + process.pos[0])
+                for current in paths:
+                    current.reached = True
+                    current.doubts.append("it runs in a process substitution `<( )`")
         results = []
         for current in paths:
             if not words:
                 results.append(self.assign(assignments, current, previous))
                 continue
             values = [self.value(w.word, current, previous) for w in words]
-            results += self.run_words(values, current, base + node.pos[0], previous)
+            results += self.run_words(values, current, base + node.pos[0], previous, checked)
         for redirect in (p for p in node.parts if p.kind == "redirect"):
             heredoc = getattr(redirect, "heredoc", None)
             if heredoc is not None and words and _program(words[0].word) in ("bash", "sh"):
@@ -639,10 +718,15 @@ class Interpreter:
 
     @staticmethod
     def assign(assignments: list[Any], state: State, previous: int) -> State:
+        """`rc=$?` keeps the status for a later `exit $rc`; any other value replaces it."""
         for assignment in assignments:
             name, _, value = assignment.word.partition("=")
             if value in ("$?", "${?}"):
                 state.variables[name] = previous
+            elif re.fullmatch(r"\d+", value) and name in state.variables:
+                state.variables[name] = int(value) & 255  # `rc=0` after `rc=$?`
+            else:
+                state.variables.pop(name, None)
         if not any(_substitutions(a) for a in assignments):
             state.status = 0
         return state
@@ -657,7 +741,9 @@ class Interpreter:
             return "?" if status == UNKNOWN_STATUS else str(status)
         return word
 
-    def run_words(self, words: list[str], state: State, offset: int, previous: int) -> list[State]:
+    def run_words(
+        self, words: list[str], state: State, offset: int, previous: int, checked: bool = False
+    ) -> list[State]:
         words = unwrap(words)
         if not words:
             state.status = 0
@@ -677,7 +763,7 @@ class Interpreter:
             state.status = int(name == "false")
             return [state]
         if name == "exec" and len(words) > 1:
-            results = self.run_words(words[1:], state, offset, previous)
+            results = self.run_words(words[1:], state, offset, previous, checked)
             for result in results:
                 result.exited = True
             return results
@@ -695,14 +781,23 @@ class Interpreter:
             state.doubts.append("`wait` picks up the background job's status")
             state.status = UNKNOWN_STATUS
             return [state]
+        elif name == "__case__":
+            state.doubts.append("a `case` branch may exit or change how errors are handled")
+            state.status = UNKNOWN_STATUS
+            return [state]
         elif name in state.functions:
-            return self.call(name, state, offset)
+            return self.call(name, state, checked)
         elif name in ("bash", "sh", "dash", "zsh"):
             return self.shell_command(words, state, offset)
         elif name in ("make", "gmake"):
             return self.make(words[1:], state, offset)
         elif "/" in words[0] and (text := self.files.script(words[0])) is not None:
-            return self.nested(text, _shebang(text), state, offset)
+            shell = _shebang(text, words[0])
+            if shell is not None:  # a shell script of the repository; another language is a program
+                return self.nested(text, shell, state, offset)
+        elif name in ("test", "[") and (answer := _literal_test(words)) is not None:
+            state.status = int(not answer)
+            return [state]
         elif name in PREDICATES:
             state.status = UNKNOWN_STATUS
             return [state]
@@ -724,12 +819,15 @@ class Interpreter:
         text = self.files.script(path)
         return text is not None and not re.search(r"\b(set\s+[-+]|trap\b|exit\b|shopt\b)", text)
 
-    def call(self, name: str, state: State, offset: int) -> list[State]:
+    def call(self, name: str, state: State, checked: bool) -> list[State]:
+        """A shell function runs in the caller's shell: errexit is off in its body when the
+        call is itself a condition (`f || true`, `if f`, `! f`), as bash does."""
+        body, where = state.functions[name]
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise TooComplex("functions call each other too deeply to follow")
         try:
-            results = self.command(state.functions[name], state, offset, checked=False)
+            results = self.command(body, state, where, checked=checked)
         finally:
             self.depth -= 1
         for result in results:
@@ -759,30 +857,62 @@ class Interpreter:
 
     def make(self, args: list[str], state: State, offset: int) -> list[State]:
         """Each recipe line is its own shell; make stops (exit 2) at the first that fails."""
-        run = self.files.make(args)
+        run: MakeRun | None
+        if any(UNKNOWN_PART.search(a) for a in args):
+            choices, exact = self.files.make_choices(args) or (None, False)
+            if choices is not None and exact:
+                run = choices[0]  # only values of variables are unknown
+            elif choices is not None and not any(self._runs_mention(c) for c in choices):
+                state.status = 0  # no target it may build runs the program
+                return [state]
+            elif choices is not None or self.files.mentions(
+                " ".join(["make", *(a for a in args if not UNKNOWN_PART.search(a))]),
+                self.mention,
+            ):
+                self.mark(offset)  # a target or folder only the run knows, and it may run it
+                state.reached, state.status = True, UNKNOWN_STATUS
+                state.doubts.append("it runs make with a target or folder only the run knows")
+                return [state]
+            else:
+                run = self.files.make(args)
+        else:
+            run = self.files.make(args)
         if run is None:
             state.status = 0
             return [state]
         state.doubts += [d for d in run.doubts if d not in state.doubts]
+        caller, self.files = self.files, self.files.within(run.directory)
         running, stopped = [state], []
-        for text, ignored, shell in run.lines:
-            following = []
-            for current in running:
-                for done in self.nested(text, shell, current, offset):
-                    if done.status == 0:
-                        following.append(done)
-                    elif ignored:
-                        if done.reached and not current.reached:
-                            done.notes.append("a `-` before the recipe line ignores its failure")
-                        done.status = 0
-                        following.append(done)
-                    else:
-                        done.status = UNKNOWN_STATUS if done.status == UNKNOWN_STATUS else 2
-                        stopped.append(done)
-            running = following
+        try:
+            for text, ignored, shell in run.lines:
+                following = []
+                for current in running:
+                    for done in self.nested(text, shell, current, offset):
+                        for succeeded, branch in _branch(done):
+                            if succeeded or ignored:
+                                if ignored and branch.reached and not current.reached:
+                                    branch.notes.append(
+                                        "a `-` before the recipe line ignores its failure"
+                                    )
+                                branch.status = 0
+                                following.append(branch)
+                            else:
+                                branch.status = 2  # make stops at the first failing line
+                                stopped.append(branch)
+                running = merged(following)
+        finally:
+            self.files = caller
         for current in running:
             current.status = 0
         return running + stopped
+
+    def _runs_mention(self, run: MakeRun) -> bool:
+        """Does a recipe line of the run reach the program (judged as its own script)?"""
+        files = self.files.within(run.directory)
+        return any(
+            judge(text, self.is_target, shell, mention=self.mention, files=files) is not None
+            for text, _, shell in run.lines
+        )
 
 
 def _branch(state: State) -> list[tuple[bool, State]]:
@@ -790,6 +920,7 @@ def _branch(state: State) -> list[tuple[bool, State]]:
     if state.status == UNKNOWN_STATUS:
         ok, failed = state.fork(), state.fork()
         ok.status, failed.status = 0, 1
+        ok.forked = failed.forked = True
         return [(True, ok), (False, failed)]
     return [(state.status == 0, state)]
 
@@ -804,13 +935,11 @@ def unwrap(words: list[str]) -> list[str]:
             while words and ("=" in words[0] or words[0].startswith("-")):
                 words = words[1:]
         elif name in ("timeout", "nice", "stdbuf", "ionice", "chronic"):
-            words = words[1:]
-            while words and (words[0].startswith("-") or re.fullmatch(r"[\d.]+[smhd]?", words[0])):
+            words = _skip_options(words[1:], WRAPPER_VALUES)
+            while words and re.fullmatch(r"[\d.]+[smhd]?", words[0]):  # timeout's duration
                 words = words[1:]
         elif name in WRAPPERS_SIMPLE:
-            words = [w for w in words[1:]]
-            while words and words[0].startswith("-"):
-                words = words[1:]
+            words = _skip_options(words[1:], WRAPPER_VALUES)
         elif name in RUNNERS and len(words) > 1 and words[1] == "run":
             words = _skip_options(words[2:])
         elif name in ("uvx", "pipx") and len(words) > 1:
@@ -822,11 +951,12 @@ def unwrap(words: list[str]) -> list[str]:
     return words
 
 
-def _skip_options(words: list[str]) -> list[str]:
+def _skip_options(words: list[str], takes_value: set[str] | None = None) -> list[str]:
+    takes_value = VALUE_OPTIONS if takes_value is None else takes_value
     while words and words[0].startswith("-"):
         option = words[0]
         words = words[1:]
-        if option in VALUE_OPTIONS and words:
+        if option in takes_value and words:
             words = words[1:]
         if option == "--":
             break
@@ -862,14 +992,36 @@ def _set_options(words: list[str], state: State) -> None:
             break
 
 
-def _shebang(text: str) -> Shell:
+def _shebang(text: str, path: str) -> Shell | None:
+    """How a script file of the repository runs: its shebang's shell and flags; None when it
+    is not a shell script (Python, node... are programs, not followed)."""
     first = text.split("\n", 1)[0]
     if not first.startswith("#!"):
-        return Shell(errexit=False, pipefail=False)
+        return Shell(errexit=False, pipefail=False) if path.endswith(".sh") else None
     words = first[2:].split()
     if words and _program(words[0]) == "env":
-        words = words[1:]
+        words = [w for w in words[1:] if w != "-S"]
+    if not words or _program(words[0]) not in ("sh", "bash", "dash", "zsh"):
+        return None
     return Shell.from_flags(words[1:])
+
+
+def _literal_test(words: list[str]) -> bool | None:
+    """`[ 1 -ne 0 ]`, `test "x" = "y"`: the answer when both sides are already values (a
+    status kept in a variable is substituted before this); None when the run decides."""
+    args = words[1:-1] if words[0] == "[" and words[-1:] == ["]"] else words[1:]
+    if len(args) != 3 or any("$" in a or "`" in a for a in (args[0], args[2])):
+        return None
+    left, operator, right = args
+    numeric = {"-eq": 0, "-ne": 1, "-lt": 2, "-le": 3, "-gt": 4, "-ge": 5}
+    if operator in numeric and re.fullmatch(r"-?\d+", left) and re.fullmatch(r"-?\d+", right):
+        a, b = int(left), int(right)
+        return (a == b, a != b, a < b, a <= b, a > b, a >= b)[numeric[operator]]
+    if operator in ("=", "=="):
+        return left == right
+    if operator == "!=":
+        return left != right
+    return None
 
 
 def _errexit_applies(node: Any) -> bool:

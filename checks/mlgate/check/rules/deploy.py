@@ -10,7 +10,16 @@ import posixpath
 import re
 from typing import Any
 
-from ..manifests import Deployables, Manifest, containers, deployables, get, patched
+from ..manifests import (
+    Deployables,
+    Manifest,
+    chain,
+    containers,
+    deployables,
+    get,
+    members,
+    patched,
+)
 from ..model import Finding, Severity
 from ..repo import Repo
 from ..yaml_lines import line_of, problem_line
@@ -118,13 +127,13 @@ class DEPLOY105(DEPLOY):
     def evaluate(cls, repo: Repo) -> list[Finding]:
         found = deployables(repo)
         findings = []
-        built = {m.path for k in found.kustomizations for m in _members(found, k)}
+        built = {m.path for k in found.kustomizations for m in members(found, k)}
         for leaf in found.leaves:
-            if _chain(found, leaf) & set(found.generated_patches):
+            if chain(found, leaf) & set(found.generated_patches):
                 continue  # patches made at deploy time decide the images: not known here
             rewrites, patched_images = _image_rewrites(found, leaf), _patched_images(found, leaf)
             reported: set[str] = set()
-            for manifest, _, container in containers_in(found, _members(found, leaf)):
+            for manifest, _, container in containers_in(found, members(found, leaf)):
                 key = (manifest.kind, manifest.name, str(container.get("name")))
                 image = _rewrite(patched_images.get(key, str(container.get("image", ""))), rewrites)
                 if _by_digest(image, found) or image in reported:
@@ -149,15 +158,6 @@ class DEPLOY105(DEPLOY):
                     )
                 )
         return findings
-
-
-def _chain(found: Deployables, kustomization: str, depth: int = 0) -> set[str]:
-    """The kustomization and every base it builds on."""
-    chain = {kustomization}
-    if depth < 20:
-        for base in found.bases.get(kustomization, []):
-            chain |= _chain(found, base, depth + 1)
-    return chain
 
 
 def _by_digest(image: str, found: Deployables) -> bool:
@@ -214,22 +214,6 @@ def _rewrite(image: str, rewrites: dict[str, dict]) -> str:
     return name + rest
 
 
-def _members(found: Deployables, kustomization: str, depth: int = 0) -> list[Manifest]:
-    """The manifests a kustomization builds: its own resources and its bases', recursively."""
-    folder = posixpath.dirname(kustomization)
-    data = found.kustomizations.get(kustomization, {})
-    listed = {
-        posixpath.normpath(posixpath.join(folder, str(entry)))
-        for key in ("resources", "bases", "components")
-        for entry in (data.get(key) if isinstance(data.get(key), list) else [])
-    }
-    members = [m for m in found.manifests if m.path in listed]
-    if depth < 20:
-        for base in found.bases.get(kustomization, []):
-            members += _members(found, base, depth + 1)
-    return members
-
-
 def containers_in(
     found: Deployables, members: list[Manifest]
 ) -> list[tuple[Manifest, dict[str, Any], dict[str, Any]]]:
@@ -275,6 +259,8 @@ class DEPLOY106(DEPLOY):
             return []
         if found.chart_kinds & {"Application", "ApplicationSet"}:
             return []  # an app-of-apps Helm chart makes the Applications (paths templated)
+        if not targets:
+            return []
         shown = ", ".join(sorted(t or "." for t in targets)[:3])
         more = f" and {len(targets) - 3} more" if len(targets) > 3 else ""
         first = sorted(targets.values())[0]

@@ -324,8 +324,11 @@ def locally_built(repo: Repo) -> dict[str, str | None]:
         name = path.rsplit("/", 1)[-1]
         if not (name.endswith((".sh", ".mk", ".yml", ".yaml")) or name in ("Makefile", "makefile")):
             continue
-        text = (repo.read(path).text or "").replace("\\\n", " ")  # continued lines as one
-        for command in BUILD.findall(text) if "build" in text or "bud" in text else []:
+        raw = repo.read(path, keep=False).text or ""
+        if not any(tool in raw for tool in ("docker", "podman", "buildah")):
+            continue  # most YAML files (CRDs, manifests) never build an image
+        text = raw.replace("\\\n", " ")  # continued lines as one
+        for command in BUILD.findall(text):
             where = _named_dockerfile(repo, path, FILE.search(command))
             for tag in TAG.findall(command):
                 names[tag.split(":")[0].lower()] = where

@@ -17,11 +17,11 @@ from ..execution import (
     condition,
     event_contexts,
     mlgate_command,
-    needs,
     obligations,
     runs_of,
     sites,
     step_pushes_image,
+    upstream,
 )
 from ..model import Finding, NotApplicable
 from ..pipeline import paths, stages_line
@@ -298,21 +298,13 @@ def _gated_before(workflow: Workflow, gate: Run, push: Site) -> bool:
         return condition(push.step.get("if"), failed) is False
     top = workflow.jobs
     gate_job, push_job = gate.site.job_name.split("/")[0], push.job_name.split("/")[0]
-    chain = _path(top, push_job, gate_job)
-    if chain is None:
+    if gate_job not in upstream(workflow, push_job):
         return False
-    return all(condition(top[name].get("if"), failed) is False for name in chain)
-
-
-def _path(jobs: dict[str, dict[str, Any]], start: str, target: str) -> list[str] | None:
-    """Jobs from `start` up its `needs` to `target` (excluded), or None if it does not need it."""
-    for parent in needs(jobs.get(start, {})):
-        if parent == target:
-            return [start]
-        rest = _path(jobs, parent, target)
-        if rest is not None:
-            return [start, *rest]
-    return None
+    # every job on a `needs` path from the gate's job to the push's is skipped after a failure
+    between = {push_job} | {
+        name for name in upstream(workflow, push_job) if gate_job in upstream(workflow, name)
+    }
+    return all(condition(top[name].get("if"), failed) is False for name in between)
 
 
 def tag_patterns(workflow: Workflow) -> list[str]:

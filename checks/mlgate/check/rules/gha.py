@@ -39,15 +39,15 @@ PR_HEAD = re.compile(
     r"github\.(event\.pull_request\.head\.(sha|ref)|head_ref)|refs/pull/|"
     r"event\.workflow_run\.head_(sha|branch)|pull_request\.merge_commit_sha"
 )
-# A value only people with write access set (dispatch inputs, matrix values, branch names,
-# earlier steps' outputs) is not reported: whoever can set it can edit the workflow too.
 # A script that runs what a checkout brought: build tools, installers, the project's scripts.
 RUNS_CODE = re.compile(
-    r"(^|[;&|(])\s*(?:sudo\s+)?(make|npm|npx|yarn|pnpm|pip3?|python3?|pytest|tox|nox|uv|poetry|go|cargo|mvn|"
-    r"gradle|\./gradlew|skaffold|bazel|docker|podman|bash|sh|node|ruby|bundle|dotnet|cmake|"
-    r"\.{0,2}/[\w./-]+)\b",
+    r"(^|[;&|(])\s*(?:sudo\s+)?(make|npm|npx|yarn|pnpm|pip3?|python3?|pytest|tox|nox|uv|poetry|"
+    r"go|cargo|mvn|gradle|\./gradlew|skaffold|bazel|docker|podman|bash|sh|node|ruby|bundle|"
+    r"dotnet|cmake|\.{0,2}/[\w./-]+)\b",
     re.MULTILINE,
 )
+# A value only people with write access set (dispatch inputs, matrix values, branch names,
+# earlier steps' outputs) is not reported: whoever can set it can edit the workflow too.
 SEVERITY_OF = {Source.ATTACKER: Severity.ERROR, Source.UNKNOWN: Severity.WARNING}
 
 
@@ -282,7 +282,8 @@ def _runs_checked_out_code(repo: Repo, workflow: Workflow) -> list[Finding]:
             continue
         if site.job_name not in checked_out:
             continue
-        if RUNS_CODE.search(run_text(site.step)) or uses_text(site.step).startswith("./"):
+        local_action = bool(site.callers) or uses_text(site.step).startswith("./")
+        if RUNS_CODE.search(run_text(site.step)) or local_action:
             findings.append(
                 Finding(
                     f"job {site.job_name!r} checks out the pull request's code (line "
@@ -336,7 +337,8 @@ class GHA107(GHA):
                 actions = {
                     str(s["id"]): uses_text(s).split("@")[0].lower() for s in steps if "id" in s
                 }
-                findings += _injections(holder, name, steps, types, actions)
+                env = {**_env(holder.data), **_env(job)}
+                findings += _injections(holder, name, steps, types, actions, env)
         return findings
 
 
@@ -346,14 +348,16 @@ def _injections(
     steps: list[dict[str, Any]],
     types: dict[str, str],
     actions: dict[str, str],
+    env: dict[str, Any],
 ) -> list[Finding]:
     """One finding per step and context (the first place it is expanded)."""
     findings = []
     for step in steps:
         seen: set[str] = set()
+        step_env = {**env, **_env(step)}
         for key, text in _scripts(step):
             first = value_line_of(step, key) if key == "run" else None
-            for found in expansions(text, types, actions):
+            for found in expansions(text, types, actions, step_env):
                 severity = SEVERITY_OF.get(found.source)
                 if severity is None or found.context in seen:
                     continue
@@ -369,6 +373,11 @@ def _injections(
                     )
                 )
     return findings
+
+
+def _env(owner: Any) -> dict[str, Any]:
+    env = owner.get("env") if isinstance(owner, dict) else None
+    return {str(k): v for k, v in env.items()} if isinstance(env, dict) else {}
 
 
 def _scripts(step: dict[str, Any]) -> list[tuple[str, str]]:

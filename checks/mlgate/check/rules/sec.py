@@ -5,15 +5,16 @@ from __future__ import annotations
 import fnmatch
 import re
 
+from ..adoption import CODEOWNERS_PLACES
+from ..files import MAX_FILES
 from ..ignores import read_ignores
 from ..manifests import deployables
-from ..model import Finding
+from ..model import Finding, NotRun
 from ..repo import Repo
 from ..yaml_lines import line_of
 from .base import Rule
 from .docker import is_service_image
 
-CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 # A key is its header *and* its body: a header alone is a string in a parser, a test or docs.
 SECRET_PATTERNS = {
     "a private key": re.compile(
@@ -24,7 +25,6 @@ SECRET_PATTERNS = {
     "a GitHub token": re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{50,})"),
     "a Slack token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
 }
-SCAN_LIMIT = 20_000  # files
 QUICK = re.compile(r"PRIVATE KEY-----|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-")
 NOT_TEXT = {
     "png",
@@ -174,11 +174,13 @@ class SEC104(SEC):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
+        if not repo.tree.complete:
+            raise NotRun(f"the tree holds more than {MAX_FILES:,} files: a scan would miss some")
         findings = []
-        for path in repo.files[:SCAN_LIMIT]:
+        for path in repo.files:
             if path.rsplit(".", 1)[-1].lower() in NOT_TEXT:
                 continue
-            text = repo.read(path).text
+            text = repo.read(path, keep=False).text  # read once: not kept for other rules
             if text is None or not QUICK.search(text):
                 continue
             for what, pattern in SECRET_PATTERNS.items():
