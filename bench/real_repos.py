@@ -102,7 +102,7 @@ def shell_calibration(paths: list[Path]) -> tuple[int, int, collections.Counter,
     """(run: scripts read, unreadable, verdicts on test steps, the not-proven ones)."""
     from mlgate.check.execution import runs_of, sites
     from mlgate.check.repo import Repo, run_text
-    from mlgate.check.shell import ScriptUnreadable, parse, sanitize
+    from mlgate.check.shell import ScriptUnreadable, parse
 
     scripts = unreadable = 0
     verdicts: collections.Counter = collections.Counter()
@@ -116,7 +116,7 @@ def shell_calibration(paths: list[Path]) -> tuple[int, int, collections.Counter,
                     continue
                 scripts += 1
                 try:
-                    parse(sanitize(text, TESTS))
+                    parse(text, TESTS)
                 except ScriptUnreadable as exc:
                     unreadable += 1
                     notes.append(f"{path.name} {site.holder.path}:{site.line('run')}: {exc}")

@@ -142,15 +142,14 @@ def required_parts(repo: Repo) -> tuple[set[str], list[str]]:
 
 def adoption(repo: Repo) -> dict[str, Adoption]:
     """Every part, adopted or not, computed once per repository."""
-    cached = repo.memo.get("adoption")
-    if cached is None:
-        required, _ = required_parts(repo)
-        cached = {
-            name: Adoption(part, _detect(name, repo), name in required)
-            for name, part in PARTS.items()
-        }
-        repo.memo["adoption"] = cached
-    return cached  # type: ignore[return-value]
+    return repo.remember("adoption", lambda: _adoption(repo))
+
+
+def _adoption(repo: Repo) -> dict[str, Adoption]:
+    required, _ = required_parts(repo)
+    return {
+        name: Adoption(part, _detect(name, repo), name in required) for name, part in PARTS.items()
+    }
 
 
 def _detect(name: str, repo: Repo) -> str:

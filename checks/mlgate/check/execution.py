@@ -96,13 +96,13 @@ class RepoResolver:
         return self.repo.read(relative).text if relative else None
 
     def _by_name(self) -> dict[str, list[str]]:
-        index = self.repo.memo.get("files_by_name")
-        if index is None:
-            index = {}
+        def index() -> dict[str, list[str]]:
+            found: dict[str, list[str]] = {}
             for path in self.repo.files:
-                index.setdefault(path.rsplit("/", 1)[-1], []).append(path)
-            self.repo.memo["files_by_name"] = index
-        return index  # type: ignore[return-value]
+                found.setdefault(path.rsplit("/", 1)[-1], []).append(path)
+            return found
+
+        return self.repo.remember("files_by_name", index)
 
     def within(self, directory: str) -> RepoResolver:
         folder = self._path(directory or ".")
@@ -112,9 +112,7 @@ class RepoResolver:
         """Does a script file or Makefile the script may start (or one they start) mention
         the program? Remembered per script: the same steps are judged for every part."""
         key = ("mentions", self.directory, script, mention.pattern, depth)
-        if key not in self.repo.memo:
-            self.repo.memo[key] = self._mentions(script, mention, depth)
-        return self.repo.memo[key]  # type: ignore[return-value]
+        return self.repo.remember(key, lambda: self._mentions(script, mention, depth))
 
     def _mentions(self, script: str, mention: re.Pattern[str], depth: int) -> bool:
         candidates = [
@@ -138,16 +136,14 @@ class RepoResolver:
 
     def _text_mentions(self, text: str, mention: re.Pattern[str]) -> bool:
         key = ("mentioned", text, mention.pattern)
-        if key not in self.repo.memo:
-            self.repo.memo[key] = mention.search(text) is not None
-        return self.repo.memo[key]  # type: ignore[return-value]
+        return self.repo.remember(key, lambda: mention.search(text) is not None)
 
     def makefile(self, path: str) -> makefile.Makefile | None:
-        key = ("makefile", path)
-        if key not in self.repo.memo:
+        def parsed() -> makefile.Makefile | None:
             text = self.repo.read(path).text
-            self.repo.memo[key] = makefile.parse(text) if text is not None else None
-        return self.repo.memo[key]  # type: ignore[return-value]
+            return makefile.parse(text) if text is not None else None
+
+        return self.repo.remember(("makefile", path), parsed)
 
     def make(self, args: list[str]) -> MakeRun | None:
         rest, directory, file, ignore_all, dry = makefile.split_args(args)
@@ -245,7 +241,12 @@ def jobs_of(
 
 
 def sites(repo: Repo, workflow: Workflow) -> list[Site]:
-    """Every step every job of the workflow runs, composite actions expanded."""
+    """Every step every job of the workflow runs, composite actions expanded (once per
+    workflow: every predicate and several rules walk them)."""
+    return repo.remember(("sites", workflow.path), lambda: _sites(repo, workflow))
+
+
+def _sites(repo: Repo, workflow: Workflow) -> list[Site]:
     result = []
     for shown, chain in jobs_of(repo, workflow):
         holder, _, job = chain[-1]
@@ -306,22 +307,21 @@ def runs_of(
     """Steps whose script runs the program (a string, comment or heredoc is not a run).
 
     Remembered per repository for a given predicate object (`mlgate_command` returns the same
-    one for the same name), since several rules ask the same question.
+    one for the same name), since several rules ask the same question. The key holds the
+    predicate itself, not its id, which a later predicate could reuse; a predicate that
+    collects what it sees calls `find_runs`, which remembers nothing.
     """
-    key = ("runs_of", workflow.path, id(is_target), mention.pattern)
-    if key in repo.memo:
-        return repo.memo[key]  # type: ignore[return-value]
-    found = _runs_of(repo, workflow, is_target, mention)
-    repo.memo[key] = found
-    return found
+    key = ("runs_of", workflow.path, is_target, mention.pattern)
+    return repo.remember(key, lambda: find_runs(repo, workflow, is_target, mention))
 
 
-def _runs_of(
+def find_runs(
     repo: Repo,
     workflow: Workflow,
     is_target: Callable[[list[str]], bool],
-    mention: re.Pattern[str],
+    mention: re.Pattern[str] = MLGATE,
 ) -> list[Run]:
+    """`runs_of`, computed afresh."""
     found = []
     for site in sites(repo, workflow):
         script = run_text(site.step)

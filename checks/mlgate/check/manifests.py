@@ -9,6 +9,7 @@ rendered (their templates are not YAML): the chart folder is reported and left a
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -68,7 +69,9 @@ class Deployables:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, what is wrong)
     bases: dict[str, list[str]] = field(default_factory=dict)  # kustomization -> its bases
 
-    @property
+    # The views below are computed once, after _read has filled the fields above.
+
+    @functools.cached_property
     def leaves(self) -> list[str]:
         """Kustomizations no other kustomization builds on: what gets deployed (a Component
         is only ever part of another build)."""
@@ -79,15 +82,27 @@ class Deployables:
             if path not in used and data.get("kind") != "Component"
         ]
 
+    @functools.cached_property
+    def leaves_by_manifest(self) -> dict[int, list[str]]:
+        """id(manifest) -> the builds (leaves) that deploy it, in the order of `leaves`."""
+        found: dict[int, list[str]] = {}
+        for leaf in self.leaves:
+            for manifest in members(self, leaf):
+                builds = found.setdefault(id(manifest), [])
+                if leaf not in builds:
+                    builds.append(leaf)
+        return found
+
+    @functools.cached_property
+    def containers(self) -> list[tuple[Manifest, dict[str, Any], dict[str, Any]]]:
+        return _containers(self)
+
     def workloads(self) -> list[Manifest]:
         return [m for m in self.manifests if m.kind in WORKLOADS]
 
 
 def deployables(repo: Repo) -> Deployables:
-    cached = repo.memo.get("deployables")
-    if cached is None:
-        cached = repo.memo["deployables"] = _read(repo)
-    return cached  # type: ignore[return-value]
+    return repo.remember("deployables", lambda: _read(repo))
 
 
 def _read(repo: Repo) -> Deployables:
@@ -352,7 +367,7 @@ def pod_spec(manifest: Manifest) -> dict[str, Any] | None:
     return spec if isinstance(spec, dict) else None
 
 
-def containers(deploy: Deployables) -> list[tuple[Manifest, dict[str, Any], dict[str, Any]]]:
+def _containers(deploy: Deployables) -> list[tuple[Manifest, dict[str, Any], dict[str, Any]]]:
     """(manifest, pod spec, container) for every workload container (init containers aside)."""
     found = []
     for manifest in deploy.workloads():
@@ -398,7 +413,7 @@ def members(found: Deployables, kustomization: str, depth: int = 0) -> list[Mani
 def patched(deploy: Deployables, manifest: Manifest, container: dict[str, Any], *keys: str) -> bool:
     """Does every build that deploys this manifest give the container (or its pod, for a
     pod-level key) the field through one of its own patches?"""
-    leaves = [leaf for leaf in deploy.leaves if any(m is manifest for m in members(deploy, leaf))]
+    leaves = deploy.leaves_by_manifest.get(id(manifest), [])
     return bool(leaves) and all(
         _patched_in(deploy, leaf, manifest, container, keys) for leaf in leaves
     )

@@ -10,14 +10,17 @@ from __future__ import annotations
 import configparser
 import functools
 import os
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import yaml
 
 from . import yaml_lines
 from .files import Tree, walk
+
+T = TypeVar("T")
 
 MAX_BYTES = 1 << 20  # config files; anything bigger is not a config file anyone reviews
 
@@ -93,7 +96,13 @@ class Repo:
         self.require = require
         self._parsed: dict[tuple[str, bool], Parsed] = {}
         self._texts: dict[str, Text] = {}
-        self.memo: dict[object, object] = {}  # analyses several rules share (execution.runs_of)
+        self.memo: dict[Hashable, object] = {}  # analyses several rules share
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` once per repository: the analyses several rules (and adoption) ask."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return cast(T, self.memo[key])
 
     def __eq__(self, other: object) -> bool:  # repo-review compares fixtures between checks
         return isinstance(other, Repo) and other.root == self.root

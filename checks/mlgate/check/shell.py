@@ -359,12 +359,14 @@ def _verdict(paths: list[State], offset: int) -> Verdict:
     return Verdict(Fate.FAILS, "its failure fails the step", offset)
 
 
-_PARSED: dict[str, list[Any] | str] = {}
+_PARSED: dict[tuple[str, str], list[Any] | str] = {}
 
 
-def parse(text: str) -> list[Any]:
-    """bashlex's tree of a script (cached: the same step is read by several rules)."""
-    if text not in _PARSED:
+def parse(script: str, keep: re.Pattern[str]) -> list[Any]:
+    """bashlex's tree of the sanitized script (cached with the sanitizing: the same step is
+    read by several rules and for several programs)."""
+    key = (script, keep.pattern)
+    if key not in _PARSED:
         try:
             import bashlex  # lazy: only `mlgate check` reads shell
         except ImportError:
@@ -377,12 +379,13 @@ def parse(text: str) -> list[Any]:
 
         if len(_PARSED) > 2048:
             _PARSED.clear()
+        text = sanitize(script, keep)
         try:
-            _PARSED[text] = bashlex.parse(text)
+            _PARSED[key] = bashlex.parse(text)
         except Exception as exc:  # bashlex raises ParsingError, NotImplementedError, others
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            _PARSED[text] = f"the shell parser cannot read the script ({reason})"
-    found = _PARSED[text]
+            _PARSED[key] = f"the shell parser cannot read the script ({reason})"
+    found = _PARSED[key]
     if isinstance(found, str):
         raise ScriptUnreadable(found)
     return found
@@ -414,7 +417,7 @@ class Interpreter:
     # --- entry points ----------------------------------------------------------------------
 
     def run_script(self, script: str, state: State, base: int) -> list[State]:
-        nodes = parse(sanitize(script, self.mention))
+        nodes = parse(script, self.mention)
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise TooComplex("scripts start scripts too deeply to follow")

@@ -14,7 +14,6 @@ from ..manifests import (
     Deployables,
     Manifest,
     chain,
-    containers,
     deployables,
     get,
     members,
@@ -66,7 +65,7 @@ class DEPLOY102(DEPLOY):
                 m.path,
                 line_of(c),
             )
-            for m, _, c in containers(found)
+            for m, _, c in found.containers
             if _ports(c)
             for probe in ("readinessProbe", "livenessProbe")
             if not isinstance(c.get(probe), dict) and not patched(found, m, c, probe)
@@ -88,7 +87,7 @@ class DEPLOY103(DEPLOY):
                 m.path,
                 line_of(c),
             )
-            for m, _, c in containers(found)
+            for m, _, c in found.containers
             for kind in ("cpu", "memory")
             if get(c, "resources", "limits", kind) in (None, "")
             and not patched(found, m, c, "resources", "limits", kind)
@@ -110,7 +109,7 @@ class DEPLOY104(DEPLOY):
                 m.path,
                 line_of(c),
             )
-            for m, pod, c in containers(found)
+            for m, pod, c in found.containers
             if get(c, "securityContext", "runAsNonRoot") is not True
             and get(pod, "securityContext", "runAsNonRoot") is not True
             and not patched(found, m, c, "securityContext", "runAsNonRoot")
@@ -147,7 +146,7 @@ class DEPLOY105(DEPLOY):
                         _images_line(found, leaf),
                     )
                 )
-        for manifest, _, container in containers(found):
+        for manifest, _, container in found.containers:
             image = str(container.get("image", ""))
             if manifest.path not in built and not _by_digest(image, found):
                 findings.append(
@@ -218,7 +217,7 @@ def containers_in(
     found: Deployables, members: list[Manifest]
 ) -> list[tuple[Manifest, dict[str, Any], dict[str, Any]]]:
     paths = {id(m.document) for m in members}
-    return [entry for entry in containers(found) if id(entry[0].document) in paths]
+    return [entry for entry in found.containers if id(entry[0].document) in paths]
 
 
 def _name(image: str) -> str:

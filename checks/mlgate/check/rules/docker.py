@@ -114,13 +114,20 @@ def resolve(text: str, arguments: dict[str, str]) -> str:
     return ARG_REFERENCE.sub(value, text)
 
 
-def dockerfiles(repo: Repo) -> list[tuple[str, list[Stage]]]:
-    result = []
-    for path in repo.dockerfiles:
+def stages_of(repo: Repo, path: str) -> list[Stage] | None:
+    """The Dockerfile's stages, parsed once per repository (None: it cannot be read)."""
+
+    def parsed() -> list[Stage] | None:
         text = repo.read(path).text
-        if text is not None:
-            result.append((path, stages(instructions(text))))
-    return result
+        return stages(instructions(text)) if text is not None else None
+
+    return repo.remember(("dockerfile", path), parsed)
+
+
+def dockerfiles(repo: Repo) -> list[tuple[str, list[Stage]]]:
+    return [
+        (path, found) for path in repo.dockerfiles if (found := stages_of(repo, path)) is not None
+    ]
 
 
 def deployable(path: str) -> bool:
@@ -141,10 +148,10 @@ class DOCKER101(DOCKER):
     def evaluate(cls, repo: Repo) -> list[Finding]:
         findings = []
         for path in repo.dockerfiles:
-            text = repo.read(path)
-            if text.text is None:
-                findings.append(Finding(f"{path} {text.problem}", path))
-            elif not any(item.keyword == "FROM" for item in instructions(text.text)):
+            found = stages_of(repo, path)
+            if found is None:
+                findings.append(Finding(f"{path} {repo.read(path).problem}", path))
+            elif not found:  # every FROM starts a stage
                 findings.append(Finding("no FROM instruction", path, 1))
         return findings
 
@@ -181,8 +188,7 @@ def _named_dockerfile(repo: Repo, script: str, named: re.Match[str] | None) -> s
 def _user_of_local_base(repo: Repo, base: str, depth: int = 0) -> str | None:
     """The final USER of a base the repository builds from one of its own Dockerfiles."""
     source = locally_built(repo).get(base.split(":")[0].lower())
-    text = repo.read(source).text if source and depth < 5 else None
-    found = stages(instructions(text)) if text else []
+    found = stages_of(repo, source) if source and depth < 5 else None
     if not found:
         return None
     user, _, parent = _final_user(found)
@@ -259,8 +265,7 @@ class DOCKER103(DOCKER):
 
 def is_service_image(repo: Repo, path: str) -> bool:
     """A deployable Dockerfile whose final stage serves (EXPOSE, a server command)."""
-    text = repo.read(path).text
-    found = stages(instructions(text)) if text is not None else []
+    found = stages_of(repo, path)
     return bool(found) and deployable(path) and _is_service(found[-1])
 
 
@@ -316,9 +321,10 @@ def locally_built(repo: Repo) -> dict[str, str | None]:
     """Images the repository builds itself (`docker build --tag NAME [-f FILE]` in a script,
     Makefile or workflow): NAME -> the Dockerfile, when the command names one. A later
     `FROM NAME:latest` is that build, not a moving tag of a registry."""
-    memo = repo.memo.get("locally_built")
-    if memo is not None:
-        return memo  # type: ignore[return-value]
+    return repo.remember("locally_built", lambda: _locally_built(repo))
+
+
+def _locally_built(repo: Repo) -> dict[str, str | None]:
     names: dict[str, str | None] = {}
     for path in repo.files:
         name = path.rsplit("/", 1)[-1]
@@ -332,7 +338,6 @@ def locally_built(repo: Repo) -> dict[str, str | None]:
             where = _named_dockerfile(repo, path, FILE.search(command))
             for tag in TAG.findall(command):
                 names[tag.split(":")[0].lower()] = where
-    repo.memo["locally_built"] = names
     return names
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...drift_policy import DriftPolicy
 from ...errors import CouldNotCheck
 from ...policy import parse_policy
-from ..execution import mlgate_command, runs_of
+from ..execution import find_runs, mlgate_command, runs_of
 from ..model import Finding, NotApplicable, Severity
 from ..pipeline import command, outputs, stages_line
 from ..repo import Repo, Workflow
@@ -38,7 +38,7 @@ def dispatched(repo: Repo, workflow: Workflow) -> list[str]:
                 targets.append(target)
         return found
 
-    runs_of(repo, workflow, is_dispatch)
+    find_runs(repo, workflow, is_dispatch)  # not remembered: the predicate collects
     return targets
 
 
