@@ -828,3 +828,14 @@ def test_a_patch_counts_only_for_the_builds_that_apply_it(tmp_path: Path) -> Non
     }
     found = findings(alone(tmp_path, files))
     assert {path for path, _, _ in found["DEPLOY103"]} == {"web/base/deployment.yaml"}
+
+
+def test_the_dispatched_workflows_are_the_same_every_time_they_are_asked(tmp_path: Path) -> None:
+    """A predicate that collects what it sees is never answered from another's memo (the
+    memo once keyed predicates by id, which a later closure may reuse)."""
+    from mlgate.check.repo import Repo
+    from mlgate.check.rules.drift import dispatched, drift_workflows
+
+    repo = Repo(standard(tmp_path))
+    (workflow,) = drift_workflows(repo)
+    assert [dispatched(repo, workflow) for _ in range(4)] == [["retrain.yml"]] * 4
