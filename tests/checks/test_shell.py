@@ -157,8 +157,7 @@ class Files(NoFiles):
 
     def make(self, args: list[str]) -> MakeRun | None:
         rest, _, _, ignore_all, _ = makefile.split_args(args)
-        run = makefile.run(self.parsed, rest)
-        return MakeRun([(t, True, s) for t, _, s in run.lines]) if ignore_all else run
+        return makefile.run(self.parsed, rest, ignore_errors=ignore_all)
 
     def mentions(self, script: str, mention: re.Pattern[str]) -> bool:
         return True

@@ -23,9 +23,9 @@ from typing import Any
 from . import makefile
 from .gha_expressions import Contexts, ExpressionError, Partial, Status, decide
 from .model import Severity
-from .repo import Repo, Workflow, run_text, uses_text
+from .repo import Repo, Workflow, action_name, run_text, uses_text
 from .shell import GITHUB_VALUE, UNKNOWN_PART, Fate, MakeRun, Shell, Verdict, judge
-from .yaml_lines import line_of, value_line_of
+from .yaml_lines import line_in_value, line_of
 
 MAX_NESTING = 5
 MAX_MAKE_CHOICES = 50  # targets an unknown `make build-$X` may be, before giving up
@@ -51,7 +51,7 @@ class Site:
         return self.jobs[-1][2]
 
     def line(self, key: str | None = None) -> int | None:
-        return line_of(self.step, key) if key else line_of(self.step)
+        return line_of(self.step, key)
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,11 @@ class RepoResolver:
         if dry:
             return MakeRun([])
         parsed = self._makefile_for(directory, file)
-        return None if parsed is None else self._run(parsed, rest, ignore_all, directory)
+        return (
+            None
+            if parsed is None
+            else makefile.run(parsed, rest, ignore_errors=ignore_all, directory=directory or "")
+        )
 
     def make_choices(self, args: list[str]) -> tuple[list[MakeRun], bool] | None:
         rest, directory, file, ignore_all, dry = makefile.split_args(args)
@@ -177,11 +181,12 @@ class RepoResolver:
         combinations = list(itertools.islice(itertools.product(*options), MAX_MAKE_CHOICES + 1))
         if len(combinations) > MAX_MAKE_CHOICES:
             return None
-        exact = all(len(option) == 1 for option in options) and all(
-            not UNKNOWN_PART.search(t) for t in targets
-        )
+        exact = not any(UNKNOWN_PART.search(t) for t in targets)  # one run: only values
         runs = [
-            self._run(parsed, [*values, *chosen], ignore_all, directory) for chosen in combinations
+            makefile.run(
+                parsed, [*values, *chosen], ignore_errors=ignore_all, directory=directory or ""
+            )
+            for chosen in combinations
         ]
         return runs, exact
 
@@ -194,14 +199,6 @@ class RepoResolver:
             if parsed is not None:
                 return parsed
         return None
-
-    @staticmethod
-    def _run(
-        parsed: makefile.Makefile, rest: list[str], ignore_all: bool, directory: str | None
-    ) -> MakeRun:
-        run = makefile.run(parsed, rest)
-        lines = [(t, True, s) for t, _, s in run.lines] if ignore_all else run.lines
-        return MakeRun(lines, run.doubts, directory or "")
 
 
 def event_contexts(event: str, *, failed: bool = False) -> Contexts:
@@ -277,25 +274,25 @@ def step_shell(site: Site) -> Shell | None:
     if value is None and "windows" in runner:
         return None  # pwsh by default there: not read here
     if value is None and not site.holder.action:
-        for owner in (site.job, site.holder.data):
-            defaults = owner.get("defaults")
-            run = defaults.get("run") if isinstance(defaults, dict) else None
-            if isinstance(run, dict) and run.get("shell") is not None:
-                value = run["shell"]
-                break
+        value = _run_default(site, "shell", lambda found: found is not None)
     return Shell.for_step(value)
 
 
 def working_directory(site: Site) -> str:
     value = site.step.get("working-directory")
     if value is None:
-        for owner in (site.job, site.holder.data):
-            defaults = owner.get("defaults")
-            run = defaults.get("run") if isinstance(defaults, dict) else None
-            if isinstance(run, dict) and isinstance(run.get("working-directory"), str):
-                value = run["working-directory"]
-                break
+        value = _run_default(site, "working-directory", lambda found: isinstance(found, str))
     return value if isinstance(value, str) and "${{" not in value else ""
+
+
+def _run_default(site: Site, key: str, accept: Callable[[Any], bool]) -> Any:
+    """`defaults.run.KEY` of the job, else of the workflow (the first one `accept`s)."""
+    for owner in (site.job, site.holder.data):
+        defaults = owner.get("defaults")
+        run = defaults.get("run") if isinstance(defaults, dict) else None
+        if isinstance(run, dict) and accept(run.get(key)):
+            return run[key]
+    return None
 
 
 def runs_of(
@@ -338,15 +335,10 @@ def find_runs(
         resolver = RepoResolver(repo, working_directory(site))
         verdict = judge(script, is_target, shell, mention=mention, files=resolver)
         if verdict is not None:
-            found.append(Run(site, verdict, _line_in_script(site, script, verdict.offset)))
+            found.append(
+                Run(site, verdict, line_in_value(site.step, "run", script, verdict.offset))
+            )
     return found
-
-
-def _line_in_script(site: Site, script: str, offset: int) -> int | None:
-    first = value_line_of(site.step, "run")
-    if first is None:
-        return site.line("run")
-    return first + script[: max(offset, 0)].count("\n")
 
 
 def obligations(repo: Repo, run: Run, event: str) -> list[Obligation]:
@@ -533,7 +525,7 @@ def pushes_image_words(words: list[str]) -> bool:
 
 
 def step_pushes_image(repo: Repo, site: Site) -> bool:
-    uses = uses_text(site.step).split("@")[0].lower()
+    uses = action_name(site.step)
     if uses in PUSH_ACTIONS:
         with_ = site.step.get("with")
         push = with_.get("push") if isinstance(with_, dict) else None

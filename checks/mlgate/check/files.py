@@ -40,7 +40,7 @@ class Tree:
 
 def walk(root: Path) -> Tree:
     try:
-        from pathspec import GitIgnoreSpec  # lazy: a dependency of the `check` extra
+        from pathspec import GitIgnoreSpec  # lazy: only `mlgate check` walks the tree
     except ImportError:
         from ..errors import CouldNotCheck
 

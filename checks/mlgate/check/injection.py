@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+from .gha_expressions import EMBEDDED, ExpressionError, tokens
+
 CONTEXT = re.compile(r"\b(github|inputs|steps|needs|env|matrix|vars|secrets|job|runner|strategy)"
                      r"((?:\.[\w*-]+|\[[^\]]*\])*)")  # fmt: skip
 
@@ -79,7 +80,7 @@ def expansions(
     job's step ids to the action a `uses:` step runs ("" for a `run:` step); `env` holds the
     `env:` values the step sees, so `${{ env.TITLE }}` is judged by what was put in TITLE."""
     found = []
-    for match in EXPRESSION.finditer(text):
+    for match in EMBEDDED.finditer(text):
         inner = match.group(1).strip()
         worst: tuple[Source, str] | None = None
         for path in flowing(inner):
@@ -102,8 +103,6 @@ def flowing(expression: str) -> list[str]:
     """The context paths whose text can reach the expression's value: not those only compared
     (`a == 'x'`), negated or tested (`contains(...)`), nor the left of `&&` (its falsy values
     are '', 0, false or null). Unreadable expressions: every context they name."""
-    from .gha_expressions import ExpressionError, tokens
-
     try:
         parser = _Flow(tokens(expression))
         paths = parser.or_()

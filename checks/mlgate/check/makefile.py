@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from .shell import MakeRun, Shell
+from .shell import MakeRun, Shell, closing
 
 ASSIGNMENT = re.compile(
     r"^(?:(?:export|override)\s+)*([A-Za-z_.][\w.-]*)\s*(::=|:::=|:=|\?=|\+=|!=|=)\s*(.*)$"
@@ -37,10 +37,21 @@ class Makefile:
     variables: dict[str, str] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     first_target: str | None = None
-    ignore_all: bool = False
-    ignored_targets: set[str] = field(default_factory=set)
-    oneshell: bool = False
-    posix: bool = False
+    ignore_all: bool = False  # a bare `.IGNORE:`
+
+    @property
+    def ignored_targets(self) -> set[str]:
+        """`.IGNORE: a b`: errors in these targets' recipes are ignored."""
+        special = self.rules.get(".IGNORE")
+        return set(special.prerequisites) if special else set()
+
+    @property
+    def oneshell(self) -> bool:
+        return ".ONESHELL" in self.rules
+
+    @property
+    def posix(self) -> bool:
+        return ".POSIX" in self.rules
 
     def expand(self, text: str, local: dict[str, str] | None = None, depth: int = 0) -> str:
         """`$(NAME)`, `${NAME}`, `$X`, `$$`; functions become `__make__`."""
@@ -59,7 +70,7 @@ class Makefile:
                 out.append("$")
                 index += 2
             elif follower in "({":
-                end = _closing(text, index + 1)
+                end = closing(text, index + 1)
                 inner = text[index + 2 : end]
                 out.append(self._reference(inner, local, depth))
                 index = end + 1
@@ -122,7 +133,8 @@ def parse(text: str) -> Makefile:
         prerequisites = makefile.expand(rest.replace("|", " ")).split()
         current = []
         for target in targets:
-            _special(makefile, target, prerequisites)
+            if target == ".IGNORE" and not prerequisites:
+                makefile.ignore_all = True
             rule = makefile.rules.setdefault(target, Rule())
             rule.prerequisites += prerequisites
             if inline.strip():
@@ -144,18 +156,6 @@ def _assign(makefile: Makefile, name: str, operator: str, value: str) -> None:
         makefile.variables[name] = "__make__"
     else:
         makefile.variables[name] = value
-
-
-def _special(makefile: Makefile, target: str, prerequisites: list[str]) -> None:
-    if target == ".IGNORE":
-        if prerequisites:
-            makefile.ignored_targets |= set(prerequisites)
-        else:
-            makefile.ignore_all = True
-    elif target == ".ONESHELL":
-        makefile.oneshell = True
-    elif target == ".POSIX":
-        makefile.posix = True
 
 
 def _logical_lines(text: str) -> list[str]:
@@ -183,22 +183,11 @@ def _uncomment(line: str) -> str:
     return re.sub(r"(?<!\\)#.*$", "", line)
 
 
-def _closing(text: str, start: int) -> int:
-    opening = text[start]
-    closing = ")" if opening == "(" else "}"
-    depth = 0
-    for index in range(start, len(text)):
-        if text[index] == opening:
-            depth += 1
-        elif text[index] == closing:
-            depth -= 1
-            if depth == 0:
-                return index
-    return len(text) - 1
-
-
-def run(makefile: Makefile, args: list[str]) -> MakeRun:
-    """What `make ARGS` (options already removed but for VAR=value and targets) runs."""
+def run(
+    makefile: Makefile, args: list[str], *, ignore_errors: bool = False, directory: str = ""
+) -> MakeRun:
+    """What `make ARGS` (options already removed but for VAR=value and targets) runs;
+    `ignore_errors` is `make -i`, `directory` the `-C` folder the recipes run in."""
     overrides = dict(arg.split("=", 1) for arg in args if "=" in arg)
     targets = [arg for arg in args if "=" not in arg]
     # overrides hold for this run only: the parsed Makefile is shared by every step
@@ -208,6 +197,7 @@ def run(makefile: Makefile, args: list[str]) -> MakeRun:
     doubts = [f"make has no rule for {t!r}" for t in goals if t not in makefile.rules]
     lines: list[tuple[str, bool, Shell]] = []
     built: set[str] = set()
+    shell, ignored_targets = makefile.shell, makefile.ignored_targets
 
     def build(target: str, depth: int = 0) -> None:
         if target in built or depth > 50:
@@ -223,19 +213,19 @@ def run(makefile: Makefile, args: list[str]) -> MakeRun:
             "<": rule.prerequisites[0] if rule.prerequisites else "",
             "^": " ".join(rule.prerequisites),
         }
-        ignored_here = makefile.ignore_all or target in makefile.ignored_targets
+        ignored_here = ignore_errors or makefile.ignore_all or target in ignored_targets
         if makefile.oneshell and rule.recipe:  # one shell; the first line's prefixes count
             first, ignored = _prefixes(makefile.expand(rule.recipe[0], local))
             rest = [_prefixes(makefile.expand(line, local))[0] for line in rule.recipe[1:]]
-            lines.append(("\n".join([first, *rest]), ignored or ignored_here, makefile.shell))
+            lines.append(("\n".join([first, *rest]), ignored or ignored_here, shell))
             return
         for line in rule.recipe:
             text, ignored = _prefixes(makefile.expand(line, local))
-            lines.append((text, ignored or ignored_here, makefile.shell))
+            lines.append((text, ignored or ignored_here, shell))
 
     for goal_name in goals:
         build(goal_name)
-    return MakeRun(lines, doubts)
+    return MakeRun(lines, doubts, directory)
 
 
 def _prefixes(line: str) -> tuple[str, bool]:

@@ -107,15 +107,15 @@ def deployables(repo: Repo) -> Deployables:
 
 def _read(repo: Repo) -> Deployables:
     found = Deployables()
-    files = set(repo.files)
+    files = set(repo.files)  # for membership; repo.files is already in sorted order
     found.charts = sorted(
-        posixpath.dirname(path) for path in files if posixpath.basename(path) == "Chart.yaml"
+        posixpath.dirname(path) for path in repo.files if posixpath.basename(path) == "Chart.yaml"
     )
-    for chart in found.charts:
-        for path in files:
-            if path.startswith(f"{chart}/templates/".lstrip("/")):
-                kinds = re.findall(r"^kind:\s*(\w+)", repo.read(path).text or "", re.M)
-                found.chart_kinds.update(kinds)
+    templates = tuple(f"{chart}/templates/".lstrip("/") for chart in found.charts)
+    for path in repo.files if templates else ():
+        if path.startswith(templates):
+            kinds = re.findall(r"^kind:\s*(\w+)", repo.read(path).text or "", re.M)
+            found.chart_kinds.update(kinds)
     found.built_images = _skaffold_artifacts(repo, files)
     # A Helm chart is rendered by helm only: nothing under it (templates, files/, values) is
     # read as a manifest. A folder named like a version holds a past release's bundle.
@@ -124,7 +124,7 @@ def _read(repo: Repo) -> Deployables:
         in_chart = ("",)
     resource_files: set[str] = set()
     generator_files: set[str] = set()
-    for path in sorted(files):
+    for path in repo.files:
         if posixpath.basename(path) not in KUSTOMIZATIONS or _under(path, in_chart):
             continue
         if is_fixture(path):
@@ -136,7 +136,7 @@ def _read(repo: Repo) -> Deployables:
         found.kustomizations[path] = parsed.data
         _entries(repo, found, path, parsed.data, files, resource_files, generator_files)
     skip = set(found.kustomizations) | found.patch_files | generator_files
-    for path in sorted(files):
+    for path in repo.files:
         if path in skip or not path.endswith((".yaml", ".yml")) or _under(path, in_chart):
             continue
         if is_fixture(path) or path.endswith((".template.yaml", ".template.yml")):
@@ -203,11 +203,9 @@ def _skaffold_artifacts(repo: Repo, files: set[str]) -> set[str]:
             continue
         parsed = repo.yaml_documents(path)
         for document in parsed.data if parsed.ok else []:
-            for artifact in _list(get(document, "build", "artifacts")):
-                if isinstance(artifact, dict) and isinstance(artifact.get("image"), str):
-                    images.add(artifact["image"])
-            for profile in _list(document.get("profiles") if isinstance(document, dict) else None):
-                for artifact in _list(get(profile, "build", "artifacts")):
+            profiles = _list(document.get("profiles") if isinstance(document, dict) else None)
+            for source in [document, *profiles]:
+                for artifact in _list(get(source, "build", "artifacts")):
                     if isinstance(artifact, dict) and isinstance(artifact.get("image"), str):
                         images.add(artifact["image"])
     return images

@@ -210,12 +210,19 @@ class Repo:
         ]
 
     @functools.cached_property
+    def action_files(self) -> list[str]:
+        """action.yml / action.yaml anywhere the repository ships (any kind of action)."""
+        return [
+            path
+            for path in self.files
+            if path.rsplit("/", 1)[-1] in ACTION_NAMES and not is_fixture(path)
+        ]
+
+    @functools.cached_property
     def actions(self) -> list[Workflow]:
         """Composite actions (action.yml anywhere), as a workflow with one job of their steps."""
         found = []
-        for path in self.files:
-            if path.rsplit("/", 1)[-1] not in ACTION_NAMES or is_fixture(path):
-                continue
+        for path in self.action_files:
             parsed = self.yaml(path)
             runs = parsed.data.get("runs") if parsed.ok and isinstance(parsed.data, dict) else None
             if isinstance(runs, dict) and str(runs.get("using", "")).lower() == "composite":
@@ -337,6 +344,11 @@ class Workflow:
         return {}
 
     @property
+    def on_line(self) -> int | None:
+        """The line of `on:` (the key YAML 1.1 reads as True)."""
+        return yaml_lines.line_of(self.data, "on") or yaml_lines.line_of(self.data, True)
+
+    @property
     def jobs(self) -> dict[str, dict[str, Any]]:
         if self.action:
             runs = self.data.get("runs")
@@ -367,6 +379,16 @@ def run_text(step: dict[str, Any]) -> str:
 def uses_text(step: dict[str, Any]) -> str:
     uses = step.get("uses")
     return uses.strip() if isinstance(uses, str) else ""
+
+
+def action_name(step: dict[str, Any]) -> str:
+    """The action a step uses, without its ref, lower case (`actions/checkout`); "" for a
+    `run:` step."""
+    return uses_text(step).split("@")[0].lower()
+
+
+def is_checkout(step: dict[str, Any]) -> bool:
+    return action_name(step) == "actions/checkout"
 
 
 def _reason(exc: BaseException) -> str:

@@ -116,9 +116,9 @@ def as_markdown(report: CheckReport, fail_on: Severity) -> str:
     for result in ordered(report):
         if result.status in (Status.PASS, Status.NOT_ADOPTED):
             continue
-        details = [
-            f"{result.finding_code(f)}: {f.message}".replace("|", "\\|") for f in result.findings
-        ] or [result.reason.replace("|", "\\|")]
+        details = [_cell(f"{result.finding_code(f)}: {f.message}") for f in result.findings] or [
+            _cell(result.reason)
+        ]
         places = ", ".join(f"`{where(f)}`" for f in result.findings if f.path)
         rows.append(
             f"| {icon[result.status]} | [{result.code}]({result.url}) | "

@@ -22,9 +22,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from .gha_expressions import EMBEDDED
+
 UNKNOWN_STATUS = -1  # a status only the run knows
 MAX_PATHS = 64
 MAX_DEPTH = 8
+SHELLS = ("bash", "sh", "dash", "zsh")  # POSIX-like shells whose scripts are read
 PREDICATES = {"test", "[", "grep", "egrep", "fgrep", "diff", "cmp", "which", "type", "read"}
 # Commands that run another command given in their arguments (`xargs mlgate gate`): a run the
 # checker cannot follow. Any other command's arguments are data (`pip install mlgate`).
@@ -46,7 +49,6 @@ VALUE_OPTIONS = {
     "--package", "--index", "--index-url", "-n", "--name", "--prefix", "-e", "--environment",
     "--manifest-path", "--only-group", "--with-requirements", "--from",
 }  # fmt: skip
-GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
 GITHUB_VALUE = "_gh_"  # what a `${{ }}` reads as once sanitized
 UNKNOWN_PART = re.compile(r"\$\{[^}]*\}|\$\(.*?\)|\$\w+|\$|_gh__*")
 DOUBLE_BRACKET = re.compile(r"\[\[(?:[^\]\n\\]|\\.|\\\n|\](?!\]))*\]\]")
@@ -93,12 +95,12 @@ class Shell:
         if not isinstance(shell, str):
             return None
         words = shell.split()
-        program = words[0].rsplit("/", 1)[-1] if words else ""
+        program = _program(words[0]) if words else ""
         if len(words) == 1 and program == "bash":
             return cls(errexit=True, pipefail=True)  # bash --noprofile --norc -eo pipefail {0}
         if len(words) == 1 and program == "sh":
             return cls(errexit=True, pipefail=False)  # sh -e {0}
-        if program not in ("bash", "sh", "dash", "zsh"):
+        if program not in SHELLS:
             return None
         return cls.from_flags(words[1:])
 
@@ -195,6 +197,9 @@ class State:
         twin.notes, twin.doubts = list(self.notes), list(self.doubts)
         return twin
 
+    def add_doubts(self, doubts: Iterable[str]) -> None:
+        self.doubts += [d for d in doubts if d not in self.doubts]
+
     def key(self) -> tuple[Any, ...]:
         """What makes two paths the same from here on (they are then followed once)."""
         return (
@@ -238,7 +243,7 @@ def sanitize(script: str, keep: re.Pattern[str]) -> str:
         return replace
 
     # filled with `_`: `build-${{ matrix.x }}-docker` stays one word
-    script = GITHUB_EXPRESSION.sub(pad(GITHUB_VALUE, "_"), script)
+    script = EMBEDDED.sub(pad(GITHUB_VALUE, "_"), script)
     script = ARITHMETIC_EXPANSION.sub(pad("0"), script)
     script = DOUBLE_BRACKET.sub(pad("test "), script)
     script = ARITHMETIC_COMMAND.sub(pad("test "), script)
@@ -275,15 +280,7 @@ def _lists_in_substitutions(script: str, keep: re.Pattern[str]) -> str:
             out.append(script[index : start + 3])
             index = start + 3
             continue
-        depth, end = 0, start + 1
-        while end < len(script):
-            if script[end] == "(":
-                depth += 1
-            elif script[end] == ")":
-                depth -= 1
-                if depth == 0:
-                    break
-            end += 1
+        end = closing(script, start + 1)
         inner = script[start : end + 1]
         if not keep.search(inner):
             inner = inner.replace("&&", "; ").replace("||", "; ")
@@ -291,6 +288,21 @@ def _lists_in_substitutions(script: str, keep: re.Pattern[str]) -> str:
         index = end + 1
     out.append(script[index:])
     return "".join(out)
+
+
+def closing(text: str, start: int) -> int:
+    """Where the bracket at `start` (`(` or `{`) closes; the last index when it never does."""
+    opening = text[start]
+    close = ")" if opening == "(" else "}"
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] == opening:
+            depth += 1
+        elif text[index] == close:
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(text) - 1
 
 
 def judge(
@@ -434,7 +446,7 @@ class Interpreter:
             child = outer.fork()
             child.status, child.reached = done.status, outer.reached or done.reached
             child.notes += done.notes
-            child.doubts += [d for d in done.doubts if d not in child.doubts]
+            child.add_doubts(done.doubts)
             results.append(child)
         return results
 
@@ -573,7 +585,7 @@ class Interpreter:
             distinct = {o.status for o in outcomes}
             statuses.append(distinct.pop() if len(distinct) == 1 else UNKNOWN_STATUS)
             for outcome in outcomes:
-                state.doubts += [d for d in outcome.doubts if d not in state.doubts]
+                state.add_doubts(outcome.doubts)
             ran_it = any(o.reached for o in outcomes) and not reached_before
             state.reached = state.reached or ran_it
             if ran_it and index < len(commands) - 1 and not state.pipefail:
@@ -706,7 +718,7 @@ class Interpreter:
                 inner = State(False, state.pipefail, functions=dict(state.functions))
                 for done in self.sequence([sub.command], [inner], base, checked=False):
                     after = state.fork()
-                    after.doubts += [d for d in done.doubts if d not in after.doubts]
+                    after.add_doubts(done.doubts)
                     if done.reached and not state.reached:
                         after.reached = True
                         if not assigned:
@@ -790,7 +802,7 @@ class Interpreter:
             return [state]
         elif name in state.functions:
             return self.call(name, state, checked)
-        elif name in ("bash", "sh", "dash", "zsh"):
+        elif name in SHELLS:
             return self.shell_command(words, state, offset)
         elif name in ("make", "gmake"):
             return self.make(words[1:], state, offset)
@@ -860,7 +872,7 @@ class Interpreter:
 
     def make(self, args: list[str], state: State, offset: int) -> list[State]:
         """Each recipe line is its own shell; make stops (exit 2) at the first that fails."""
-        run: MakeRun | None
+        run: MakeRun | None = None
         if any(UNKNOWN_PART.search(a) for a in args):
             choices, exact = self.files.make_choices(args) or (None, False)
             if choices is not None and exact:
@@ -876,14 +888,12 @@ class Interpreter:
                 state.reached, state.status = True, UNKNOWN_STATUS
                 state.doubts.append("it runs make with a target or folder only the run knows")
                 return [state]
-            else:
-                run = self.files.make(args)
-        else:
+        if run is None:
             run = self.files.make(args)
         if run is None:
             state.status = 0
             return [state]
-        state.doubts += [d for d in run.doubts if d not in state.doubts]
+        state.add_doubts(run.doubts)
         caller, self.files = self.files, self.files.within(run.directory)
         running, stopped = [state], []
         try:
@@ -1004,7 +1014,7 @@ def _shebang(text: str, path: str) -> Shell | None:
     words = first[2:].split()
     if words and _program(words[0]) == "env":
         words = [w for w in words[1:] if w != "-S"]
-    if not words or _program(words[0]) not in ("sh", "bash", "dash", "zsh"):
+    if not words or _program(words[0]) not in SHELLS:
         return None
     return Shell.from_flags(words[1:])
 

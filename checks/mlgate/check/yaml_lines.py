@@ -85,6 +85,15 @@ def value_line_of(container: Any, key: Any) -> int | None:
     return lines.get(key) if isinstance(lines, dict) else None
 
 
+def line_in_value(container: Any, key: Any, text: str, offset: int) -> int | None:
+    """The line of `text[offset]`, `text` being the value of `key` (a `run:` script); the
+    key's line when the value's own lines are not known."""
+    first = value_line_of(container, key)
+    if first is None:
+        return line_of(container, key)
+    return first + text[: max(offset, 0)].count("\n")
+
+
 def problem_line(problem_text: str) -> int | None:
     """The line `problem` wrote into a message ("... (line 12)"), for the finding's place."""
     match = re.search(r"\(line (\d+)\)", problem_text)

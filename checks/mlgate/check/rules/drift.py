@@ -62,7 +62,7 @@ class DRIFT101(DRIFT):
         if not scheduled:
             if running:
                 first = running[0]
-                line = line_of(first.data, "on") or line_of(first.data, True)
+                line = first.on_line
                 return [Finding("runs `mlgate drift`, but not on a schedule", first.path, line)]
             return [Finding("no scheduled workflow runs `mlgate drift`", ".github/workflows")]
         findings = []
@@ -146,7 +146,7 @@ class DRIFT104(DRIFT):
             Finding(
                 "no workflow_dispatch trigger",
                 w.path,
-                line_of(w.data, "on") or line_of(w.data, True),
+                w.on_line,
             )
             for w in drift_workflows(repo)
             if "schedule" in w.triggers and "workflow_dispatch" not in w.triggers
@@ -189,7 +189,7 @@ class DRIFT105(DRIFT):
                     Finding(f"dispatches {target}, which is not a workflow here", workflow.path, 1)
                 )
             elif "workflow_dispatch" not in started.triggers:
-                on_line = line_of(started.data, "on") or line_of(started.data, True)
+                on_line = started.on_line
                 findings.append(
                     Finding(f"{target} has no workflow_dispatch trigger", started.path, on_line)
                 )

@@ -25,8 +25,7 @@ from ..execution import (
 )
 from ..model import Finding, NotApplicable
 from ..pipeline import paths, stages_line
-from ..repo import Repo, Workflow, run_text, uses_text
-from ..yaml_lines import line_of
+from ..repo import Repo, Workflow, is_checkout, run_text
 from .base import Rule
 
 IS_GATE = mlgate_command("gate")
@@ -182,7 +181,7 @@ def _no_pr_gate(repo: Repo) -> Finding:
         *((w, "it runs here, on other events") for w in elsewhere),
         *((w, "this one runs on pull requests") for w in on_pr),
     ):
-        line = line_of(workflow.data, "on") or line_of(workflow.data, True)
+        line = workflow.on_line
         return Finding(f"{message}: {note}", workflow.path, line)
     return Finding(message, ".github/workflows")
 
@@ -213,7 +212,7 @@ class GATE106(GATE):
                 for s in sites(repo, run.site.workflow)
                 if s.job_name == run.site.job_name and s.index < run.site.index
             ]
-            checkouts = [s for s in earlier if _is_checkout(s.step)]
+            checkouts = [s for s in earlier if is_checkout(s.step)]
             if any(_full_history(s.step) for s in earlier):
                 continue
             line = checkouts[0].line() if checkouts else run.line
@@ -229,12 +228,8 @@ class GATE106(GATE):
         return findings
 
 
-def _is_checkout(step: dict[str, Any]) -> bool:
-    return uses_text(step).split("@")[0].lower() == "actions/checkout"
-
-
 def _full_history(step: dict[str, Any]) -> bool:
-    if _is_checkout(step):
+    if is_checkout(step):
         with_ = step.get("with")
         return isinstance(with_, dict) and str(with_.get("fetch-depth")).strip() == "0"
     script = run_text(step)
@@ -263,7 +258,7 @@ class GATE107(GATE):
             if not event and "release" in workflow.triggers:
                 event = "release"
             if not event:
-                line = line_of(workflow.data, "on") or line_of(workflow.data, True)
+                line = workflow.on_line
                 findings.append(
                     Finding(
                         "pushes an image from a workflow no release tag starts", workflow.path, line

@@ -13,8 +13,8 @@ from typing import Any
 from ..execution import condition, event_contexts, sites
 from ..injection import Source, expansions, input_types
 from ..model import Finding, NotApplicable, Severity
-from ..repo import Repo, Workflow, is_fixture, run_text, uses_text
-from ..yaml_lines import line_of, value_line_of
+from ..repo import Repo, Workflow, action_name, is_checkout, run_text, uses_text
+from ..yaml_lines import line_in_value, line_of
 from .base import Rule
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -94,11 +94,10 @@ class GHA101(GHA):
                     for name, job in data["jobs"].items()
                     if not isinstance(job, dict) or not ("runs-on" in job or "uses" in job)
                 ]
-        for path in repo.files:
-            if path.rsplit("/", 1)[-1] in ("action.yml", "action.yaml") and not is_fixture(path):
-                parsed = repo.yaml(path)
-                if not parsed.ok:
-                    findings.append(Finding(f"{path} {parsed.problem}", path, parsed.line))
+        for path in repo.action_files:
+            parsed = repo.yaml(path)
+            if not parsed.ok:
+                findings.append(Finding(f"{path} {parsed.problem}", path, parsed.line))
         return findings
 
 
@@ -253,7 +252,7 @@ class GHA105(GHA):
             risky = [t for t in ("pull_request_target", "workflow_run") if t in workflow.triggers]
             if not risky:
                 continue
-            on_line = line_of(workflow.data, "on") or line_of(workflow.data, True)
+            on_line = workflow.on_line
             pwned = _runs_checked_out_code(repo, workflow)
             if pwned:
                 findings += pwned
@@ -276,7 +275,7 @@ def _runs_checked_out_code(repo: Repo, workflow: Workflow) -> list[Finding]:
     checked_out: dict[str, int | None] = {}
     for site in sites(repo, workflow):
         with_ = site.step.get("with") if isinstance(site.step.get("with"), dict) else {}
-        uses = uses_text(site.step).split("@")[0].lower()
+        uses = action_name(site.step)
         if uses == "actions/checkout" and PR_HEAD.search(str(with_.get("ref", ""))):
             checked_out[site.job_name] = site.line()
             continue
@@ -309,8 +308,7 @@ class GHA106(GHA):
         for holder in step_holders(repo):
             for name, _, step in holder.all_steps():
                 with_ = step.get("with") if isinstance(step.get("with"), dict) else {}
-                checkout = uses_text(step).split("@")[0].lower() == "actions/checkout"
-                if checkout and str(with_.get("persist-credentials")).lower() != "false":
+                if is_checkout(step) and str(with_.get("persist-credentials")).lower() != "false":
                     findings.append(
                         Finding(
                             f"a checkout in {where(holder, name)} keeps the token",
@@ -334,9 +332,7 @@ class GHA107(GHA):
             types = input_types(holder.data)
             for name, job in holder.jobs.items():
                 steps = holder.steps(job)
-                actions = {
-                    str(s["id"]): uses_text(s).split("@")[0].lower() for s in steps if "id" in s
-                }
+                actions = {str(s["id"]): action_name(s) for s in steps if "id" in s}
                 env = {**_env(holder.data), **_env(job)}
                 findings += _injections(holder, name, steps, types, actions, env)
         return findings
@@ -356,19 +352,19 @@ def _injections(
         seen: set[str] = set()
         step_env = {**env, **_env(step)}
         for key, text in _scripts(step):
-            first = value_line_of(step, key) if key == "run" else None
             for found in expansions(text, types, actions, step_env):
                 severity = SEVERITY_OF.get(found.source)
                 if severity is None or found.context in seen:
                     continue
                 seen.add(found.context)
-                line = first + text[: found.offset].count("\n") if first else None
                 findings.append(
                     Finding(
                         f"{where(holder, job)} expands `${{{{ {found.expression} }}}}` "
                         f"in a script: {_source_words(found.source, found.context)}",
                         holder.path,
-                        line or line_of(step, key),
+                        line_in_value(step, key, text, found.offset)
+                        if key == "run"
+                        else line_of(step, key),  # github-script: the `with:` line
                         severity=severity,
                     )
                 )
@@ -384,7 +380,7 @@ def _scripts(step: dict[str, Any]) -> list[tuple[str, str]]:
     found = []
     if run_text(step):
         found.append(("run", run_text(step)))
-    if uses_text(step).split("@")[0].lower() == "actions/github-script":
+    if action_name(step) == "actions/github-script":
         with_ = step.get("with")
         if isinstance(with_, dict) and isinstance(with_.get("script"), str):
             found.append(("with", with_["script"]))
@@ -435,7 +431,7 @@ class GHA109(GHA):
             Finding(
                 "no concurrency group cancels superseded runs",
                 w.path,
-                line_of(w.data, "concurrency") or line_of(w.data, "on") or line_of(w.data, True),
+                line_of(w.data, "concurrency") or w.on_line,
             )
             for w in pr
             if not _cancels(w)

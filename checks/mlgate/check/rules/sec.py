@@ -144,11 +144,10 @@ class SEC103(SEC):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        if not any(repo.exists(p) for p in (".github/dependabot.yml", ".github/dependabot.yaml")):
+        places = (".github/dependabot.yml", ".github/dependabot.yaml")
+        place = next((p for p in places if repo.exists(p)), None)
+        if place is None:
             return []  # Renovate: its presets cover every manager it finds
-        place = ".github/dependabot.yml"
-        if not repo.exists(place):
-            place = ".github/dependabot.yaml"
         parsed = repo.yaml(place)
         if not parsed.ok:
             return [Finding(f"{place} {parsed.problem}", place, parsed.line)]
