@@ -412,6 +412,7 @@ def test_dependabot(rendered: dict[str, Path]) -> None:
     for ecosystem, update in updates.items():
         assert update["directory"] == "/", ecosystem
         assert update["schedule"]["interval"] == "weekly", ecosystem
+        assert update["cooldown"]["default-days"] >= 1, f"{ecosystem}: zizmor dependabot-cooldown"
         groups = list(update["groups"].values())
         assert any(set(g.get("update-types", [])) == {"minor", "patch"} for g in groups)
 
