@@ -8,6 +8,7 @@ half-made directory.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import keyword
 import re
@@ -39,54 +40,9 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
-CRON_FIELDS = [  # name, low, high, names (GitHub Actions' POSIX cron)
-    ("minute", 0, 59, []),
-    ("hour", 0, 23, []),
-    ("day of month", 1, 31, []),
-    ("month", 1, 12, MONTHS),
-    ("day of week", 0, 6, DAYS),
-]
-
 
 class Rejected(Exception):
     """An answer the template cannot use."""
-
-
-def cron_value(text: str, low: int, high: int, names: list[str], field: str) -> int:
-    upper = text.upper()
-    if upper in names:
-        return names.index(upper) + low
-    if not text.isdigit():
-        raise Rejected(f"{field} {text!r} is not a number")
-    value = int(text)
-    if not low <= value <= high:
-        raise Rejected(f"{field} {value} is outside {low}-{high}")
-    return value
-
-
-def check_cron_field(text: str, field: str, low: int, high: int, names: list[str]) -> None:
-    for part in text.split(","):
-        base, slash, step = part.partition("/")
-        if slash and (not step.isdigit() or int(step) == 0):
-            raise Rejected(f"{field} step {step!r} must be a positive number")
-        if base == "*":
-            continue
-        start, dash, end = base.partition("-")
-        first = cron_value(start, low, high, names, field)
-        if dash and cron_value(end, low, high, names, field) < first:
-            raise Rejected(f"{field} range {base!r} runs backwards")
-        if slash and not dash:
-            raise Rejected(f"{field} step needs '*' or a range before it, got {part!r}")
-
-
-def check_cron(expr: str) -> None:
-    fields = expr.split()
-    if len(fields) != 5:
-        raise Rejected(f"a cron expression has 5 fields, got {len(fields)}")
-    for text, (field, low, high, names) in zip(fields, CRON_FIELDS, strict=True):
-        check_cron_field(text, field, low, high, names)
 
 
 def check_text(key: str, limit: int = 200) -> str:
@@ -158,15 +114,25 @@ def check_owner() -> None:
         )
 
 
+def cron_problem(expression: str) -> str:
+    """mlgate's own cron validator (hooks/cron.py links to it): one set of rules and words."""
+    path = Path(ANSWERS["_repo_dir"]) / "hooks" / "cron.py"
+    spec = importlib.util.spec_from_file_location("mlgate_template_cron", path)
+    if spec is None or spec.loader is None:
+        raise Rejected(f"the template is incomplete: {path} is missing")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.cron_problem(expression)
+
+
 def check_schedule() -> None:
     expr = str(ANSWERS["drift_schedule"])
-    try:
-        check_cron(expr)
-    except Rejected as exc:
+    problem = cron_problem(expr)
+    if problem:
         raise Rejected(
-            f"drift_schedule {expr!r} is not a valid cron expression: {exc} "
+            f"drift_schedule is not a valid cron expression: {problem} "
             "(five fields: minute hour day-of-month month day-of-week, e.g. '17 6 * * 1')"
-        ) from None
+        )
 
 
 def check_mlgate_source() -> None:

@@ -16,11 +16,16 @@ class CouldNotCheck(Exception):
     """The command could not reach a verdict: bad input, missing file, missing tool."""
 
 
+def missing_extra(module: str, extra: str | None) -> str:
+    """The one line that says which package is missing and what to install."""
+    top = module.split(".")[0]
+    install = f"pip install 'mlgate[{extra}]'" if extra else f"pip install {top}"
+    return f"this command needs the Python package {top!r}, which is not installed: {install}"
+
+
 def require(module: str, extra: str) -> None:
     """Fail with an install hint when an optional dependency is missing."""
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise CouldNotCheck(
-            f"this command needs the Python package {module!r}: pip install 'mlgate[{extra}]'"
-        )
+        raise CouldNotCheck(missing_extra(module, extra))

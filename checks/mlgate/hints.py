@@ -1,4 +1,8 @@
-"""Small wording helpers shared by error messages: a person should see what to type instead."""
+"""Small wording helpers shared by messages: a person should see what was found and what to type.
+
+Every command names a wrong value the same way ("the text 'high'", "the boolean true", "a
+list"), whether it came from mlgate.yaml, a command line option or a service's JSON answer.
+"""
 
 from __future__ import annotations
 
@@ -19,3 +23,28 @@ def listing(options: Iterable[str], limit: int = 12) -> str:
         return "none"
     shown = ", ".join(items[:limit])
     return shown if len(items) <= limit else f"{shown}, … ({len(items) - limit} more)"
+
+
+def describe(value: object, *, mapping: str = "a mapping") -> str:
+    """How a wrong value is named: "the text 'high'", "the number 3", "a list", "null".
+
+    `mapping` names a dict: "a mapping" in YAML, "an object" in a JSON answer.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return f"the text {value[:60]!r}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return mapping
+    return f"a {type(value).__name__}"
+
+
+def shown(value: object) -> str:
+    """A value as written: text quoted, a number bare ('nan' the text, nan the number)."""
+    return repr(value) if isinstance(value, str) else str(value)

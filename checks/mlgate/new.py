@@ -7,6 +7,7 @@ silently ignores a misspelt key), and it turns every failure into one clear line
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import shutil
@@ -141,3 +142,20 @@ def _render(
         return FAIL
     print(project)
     return PASS
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("extra", nargs="*", metavar="key=value", help="answers to template prompts")
+    parser.add_argument("--no-input", action="store_true", help="do not prompt; use defaults")
+    parser.add_argument("-o", "--output-dir", default=".", help="where to create the project")
+    parser.add_argument("--template", help="template location (default: the bundled template)")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the project directory if it exists"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    return render(
+        extra=args.extra, no_input=args.no_input, output_dir=args.output_dir,
+        template=args.template, overwrite=args.overwrite,
+    )  # fmt: skip

@@ -13,7 +13,16 @@ from support import REPO_ROOT, VENV_BIN, tool_env
 from mlgate import __version__
 from mlgate.cli import build_parser, main
 
-HEAVY = ("pandas", "great_expectations", "sklearn", "dvc", "cookiecutter")
+HEAVY = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy",
+    "great_expectations",
+    "sklearn",
+    "dvc",
+    "cookiecutter",
+)
 MLGATE = str(VENV_BIN / "mlgate")
 
 
@@ -218,3 +227,32 @@ def test_the_cli_imports_nothing_heavy(action: str, home: Path) -> None:
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_help_imports_no_command(home: Path) -> None:
+    """`mlgate --help` lists the table; no command's module is loaded to do it."""
+    code = (
+        "import sys, contextlib, io, mlgate.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    mlgate.cli.main(['--help'])\n"
+        "modules = {c.module for c in mlgate.cli.COMMANDS.values()}\n"
+        "print(sorted(m for m in modules if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=tool_env(home), check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_running_a_command_imports_no_other(home: Path) -> None:
+    code = (
+        "import sys, contextlib, io, mlgate.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    mlgate.cli.main(['gate', '--help'])\n"
+        "modules = {c.module for c in mlgate.cli.COMMANDS.values()}\n"
+        "print(sorted(m for m in modules if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=tool_env(home), check=True
+    )
+    assert result.stdout.strip() == "['mlgate.gate.command']"

@@ -18,9 +18,9 @@ import pytest
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from mlgate import drift_stats
-from mlgate.drift_window import accumulator_for
-from mlgate.profile import ProfileSettings, profile_numeric
+from mlgate.drift import stats as drift_stats
+from mlgate.drift.profile import ProfileSettings, profile_numeric
+from mlgate.drift.window import accumulator_for
 
 EXACT = 1e-12  # closed-form statistics: only float rounding separates them from scipy
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from mlgate.gate import Baseline, MetricResult, Verdict, exit_code, fmt, judge, percent
-from mlgate.gate_policy import GatePolicy
-from mlgate.metrics_file import MetricsError, as_number, parse_metrics, read_metrics
+from mlgate.gate.judge import Baseline, MetricResult, Verdict, exit_code, fmt, judge, percent
+from mlgate.io.metrics import MetricsError, as_number, parse_metrics, read_metrics
+from mlgate.policy import GatePolicy
 
 METRICS = "reports/metrics.json"
 NOT_COMMITTED = f"{METRICS} is not committed at main; a DVC metric needs 'cache: false'"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fake_github import REPOSITORY, TOKEN, FakeGitHub, serve
 
-from mlgate.comment import MAX_BODY, marker_line
+from mlgate.github.comment import MAX_BODY, marker_line
 
 PR = 7
 COMMENTS = f"/repos/{REPOSITORY}/issues/{PR}/comments"

@@ -507,8 +507,8 @@ def test_several_current_files_are_read_together(profile: Path, tmp_path: Path, 
 
 def test_a_window_larger_than_one_batch(profile: Path, tmp_path: Path, home: Path) -> None:
     """150k rows of Parquet (3 read batches) give exactly the single-pass scores."""
-    from mlgate import drift_stats
-    from mlgate.drift_window import accumulator_for
+    from mlgate.drift import stats as drift_stats
+    from mlgate.drift.window import accumulator_for
 
     rng = np.random.default_rng(30)
     n = 150_000
@@ -637,7 +637,7 @@ def test_config_flag_and_policy_paths(profile: Path, tmp_path: Path, home: Path)
         ),
         ("drift:\n  columns:\n    age: {}\n", "drift.columns.age sets nothing"),
         ("drift:\n  drift_share: 0\n", "drift.drift_share must be above 0 and at most 1"),
-        ("drift:\n  min_rows: 0\n", "drift.min_rows must be a whole number >= 1"),
+        ("drift:\n  min_rows: 0\n", "drift.min_rows must be a whole number of at least 1, not 0"),
         (
             "drift:\n  columns:\n    age: {threshold: -1}\n",
             "drift.columns.age.threshold must be 0 or more",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fake_github import REPOSITORY, FakeGitHub
 
-from mlgate.issue import MARKER
+from mlgate.github.issue import MARKER
 
 LABEL = "data drift"
 

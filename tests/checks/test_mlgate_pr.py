@@ -19,7 +19,7 @@ from fake_github import REPOSITORY, TOKEN, FakeGitHub
 from gitrepo import commit, git, git_env, init_repo, write_files
 from support import VENV_BIN
 
-from mlgate.pull_request import BOT_EMAIL, BOT_NAME, push_env
+from mlgate.github.pr import BOT_EMAIL, BOT_NAME, push_env
 
 MLGATE = str(VENV_BIN / "mlgate")
 OWNER = REPOSITORY.split("/")[0]

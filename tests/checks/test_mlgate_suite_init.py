@@ -11,7 +11,7 @@ import pytest
 
 from mlgate.cli import main
 from mlgate.errors import CouldNotCheck
-from mlgate.suite_init import build_suite, column_kind, numeric_bounds, write_suite
+from mlgate.suite.infer import build_suite, column_kind, numeric_bounds, write_suite
 
 
 def sample() -> pd.DataFrame:

@@ -23,16 +23,11 @@ import requests
 from support import VENV_BIN, running, tool_env
 
 from mlgate.errors import CouldNotCheck
-from mlgate.verify import (
-    BadAnswer,
-    Settings,
-    base_url,
-    check_prediction_body,
-    percentile,
-    same_version,
-    wait_for_rollout,
-)
-from mlgate.verify_sample import read_sample
+from mlgate.verify.probes import check_prediction_body, percentile
+from mlgate.verify.rollout import same_version, wait_for_rollout
+from mlgate.verify.sample import read_sample
+from mlgate.verify.service import BadAnswer
+from mlgate.verify.settings import Settings, base_url
 
 MLGATE = str(VENV_BIN / "mlgate")
 RECORDS = [{"feature a": 1.5 + i, "colour": ["red", "green", "blue"][i % 3]} for i in range(5)]
@@ -502,7 +497,7 @@ def test_a_bad_backoff_variable_exits_2(service: Service, project: Path, home: P
         ("verify:\n  p95_ms: true\n", "verify.p95_ms must be a number, not the boolean true"),
         ("verify:\n  requests: 1.5\n", "verify.requests must be a whole number from 1 to 10000"),
         ("verify:\n  requests: 0\n", "verify.requests must be a whole number from 1 to 10000"),
-        ("verify:\n  sample: 3\n", "verify.sample must be a file path, not the int 3"),
+        ("verify:\n  sample: 3\n", "verify.sample must be a file path, not the number 3"),
         ("verify:\n  sample: '  '\n", "verify.sample must be a file path"),
         ("verify: [1]\n", "'verify' must be a mapping, not a list"),
         ("verify:\n  p95_ms: 1\n  p95_ms: 2\n", "duplicate key 'p95_ms'"),

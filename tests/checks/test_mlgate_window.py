@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from support import VENV_BIN, running, tool_env
 
-from mlgate.fetch_window import check_url, shown_url
+from mlgate.io.http import check_url, shown_url
 
 MLGATE = str(VENV_BIN / "mlgate")
 TOKEN = "window-token-never-printed-42"
@@ -270,7 +270,7 @@ def test_urls_are_shown_without_credentials_or_query() -> None:
     assert shown_url("https://u:p@h.example:8443/a/b?sig=x#f") == "https://h.example:8443/a/b"
     assert shown_url("http://[::1]:8000/w?x=1") == "http://[::1]:8000/w"
     for url in ("http://127.0.0.1:1/w", "http://localhost/w", "http://[::1]/w", "https://h/w"):
-        check_url(url)
+        check_url(url, "drift.current.url")
 
 
 # --- path only --------------------------------------------------------------------------------

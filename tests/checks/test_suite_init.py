@@ -1,4 +1,4 @@
-"""mlgate.suite_init: the inferred suite's content, its bounds, determinism and its refusals."""
+"""mlgate.suite.infer: the inferred suite's content, its bounds, determinism and its refusals."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from mlgate.cli import main
 from mlgate.errors import CouldNotCheck
-from mlgate.suite_init import (
+from mlgate.suite.infer import (
     BOOLEAN_TYPES,
     NUMERIC_TYPES,
     STRING_TYPES,
@@ -413,7 +413,7 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path, capsys) -> None:
     assert out.read_text(encoding="utf-8") == "my reviewed suite\n"
     err = capsys.readouterr().err
     assert f"{out} exists; pass --force to replace it" in err
-    assert err.startswith("mlgate suite: could not check: ")
+    assert err.startswith("mlgate suite init: could not check: ")
 
     assert main(["suite", "init", str(data), "-o", str(out), "--force"]) == 0
     assert read_json(out)["name"] == "suite"

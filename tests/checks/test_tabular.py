@@ -1,4 +1,4 @@
-"""mlgate.tabular.read_table: CSV, Parquet and JSON lines in; a clear CouldNotCheck otherwise."""
+"""mlgate.io.tabular.read_table: CSV, Parquet and JSON lines in; a clear CouldNotCheck otherwise."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from mlgate.errors import CouldNotCheck
-from mlgate.tabular import FORMATS, detect_format, read_table
+from mlgate.io.tabular import FORMATS, detect_format, read_table
 
 
 def sample() -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""mlgate validate (validate.py + gx_runtime.py): 0 pass, 1 fail with a readable list, 2 could
+"""mlgate validate (suite/validate.py + suite/gx.py): 0 pass, 1 fail with a readable list, 2 could
 not check; the result JSON is written in every case."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from support import VENV_BIN, tool_env
 
 from mlgate.cli import main
-from mlgate.gx_runtime import with_object_strings
-from mlgate.tabular import read_table
+from mlgate.io.tabular import read_table
+from mlgate.suite.gx import with_object_strings
 
 MLGATE = str(VENV_BIN / "mlgate")
 REPORT_KEYS = {"suite", "suite_path", "data", "rows", "success", "exit_code", "statistics"}
@@ -512,7 +512,7 @@ def test_column_names_with_spaces(tmp_path: Path, capsys) -> None:
 
 def test_text_columns_pass_a_suite_made_from_the_same_data(tmp_path: Path, capsys) -> None:
     """pandas 3 reads text as StringDtype, which GX 1.x's type-list check matches against no
-    type name; gx_runtime.with_object_strings makes such columns object dtype first."""
+    type name; suite.gx.with_object_strings makes such columns object dtype first."""
     rng = np.random.default_rng(5)
     frame = pd.DataFrame(
         {

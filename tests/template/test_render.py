@@ -14,9 +14,7 @@ import yaml
 from rendering import COMBINATIONS, combination_id, expected_files, module_of, rendered_files
 from support import tool_env
 
-from mlgate.drift_policy import DriftPolicy
-from mlgate.gate_policy import GatePolicy
-from mlgate.policy import read_policy
+from mlgate.policy import DriftPolicy, GatePolicy, read_policy
 
 LICENSE_FIRST_LINE = {
     "MIT": "MIT License",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import step_summary
-from ..textfile import write_text
+from ..io import step_summary
+from ..io.textfile import write_text
 from .model import Severity
 from .report import FORMATS, as_markdown
 from .runner import run_checks
@@ -44,3 +45,54 @@ def run_check(
         print(text, end="")
     step_summary.append(as_markdown(report, threshold))
     return report.exit_code(threshold)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "First says which parts of the standard the repository has adopted (dvc, gx, gate, gha, "
+        "docker, deploy, drift, owners, updates), then runs mlgate's rules on those parts, with "
+        "zizmor and hadolint. A part not adopted fails nothing unless it is required (--require, "
+        "or check.require in mlgate.yaml). Ignores live in mlgate.yaml check.ignore, each with a "
+        "reason. Rules: https://github.com/mlgate/mlgate/blob/main/docs/rules.md"
+    )
+    parser.epilog = (
+        "Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 could not check (a tool "
+        "missing or crashed)."
+    )
+    parser.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    parser.add_argument(
+        "--format", choices=["text", "json", "sarif", "github", "md"], default="text"
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "info"],
+        default="warning",
+        help="lowest severity that fails the check (default: warning)",
+    )
+    parser.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="only these rules or families (comma-separated; repeatable)",
+    )
+    parser.add_argument(
+        "--ignore", action="append", metavar="CODES",
+        help="skip these rules, families or tool findings",
+    )  # fmt: skip
+    parser.add_argument(
+        "--require",
+        action="append",
+        metavar="PARTS",
+        help="parts that must be adopted, e.g. dvc,gate,docker (or all; repeatable)",
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the report here")
+    parser.add_argument(
+        "--sarif", metavar="FILE", help="also write SARIF here (for code scanning upload)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_check(
+        args.path, fmt=args.format, fail_on=args.fail_on, select=args.select,
+        ignore=args.ignore, require=args.require, output=args.output, sarif=args.sarif,
+    )  # fmt: skip

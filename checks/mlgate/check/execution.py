@@ -8,6 +8,9 @@ the repository followed), and evaluates `if:` and `continue-on-error` for an eve
 expression evaluator (unknown values stay unknown). `obligations` lists what stops a program's
 failure from failing the check: each is an error when it is proven, a warning when it could not
 be proven either way.
+
+Its size (~540 lines) is one expansion (reusable workflows, composite actions, conditions)
+whose parts call each other.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ case-insensitive strings), `&&` / `||` returning an operand, and the functions `
 `startsWith`, `endsWith`, `format`, `join`, `toJSON`, `fromJSON`, `hashFiles`, `success`,
 `failure`, `cancelled`, `always`. Anything else — an unknown context or function, a step or job
 id that does not exist, a syntax error — raises ExpressionError: neither user may guess.
+
+One module (~370 lines): a tokenizer, a parser and an evaluator that only make sense together.
 """
 
 from __future__ import annotations

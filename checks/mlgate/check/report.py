@@ -1,4 +1,8 @@
-"""`mlgate check` output: a text table, JSON, SARIF 2.1.0 for code scanning, GitHub annotations."""
+"""`mlgate check` output: a text table, JSON, SARIF 2.1.0 for code scanning, GitHub annotations.
+
+Five formats of one report in one module (~320 lines): they share the rows and the adoption
+summary, and a change to what a finding says must reach all five.
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,10 @@ except predicates (`test`, `[`, `grep`...), whose answer is unknown: both branch
 The answer is FAILS (proven), SWALLOWED (proven not to: with the construct that swallows it) or
 UNPROVEN (with what could not be followed: a loop, `eval`, an unreadable script, a status the
 checker cannot compute). Nothing is guessed: what cannot be proven is said to be so.
+
+One module (~1,100 lines) on purpose: the interpreter's cases share one State and recurse into
+each other, so split they would import each other in a circle; the parsing of Makefiles is in
+makefile.py.
 """
 
 from __future__ import annotations

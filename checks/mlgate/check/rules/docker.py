@@ -3,6 +3,9 @@
 Every Dockerfile in the tree is checked (Dockerfile, Containerfile, Dockerfile.x, x.Dockerfile),
 except that a dev container's image (under .devcontainer/) is a workstation, not a deployable:
 it is held to pinning only.
+
+One class per rule, as repo-review wants; the family is long because it has the most rules
+after GHA.
 """
 
 from __future__ import annotations

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from ...drift_policy import DriftPolicy
 from ...errors import CouldNotCheck
-from ...policy import parse_policy
+from ...policy import DriftPolicy, parse_policy
+from ..cron import cron_problem
 from ..execution import find_runs, mlgate_command, runs_of
 from ..model import Finding, NotApplicable, Severity
 from ..pipeline import command, outputs, stages_line
 from ..repo import Repo, Workflow
 from ..yaml_lines import line_of
 from .base import Rule
-from .cron import cron_problem
 
 DEFAULT_REFERENCE = "models/reference_profile.json"
 

@@ -3,6 +3,8 @@
 These rules own the defects zizmor's excessive-permissions, unpinned-uses, dangerous-triggers,
 artipacked and template-injection audits also find: the runner reports them once, here (see
 `runner.OWNED_AUDITS`). Steps are audited in workflows and in composite actions alike.
+
+One class per rule, as repo-review wants; the family is long because it has the most rules.
 """
 
 from __future__ import annotations

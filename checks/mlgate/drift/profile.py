@@ -1,0 +1,332 @@
+"""`mlgate profile`: summarise reference data once, so drift checks never re-read it.
+
+Per column: kind (numeric, categorical, boolean), counts, nulls, distinct values, quantile bin
+edges with counts, category frequencies (top K + other) and a seeded, capped sample of raw
+values for the tests that need them (KS). The same input gives the same bytes: keys are
+sorted, floats are written in their shortest exact form, and nothing depends on time or paths.
+
+Its size (~330 lines) is the profile's whole format: what is written and the checks that read
+it back, kept together so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import PASS, CouldNotCheck
+from ..io.columnar import check_inputs, float_values, read_all
+from ..io.textfile import read_text
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+SCHEMA = "mlgate.profile/1"
+KINDS = ("numeric", "categorical", "boolean")
+DISCRETE_MAX = 5  # numeric columns with at most this many values are compared as categories
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    bins: int = 100
+    top_k: int = 50
+    sample: int = 5000
+    seed: int = 0
+
+    def check(self) -> None:
+        if not 2 <= self.bins <= 1000:
+            raise CouldNotCheck(f"--bins must be from 2 to 1000, not {self.bins}")
+        if not 1 <= self.top_k <= 10_000:
+            raise CouldNotCheck(f"--top-k must be from 1 to 10000, not {self.top_k}")
+        if not 0 <= self.sample <= 1_000_000:
+            raise CouldNotCheck(f"--sample must be from 0 to 1000000, not {self.sample}")
+
+
+def column_kind(data_type: pa.DataType) -> str | None:
+    """numeric / categorical / boolean, or None for types drift does not compare (dates...)."""
+    import pyarrow as pa
+
+    if pa.types.is_boolean(data_type):
+        return "boolean"
+    if pa.types.is_integer(data_type) or pa.types.is_floating(data_type):
+        return "numeric"
+    if pa.types.is_decimal(data_type):
+        return "numeric"
+    if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
+        return "categorical"
+    if pa.types.is_dictionary(data_type) or pa.types.is_null(data_type):
+        return "categorical"
+    return None
+
+
+def number_key(value: float) -> str:
+    """A numeric value as a category name: 1.0 and 1 are the same category '1'."""
+    return repr(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _floats(values: np.ndarray) -> list[float]:
+    return [float(v) for v in values]
+
+
+def profile_numeric(
+    column: pa.ChunkedArray, settings: ProfileSettings, rng: np.random.Generator
+) -> dict[str, Any]:
+    import numpy as np
+
+    from .stats import bin_sorted
+
+    array = float_values(column)
+    finite = np.sort(array[np.isfinite(array)])
+    result: dict[str, Any] = {"kind": "numeric", "count": int(finite.size)}
+    result["nulls"] = int(array.size - finite.size)
+    if finite.size == 0:
+        return {**result, "distinct": 0}
+    unique, counts = np.unique(finite, return_counts=True)
+    result.update(
+        distinct=int(unique.size),
+        min=float(finite.min()),
+        max=float(finite.max()),
+        mean=float(finite.mean()),
+        std=float(finite.std()),
+    )
+    if unique.size <= DISCRETE_MAX:
+        result["values"] = {number_key(v): int(c) for v, c in zip(unique, counts, strict=True)}
+    quantiles = np.quantile(finite, np.linspace(0.0, 1.0, settings.bins + 1))
+    edges = np.unique(quantiles)
+    if edges.size == 1:
+        edges = np.array([edges[0], edges[0]])
+    binned = bin_sorted(finite, edges)
+    result["edges"] = _floats(edges)
+    result["counts"] = [int(c) for c in binned.counts]
+    result["sums"] = _floats(np.asarray(binned.sums))
+    if settings.sample:
+        size = min(settings.sample, finite.size)
+        picked = finite if size == finite.size else rng.choice(finite, size=size, replace=False)
+        result["sample"] = _floats(np.sort(picked))
+    return result
+
+
+def profile_categories(
+    column: pa.ChunkedArray, kind: str, settings: ProfileSettings
+) -> dict[str, Any]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(pa.string())
+    nulls = column.null_count
+    counted: dict[str, int] = {}
+    if len(column) > nulls:
+        for item in pc.value_counts(column.drop_null()).to_pylist():
+            counted[category_key(item["values"])] = int(item["counts"])
+    ranked = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = dict(ranked[: settings.top_k])
+    return {
+        "kind": kind,
+        "count": int(len(column) - nulls),
+        "nulls": int(nulls),
+        "distinct": len(counted),
+        "top": top,
+        "other": int(sum(c for _, c in ranked[settings.top_k :])),
+    }
+
+
+def category_key(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def build_profile(
+    paths: Sequence[str | Path], *, exclude: Sequence[str] = (), settings: ProfileSettings
+) -> dict[str, Any]:
+    import numpy as np
+
+    settings.check()
+    files = check_inputs(paths)
+    table = read_all(files)
+    if table.num_rows == 0:
+        raise CouldNotCheck("no rows to profile: the data files are empty")
+    unknown = [name for name in exclude if name not in table.column_names]
+    if unknown:
+        raise CouldNotCheck(f"--exclude names columns the data does not have: {', '.join(unknown)}")
+    columns: dict[str, Any] = {}
+    ignored: dict[str, str] = {}
+    for index, name in enumerate(table.column_names):
+        if name in exclude:
+            continue
+        column = table.column(name)
+        kind = column_kind(column.type)
+        if kind is None:
+            ignored[name] = str(column.type)
+            continue
+        if kind == "numeric":
+            rng = np.random.default_rng([settings.seed, index])
+            columns[name] = profile_numeric(column, settings, rng)
+        else:
+            columns[name] = profile_categories(column, kind, settings)
+    if not columns:
+        raise CouldNotCheck("no column to profile: every column is excluded or of another type")
+    return {
+        "schema": SCHEMA,
+        "rows": int(table.num_rows),
+        "schema_hash": schema_hash(columns),
+        "source_hash": source_hash(files),
+        "settings": {"bins": settings.bins, "top_k": settings.top_k,
+                     "sample": settings.sample, "seed": settings.seed},
+        "columns": columns,
+        "ignored": ignored,
+        "excluded": sorted(set(exclude)),
+    }  # fmt: skip
+
+
+def schema_hash(columns: dict[str, Any]) -> str:
+    """Names and kinds, in order: two profiles of the same table shape share it."""
+    shape = [[name, spec["kind"]] for name, spec in columns.items()]
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()
+
+
+def source_hash(files: Sequence[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def dumps(profile: dict[str, Any]) -> str:
+    return json.dumps(profile, sort_keys=True, indent=1, allow_nan=False) + "\n"
+
+
+def write_profile(
+    paths: Sequence[str], output: str, *, exclude: Sequence[str], settings: ProfileSettings
+) -> int:
+    profile = build_profile(paths, exclude=exclude, settings=settings)
+    target = Path(output)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(dumps(profile), encoding="utf-8")
+    except OSError as exc:
+        raise CouldNotCheck(f"cannot write {output}: {exc.strerror}") from None
+    kinds = [spec["kind"] for spec in profile["columns"].values()]
+    summary = ", ".join(f"{kinds.count(k)} {k}" for k in KINDS if k in kinds)
+    print(f"profiled {profile['rows']} rows, {len(kinds)} columns ({summary}) -> {output}")
+    for name, data_type in profile["ignored"].items():
+        print(f"  not profiled: {name} ({data_type})")
+    return PASS
+
+
+def load_profile(path: str | Path) -> dict[str, Any]:
+    """Read and check a profile; anything unexpected is a could-not-check, never a traceback."""
+    shown = str(path)
+    text = read_text(Path(path), shown, missing=f"no reference profile at {shown}: run "
+                     "`mlgate profile` (the pipeline's profile stage) first")  # fmt: skip
+    try:
+        profile = json.loads(text, parse_constant=_refuse_constant)
+    except _NonFinite as exc:
+        raise CouldNotCheck(f"{shown} holds a non-finite number ({exc})") from None
+    except ValueError as exc:
+        raise CouldNotCheck(f"{shown} is not a JSON profile: {exc}") from None
+    if not isinstance(profile, dict) or profile.get("schema") != SCHEMA:
+        found = profile.get("schema") if isinstance(profile, dict) else type(profile).__name__
+        raise CouldNotCheck(f"{shown} is not an mlgate profile ({SCHEMA}); found {found!r}")
+    columns = profile.get("columns")
+    if not isinstance(columns, dict) or not columns:
+        raise CouldNotCheck(f"{shown} has no columns")
+    if not _is_count(profile.get("rows")) or profile["rows"] < 1:
+        raise CouldNotCheck(f"{shown}: 'rows' must be a positive count")
+    for name, spec in columns.items():
+        problem = _column_problem(spec)
+        if problem:
+            raise CouldNotCheck(f"{shown}: column {name!r} {problem}")
+    for key, kind in (("ignored", dict), ("excluded", list)):
+        if not isinstance(profile.get(key, kind()), kind):
+            raise CouldNotCheck(f"{shown}: {key!r} must be a {kind.__name__}")
+    return profile
+
+
+class _NonFinite(ValueError):
+    """NaN or Infinity in the JSON: no summary can hold them."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+def _column_problem(spec: Any) -> str | None:
+    """What is wrong with one column's summary, in words; None when it is usable."""
+    if not isinstance(spec, dict) or spec.get("kind") not in KINDS:
+        return "has no valid kind"
+    if not _is_count(spec.get("count")) or not _is_count(spec.get("nulls", 0)):
+        return "needs whole, non-negative 'count' and 'nulls'"
+    if spec["kind"] != "numeric":
+        top = spec.get("top")
+        if not isinstance(top, dict) or not all(_is_count(c) for c in top.values()):
+            return "lacks its category counts ('top': category -> count)"
+        return None if _is_count(spec.get("other", 0)) else "has an 'other' that is not a count"
+    if not spec["count"]:
+        return None
+    for key in ("min", "max", "mean", "std"):
+        if not _is_number(spec.get(key)):
+            return f"needs a finite number as {key!r}"
+    edges, counts, sums = spec.get("edges"), spec.get("counts"), spec.get("sums")
+    if not (isinstance(edges, list) and isinstance(counts, list) and isinstance(sums, list)):
+        return "lacks its bins ('edges', 'counts', 'sums')"
+    if len(edges) < 2 or len(counts) != len(edges) - 1 or len(sums) != len(counts):
+        return "lacks consistent bins: n + 1 edges, n counts and n sums"
+    if not all(map(_is_number, edges)) or any(b < a for a, b in pairwise(edges)):
+        return "has bin edges that are not increasing finite numbers"
+    if not all(map(_is_count, counts)) or not all(map(_is_number, sums)):
+        return "has bin counts or sums that are not numbers"
+    if not isinstance(spec.get("sample", []), list) or not all(
+        map(_is_number, spec.get("sample", []))
+    ):
+        return "has a sample that is not a list of finite numbers"
+    values = spec.get("values", {})
+    if not isinstance(values, dict) or not all(_is_count(c) for c in values.values()):
+        return "has 'values' that are not counts"
+    return None
+
+
+def _is_count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Per column: kind, counts, nulls, distinct values, quantile bins, top categories and a "
+        "seeded sample. The same input gives a byte-identical profile."
+    )
+    parser.add_argument("data", nargs="+", help="CSV, Parquet or JSON lines files")
+    parser.add_argument("-o", "--output", required=True, help="profile JSON to write")
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="leave a column out (e.g. the target); repeat for more",
+    )
+    parser.add_argument("--bins", type=int, default=100, help="quantile bins (default 100)")
+    parser.add_argument("--top-k", type=int, default=50, help="categories kept (default 50)")
+    parser.add_argument(
+        "--sample", type=int, default=5000, help="raw values kept per numeric column (default 5000)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = ProfileSettings(args.bins, args.top_k, args.sample, args.seed)
+    return write_profile(args.data, args.output, exclude=args.exclude, settings=settings)

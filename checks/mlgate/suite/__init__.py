@@ -1,0 +1,1 @@
+"""`mlgate validate` and `mlgate suite init`: run a committed GX Core suite, infer a first one."""

@@ -1,0 +1,1 @@
+../checks/mlgate/check/cron.py
