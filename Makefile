@@ -27,8 +27,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP) ## render the default project into ./demo: pipeline, gate, drift, serve + verify, check
 	$(BIN)/python tools/demo.py
 
-test: $(STAMP) ## run the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP) ## run the whole test suite (one process per core, see tests/conftest.py)
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 lint: $(STAMP) ## ruff on mlgate, the hooks, the tests and the template's Python files
 	$(BIN)/ruff check .

@@ -18,15 +18,7 @@ from pathlib import Path
 
 ANSWERS: dict = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
-CHOICES = {
-    "python_version": ["3.11", "3.12", "3.13"],
-    "dataset": ["breast_cancer", "wine", "diabetes", "custom"],
-    "task": ["classification", "regression"],
-    "model": ["random_forest", "gradient_boosting", "linear"],
-    "dvc_remote": ["local", "s3", "gcs", "azure"],
-    "deploy": ["kubernetes-gitops", "none"],
-    "license": ["MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"],
-}
+TASKS = ["classification", "regression"]  # derived from the data set in cookiecutter.json
 TASK_OF_DATASET = {
     "breast_cancer": "classification",
     "wine": "classification",
@@ -85,8 +77,15 @@ def check_module() -> None:
         raise Rejected(f"module_name {name!r} would shadow a module of that name; choose another")
 
 
+def template_choices() -> dict[str, list[str]]:
+    """The choices as cookiecutter.json lists them (listed once, there), and the task."""
+    path = Path(ANSWERS["_repo_dir"]) / "cookiecutter.json"
+    listed = json.loads(path.read_text(encoding="utf-8"))
+    return {**{k: v for k, v in listed.items() if isinstance(v, list)}, "task": TASKS}
+
+
 def check_choices() -> None:
-    for key, allowed in CHOICES.items():
+    for key, allowed in template_choices().items():
         value = str(ANSWERS.get(key))
         if value not in allowed:
             raise Rejected(f"{key} {value!r} is not allowed; choose one of: {', '.join(allowed)}")

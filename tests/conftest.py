@@ -1,12 +1,22 @@
-"""Fixtures shared by the tests of mlgate and of the template."""
+"""Fixtures shared by the tests of mlgate and of the template.
+
+tests/harness/ (paths and environment, the fake GitHub API, the workflow runner, the service
+process) is put on the import path here, so every test imports it by module name.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "harness"))
+
 from fake_github import FakeGitHub, serve
+from support import run_mlgate
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +29,36 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fake_github() -> Iterator[FakeGitHub]:
     """A fresh fake GitHub REST API on 127.0.0.1 (see fake_github.py)."""
     yield from serve()
+
+
+@pytest.fixture
+def mlgate(home: Path) -> Callable[..., object]:
+    """`mlgate(*args, cwd=..., env={...})`: the CLI as CI runs it (see support.run_mlgate)."""
+
+    def run(*args: str, **options: object) -> object:
+        return run_mlgate(home, *args, **options)  # type: ignore[arg-type]
+
+    return run
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """How `make test` shares the work between processes (pytest-xdist, `--dist loadscope`).
+
+    A module's tests go to one process, so its module fixtures (a rendered project, a running
+    service) are built once; tests/template/test_pipeline.py is split by its parameter, the
+    covering project, so each project's `dvc repro` runs once, in the process that judges it.
+    (xdist's own `loadgroup` marks do not take effect with pytest 9.2: xdist renames
+    `item._nodeid`, which pytest no longer reads.)
+    """
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModuleAndProject(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module, _, test = nodeid.partition("::")
+            if module.endswith("template/test_pipeline.py") and test.endswith("]"):
+                return "covering project " + test[test.index("[") + 1 : -1]
+            return module
+
+    return ByModuleAndProject(config, log)

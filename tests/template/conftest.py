@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from projects import COVERING, render_covering, run
+from projects import render_covering, run
 from rendering import COMBINATIONS, combination_id, render_one
 
 
@@ -18,16 +18,25 @@ class Reproduced:
     stdout: str
 
 
+class Reproductions(dict[str, Reproduced]):
+    """Covering projects after one cold `dvc repro`, each made the first time a test asks for
+    it: a test process (one xdist worker) pays only for the projects its tests use."""
+
+    def __init__(self, output: Path, home: Path) -> None:
+        super().__init__()
+        self.output, self.home = output, home
+
+    def __missing__(self, name: str) -> Reproduced:
+        project = render_covering(name, self.output, self.home)
+        repro = run(["dvc", "repro"], project, self.home)
+        self[name] = Reproduced(name, project, repro.stdout)
+        return self[name]
+
+
 @pytest.fixture(scope="session")
-def reproduced(tmp_path_factory: pytest.TempPathFactory, home: Path) -> dict[str, Reproduced]:
+def reproduced(tmp_path_factory: pytest.TempPathFactory, home: Path) -> Reproductions:
     """Each covering project after one cold `dvc repro` (the expensive part, done once)."""
-    output = tmp_path_factory.mktemp("covering")
-    result = {}
-    for name in COVERING:
-        project = render_covering(name, output, home)
-        repro = run(["dvc", "repro"], project, home)
-        result[name] = Reproduced(name, project, repro.stdout)
-    return result
+    return Reproductions(tmp_path_factory.mktemp("covering"), home)
 
 
 @pytest.fixture(scope="session")

@@ -66,7 +66,8 @@ def test_outputs_are_tracked(name: str, reproduced: dict[str, Reproduced], home:
     assert (project / "dvc_plots" / "index.html").is_file(), plots.stdout
 
 
-@pytest.mark.parametrize("name", NAMES)
+# The default project's own tests run in test_setup.py (`make test` in the venv `make setup` made).
+@pytest.mark.parametrize("name", [name for name in NAMES if name != "default"])
 def test_generated_tests_pass(name: str, reproduced: dict[str, Reproduced], home: Path) -> None:
     result = run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                  reproduced[name].project, home, check=False)  # fmt: skip
@@ -74,16 +75,17 @@ def test_generated_tests_pass(name: str, reproduced: dict[str, Reproduced], home
     assert " passed" in result.stdout
 
 
-@pytest.mark.parametrize("name", ["default", "diabetes"])
+# The random forest's randomness and the split's, on the default project (a linear model has
+# none of its own: the diabetes project would prove nothing more for another 20 s).
+@pytest.mark.parametrize("name", ["default"])
 def test_repro_is_reproducible(name: str, reproduced: dict[str, Reproduced], home: Path) -> None:
     project = reproduced[name].project
     noop = run(["dvc", "repro"], project, home)
     assert "Data and pipelines are up to date" in noop.stdout
     files = ["reports/metrics.json", "models/model.joblib", "data/processed/train.csv"]
     before = {f: sha256(project / f) for f in files}
-    for _ in range(2):
-        run(["dvc", "repro", "-f"], project, home)
-        assert {f: sha256(project / f) for f in files} == before
+    run(["dvc", "repro", "-f"], project, home)  # every stage again, from the same inputs
+    assert {f: sha256(project / f) for f in files} == before
 
 
 @pytest.mark.parametrize(

@@ -20,11 +20,11 @@ pytestmark = pytest.mark.skipif(
 
 
 def run_suite(frame: pd.DataFrame, tmp_path: Path) -> tuple[int, dict]:
-    from mlgate.validate import run_validation
+    from mlgate.cli import main  # the command line is mlgate's contract; its modules may move
 
     data, report = tmp_path / "data.csv", tmp_path / "validation.json"
     write_csv(frame, data)
-    code = run_validation(str(SUITE), str(data), output=str(report), fmt="text")
+    code = main(["validate", str(SUITE), str(data), "--output", str(report)])
     return code, json.loads(report.read_text())
 
 

@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 from fake_github import REPOSITORY, TOKEN, FakeGitHub
 from gitrepo import commit, git, git_env, init_repo, write_files
-from support import VENV_BIN
+from support import MLGATE
 
 from mlgate.github.pr import BOT_EMAIL, BOT_NAME, push_env
 
-MLGATE = str(VENV_BIN / "mlgate")
 OWNER = REPOSITORY.split("/")[0]
 BRANCH = "deploy/v1.2.3"
 TITLE = "Deploy v1.2.3 to production"

@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,29 +20,14 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
-from support import VENV_BIN, tool_env
+from support import run_mlgate
 
 from mlgate.cli import main
 
-MLGATE = str(VENV_BIN / "mlgate")
 ROWS = 3000
 CITIES = ["Oslo", "Lima", "Pune", "Kobe", "Nice", "Bonn", "Graz", "Agra"]
 CITY_SHARES = [0.30, 0.22, 0.16, 0.12, 0.08, 0.06, 0.04, 0.02]
 PROFILED = ["amount", "rooms", "city", "member"]
-
-
-def env_for(home: Path, **extra: str) -> dict[str, str]:
-    """tool_env without the CI runner's own job summary, unless a test sets one."""
-    env = tool_env(home, **extra)
-    if "GITHUB_STEP_SUMMARY" not in extra:
-        env.pop("GITHUB_STEP_SUMMARY", None)
-    return env
-
-
-def run_mlgate(home: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [MLGATE, *args], capture_output=True, text=True, env=env_for(home), cwd=cwd, check=False
-    )
 
 
 def reference_table(rows: int = ROWS, seed: int = 0) -> pa.Table:

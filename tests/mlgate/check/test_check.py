@@ -7,11 +7,11 @@ findings by code) must be exactly the expected ones, so rules neither miss nor o
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from check_repo import GOOD, write_repo
@@ -20,7 +20,6 @@ from support import VENV_BIN
 from mlgate.check.model import Severity, Status
 from mlgate.check.runner import run_checks
 
-MLGATE = str(VENV_BIN / "mlgate")
 Files = dict[str, str | bytes | None]
 
 
@@ -252,29 +251,24 @@ def test_at_least_thirty_rules_in_eight_families() -> None:
         assert rule.link().startswith("https://"), rule.code()
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MLGATE, "check", *args], capture_output=True, text=True, env=env,
-                          check=False)  # fmt: skip
-
-
-def test_cli_exit_codes_and_formats(tmp_path: Path) -> None:
+def test_cli_exit_codes_and_formats(tmp_path: Path, mlgate: Callable[..., Any]) -> None:
     root = build(tmp_path)
-    assert run_cli(str(root)).returncode == 0
+    assert mlgate("check", str(root)).returncode == 0
     bad = build(tmp_path / "bad", replace("Dockerfile", "USER 10001", "USER root"))
-    done = run_cli(str(bad), "--format", "json")
+    done = mlgate("check", str(bad), "--format", "json")
     assert done.returncode == 1
     data = json.loads(done.stdout)
     failed = {r["code"] for r in data["rules"] if r["status"] == "fail"}
     assert failed == {"DOCKER102", "HADOLINT100"}
-    assert run_cli(str(bad), "--ignore", "DOCKER102,HADOLINT-DL3002").returncode == 0
-    assert run_cli(str(bad), "--select", "GHA").returncode == 0
-    missing = run_cli(str(tmp_path / "nowhere"))
+    assert mlgate("check", str(bad), "--ignore", "DOCKER102,HADOLINT-DL3002").returncode == 0
+    assert mlgate("check", str(bad), "--select", "GHA").returncode == 0
+    missing = mlgate("check", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "no such directory" in missing.stderr
 
 
-def test_sarif_is_what_code_scanning_takes(tmp_path: Path) -> None:
+def test_sarif_is_what_code_scanning_takes(tmp_path: Path, mlgate: Callable[..., Any]) -> None:
     bad = build(tmp_path, replace("Dockerfile", "USER 10001", "USER root"))
-    sarif = json.loads(run_cli(str(bad), "--format", "sarif").stdout)
+    sarif = json.loads(mlgate("check", str(bad), "--format", "sarif").stdout)
     assert sarif["version"] == "2.1.0"
     run = sarif["runs"][0]
     rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
@@ -290,12 +284,15 @@ def test_sarif_is_what_code_scanning_takes(tmp_path: Path) -> None:
                for r in run["results"])  # fmt: skip
 
 
-def test_github_format_caps_annotations_and_writes_the_summary(tmp_path: Path) -> None:
+def test_github_format_caps_annotations_and_writes_the_summary(
+    tmp_path: Path, mlgate: Callable[..., Any]
+) -> None:
     lines = "".join(f"    - rule: X{i}\n" for i in range(14))
     bad = build(tmp_path, replace("mlgate.yaml", "check:\n", f"check:\n  ignore:\n{lines}"))
     summary = tmp_path / "summary.md"
-    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}
-    done = run_cli(str(bad), "--format", "github", env=env)
+    done = mlgate(
+        "check", str(bad), "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)}
+    )
     assert done.returncode == 1
     errors = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
     assert len(errors) == 10

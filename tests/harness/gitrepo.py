@@ -17,11 +17,8 @@ Files = Mapping[str, str | None]
 
 
 def git_env(home: Path, **extra: str) -> dict[str, str]:
-    """tool_env plus no system git config and no job summary unless a test sets one."""
-    env = tool_env(home, GIT_CONFIG_NOSYSTEM="1", **extra)
-    if "GITHUB_STEP_SUMMARY" not in extra:
-        env.pop("GITHUB_STEP_SUMMARY", None)  # a CI runner's own summary must stay untouched
-    return env
+    """tool_env plus no system git config."""
+    return tool_env(home, GIT_CONFIG_NOSYSTEM="1", **extra)
 
 
 def git(repo: Path, home: Path, *args: str) -> str:

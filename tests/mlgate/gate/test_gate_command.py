@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 from gitrepo import commit, git, git_env, init_repo, make_repo, metrics_json, write_files
-from support import VENV_BIN
+from support import run_mlgate
 
-MLGATE = str(VENV_BIN / "mlgate")
 METRICS = "reports/metrics.json"
 POLICY = """\
 gate:
@@ -39,14 +38,7 @@ def run_gate(
     home: Path, cwd: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `mlgate gate ARGS` in `cwd` as CI would."""
-    return subprocess.run(
-        [MLGATE, "gate", *args],
-        cwd=cwd,
-        env=git_env(home, **(env or {})),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_mlgate(home, "gate", *args, cwd=cwd, env={"GIT_CONFIG_NOSYSTEM": "1", **(env or {})})
 
 
 def pull_request(

@@ -11,13 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from support import VENV_BIN, tool_env
+from support import run_mlgate
 
 from mlgate.cli import main
 from mlgate.io.tabular import read_table
 from mlgate.suite.gx import with_object_strings
 
-MLGATE = str(VENV_BIN / "mlgate")
 REPORT_KEYS = {"suite", "suite_path", "data", "rows", "success", "exit_code", "statistics"}
 RECORD_KEYS = {
     "expectation",
@@ -83,9 +82,7 @@ def write_suite(path: Path, expectations: Any, **extra: Any) -> Path:
 
 
 def mlgate(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [MLGATE, *args], capture_output=True, text=True, env=tool_env(home), check=False
-    )
+    return run_mlgate(home, *args)
 
 
 # --- pass ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from support import REPO_ROOT, VENV_BIN, tool_env
+from support import REPO_ROOT, run_mlgate, tool_env
 
 from mlgate import __version__
 from mlgate.cli import build_parser, main
@@ -23,13 +23,6 @@ HEAVY = (
     "dvc",
     "cookiecutter",
 )
-MLGATE = str(VENV_BIN / "mlgate")
-
-
-def run_mlgate(home: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [MLGATE, *args], capture_output=True, text=True, env=tool_env(home), cwd=cwd, check=False
-    )
 
 
 # --- in process -------------------------------------------------------------------------------

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import VENV_BIN, running, tool_env
+from support import MLGATE, run_mlgate, running, tool_env
 
 from mlgate.io.http import check_url, shown_url
 
-MLGATE = str(VENV_BIN / "mlgate")
 TOKEN = "window-token-never-printed-42"
 WINDOW = b"".join(b'{"features": {"x": %d, "colour": "red"}}\n' % i for i in range(2000))
 OLD = b'{"features": {"x": -1}}\n'
@@ -100,15 +99,13 @@ def policy(project: Path, current: str) -> None:
 def window(
     project: Path, home: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [MLGATE, "window", *args],
-        cwd=project,
-        env=env or tool_env(home, WINDOW_TOKEN=TOKEN),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    if env is None:
+        result = run_mlgate(home, "window", *args, cwd=project, env={"WINDOW_TOKEN": TOKEN})
+    else:  # the whole environment, as given
+        result = subprocess.run(
+            [MLGATE, "window", *args], cwd=project, env=env, capture_output=True, text=True,
+            check=False, timeout=120,
+        )  # fmt: skip
     assert TOKEN not in result.stdout + result.stderr, "the token must never be printed"
     return result
 

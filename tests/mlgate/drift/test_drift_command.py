@@ -23,20 +23,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from support import VENV_BIN, tool_env
+from support import MLGATE, run_mlgate, tool_env
 
-MLGATE = str(VENV_BIN / "mlgate")
 PLANS = ["basic", "plus", "pro"]
 PLAN_SHARES = [0.5, 0.3, 0.2]
 COLUMNS = ["age", "income", "plan", "active", "version"]
-
-
-def env_for(home: Path, **extra: str) -> dict[str, str]:
-    """tool_env without the CI runner's own job summary, unless a test sets one."""
-    env = tool_env(home, **extra)
-    if "GITHUB_STEP_SUMMARY" not in extra:
-        env.pop("GITHUB_STEP_SUMMARY", None)
-    return env
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -87,14 +78,7 @@ def write_parquet(rows: list[dict[str, Any]], path: Path) -> Path:
 
 def run_drift(home: Path, cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`mlgate drift ARGS` in `cwd` (so no stray mlgate.yaml is read), as CI runs it."""
-    return subprocess.run(
-        [MLGATE, "drift", *args],
-        capture_output=True,
-        text=True,
-        env=env_for(home, **env),
-        cwd=cwd,
-        check=False,
-    )
+    return run_mlgate(home, "drift", *args, cwd=cwd, env=env)
 
 
 def drift_json(home: Path, cwd: Path, *args: str) -> tuple[int, dict[str, Any]]:
@@ -112,7 +96,7 @@ def profile_of(home: Path, data: Path, output: Path) -> Path:
         [MLGATE, "profile", str(data), "-o", str(output)],
         capture_output=True,
         text=True,
-        env=env_for(home),
+        env=tool_env(home),
         check=False,
     )
     assert done.returncode == 0, done.stderr
@@ -298,7 +282,7 @@ def test_an_excluded_column_is_not_called_new(tmp_path: Path, home: Path) -> Non
     data = write_csv([{**row, "target": i % 2} for i, row in enumerate(rows)], tmp_path / "d.csv")
     output = tmp_path / "p.json"
     done = subprocess.run([MLGATE, "profile", str(data), "--exclude", "target", "-o",
-                           str(output)], capture_output=True, text=True, env=env_for(home),
+                           str(output)], capture_output=True, text=True, env=tool_env(home),
                           check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(output.read_text(encoding="utf-8"))["excluded"] == ["target"]
@@ -662,7 +646,7 @@ def test_ks_without_a_sample_in_the_profile_exits_2(tmp_path: Path, home: Path) 
     data = write_csv(make_rows(500, 35), tmp_path / "reference.csv")
     done = subprocess.run(
         [MLGATE, "profile", str(data), "-o", str(tmp_path / "p.json"), "--sample", "0"],
-        env=env_for(home),
+        env=tool_env(home),
         capture_output=True,
         check=True,
     )
@@ -806,7 +790,7 @@ def modules_loaded(home: Path, cwd: Path, argv: list[str]) -> list[str]:
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        env=env_for(home),
+        env=tool_env(home),
         cwd=cwd,
         check=False,
     )

@@ -24,9 +24,8 @@ import pyarrow.parquet as pq
 import pytest
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
-from support import VENV_BIN, tool_env
+from support import MLGATE, run_mlgate, tool_env
 
-MLGATE = str(VENV_BIN / "mlgate")
 WINDOW_ROWS = 2000
 COLORS = ["red", "green", "blue", "black"]
 SIZES = (500, 5000)
@@ -55,14 +54,6 @@ DRIFTED = {
     "variance": {"num"},
     "mix": {"color", "rating", "flag", "clicked"},
 }
-
-
-def env_for(home: Path, **extra: str) -> dict[str, str]:
-    """tool_env without the CI runner's own job summary, unless a test sets one."""
-    env = tool_env(home, **extra)
-    if "GITHUB_STEP_SUMMARY" not in extra:
-        env.pop("GITHUB_STEP_SUMMARY", None)
-    return env
 
 
 def exact_shares(
@@ -95,14 +86,7 @@ def make_table(rows: int, seed: int, scenario: str = "none") -> pa.Table:
 
 
 def run_json(home: Path, cwd: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run(
-        [MLGATE, "drift", *args, "--format", "json"],
-        capture_output=True,
-        text=True,
-        env=env_for(home),
-        cwd=cwd,
-        check=False,
-    )
+    done = run_mlgate(home, "drift", *args, "--format", "json", cwd=cwd)
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads(done.stdout)
 
@@ -129,7 +113,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory, home: Path) -> dict[tuple[int
         subprocess.run(
             [MLGATE, "profile", str(reference), "-o", str(profile)],
             capture_output=True,
-            env=env_for(home),
+            env=tool_env(home),
             check=True,
         )
         for scenario, window in windows.items():
@@ -248,7 +232,7 @@ def test_overridden_methods_on_a_large_reference_equal_scipy_and_psi_by_hand(
     profile_path = tmp_path / "p.json"
     subprocess.run(
         [MLGATE, "profile", str(tmp_path / "ref.parquet"), "-o", str(profile_path)],
-        env=env_for(home),
+        env=tool_env(home),
         capture_output=True,
         check=True,
     )
@@ -286,7 +270,7 @@ def test_the_switch_is_at_1000_reference_rows(
     pcsv.write_csv(make_table(300, 8), tmp_path / "cur.csv")
     subprocess.run(
         [MLGATE, "profile", "ref.parquet", "-o", "p.json"],
-        env=env_for(home),
+        env=tool_env(home),
         cwd=tmp_path,
         capture_output=True,
         check=True,

@@ -8,12 +8,12 @@ fixture below: a false positive must stay silent, a miss must be found, by the r
 from __future__ import annotations
 
 import json
-import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from check_repo import CHECKOUT, GOOD, write_repo
-from support import VENV_BIN
 
 from mlgate.check.model import Status
 from mlgate.check.runner import run_checks
@@ -489,15 +489,11 @@ def test_dockerfiles_and_manifests_outside_the_expected_paths(tmp_path: Path) ->
 # --- adoption --------------------------------------------------------------------------------
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(VENV_BIN / "mlgate"), "check", *args], capture_output=True, text=True, timeout=120
-    )
-
-
-def test_a_repository_that_adopted_nothing_passes_and_says_what_to_adopt(tmp_path: Path) -> None:
+def test_a_repository_that_adopted_nothing_passes_and_says_what_to_adopt(
+    tmp_path: Path, mlgate: Callable[..., Any]
+) -> None:
     root = alone(tmp_path, {"README.md": "# a notebook\n", "analysis.py": "print(1)\n"})
-    done = run_cli(str(root), "--format", "json")
+    done = mlgate("check", str(root), "--format", "json")
     assert done.returncode == 0, done.stdout
     report = json.loads(done.stdout)
     assert not any(part["adopted"] for part in report["adoption"])
@@ -505,31 +501,35 @@ def test_a_repository_that_adopted_nothing_passes_and_says_what_to_adopt(tmp_pat
     assert all(part["next_step"] for part in report["adoption"])
     statuses = {rule["status"] for rule in report["rules"] if rule["part"]}
     assert statuses == {"not adopted"}
-    text = run_cli(str(root)).stdout
+    text = mlgate("check", str(root)).stdout
     assert "adopted 0 of 9 parts" in text and "not adopted  gate" in text
 
 
-def test_require_turns_a_missing_part_into_a_finding(tmp_path: Path) -> None:
+def test_require_turns_a_missing_part_into_a_finding(
+    tmp_path: Path, mlgate: Callable[..., Any]
+) -> None:
     root = alone(tmp_path, {"README.md": "# x\n"})
-    done = run_cli(str(root), "--require", "gate,docker", "--format", "json")
+    done = mlgate("check", str(root), "--require", "gate,docker", "--format", "json")
     assert done.returncode == 1
     report = json.loads(done.stdout)
     adopt = next(rule for rule in report["rules"] if rule["code"] == "ADOPT101")
     assert [f["message"].split(" ")[0] for f in adopt["findings"]] == ["gate", "docker"]
-    assert run_cli(str(root), "--require", "gaet").returncode == 2
+    assert mlgate("check", str(root), "--require", "gaet").returncode == 2
     policy = alone(tmp_path / "b", {"mlgate.yaml": "check:\n  require: [docker, dockr]\n"})
     adopt = {r.code: r for r in run_checks(policy, ignore=TOOLS).results}["ADOPT101"]
     assert sorted(f.message.split(" ")[0] for f in adopt.findings) == ["check.require", "docker"]
 
 
-def test_sarif_and_markdown_carry_the_adoption_summary(tmp_path: Path) -> None:
+def test_sarif_and_markdown_carry_the_adoption_summary(
+    tmp_path: Path, mlgate: Callable[..., Any]
+) -> None:
     root = alone(tmp_path, {"Dockerfile": CLI_IMAGE})
-    sarif = json.loads(run_cli(str(root), "--format", "sarif").stdout)
+    sarif = json.loads(mlgate("check", str(root), "--format", "sarif").stdout)
     run = sarif["runs"][0]
     assert run["properties"]["adoption"]["docker"] is True
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert any(n["descriptor"]["id"] == "adoption/gate" for n in notes)
-    markdown = run_cli(str(root), "--format", "md").stdout
+    markdown = mlgate("check", str(root), "--format", "md").stdout
     assert "| gate (Metric gate) | not adopted |" in markdown
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -10,17 +11,20 @@ from contextlib import contextmanager
 from http.server import HTTPServer
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
+MLGATE = str(VENV_BIN / "mlgate")
 
 
 def tool_env(home: Path, **extra: str) -> dict[str, str]:
     """Environment for subprocesses: this venv's tools first, a private HOME, no analytics.
 
     HOME is private so the local DVC remote (`~/.dvc-storage/...`) and git's global config
-    of the machine are never touched by a test.
+    of the machine are never touched by a test; nor is a CI runner's own job summary, unless a
+    test sets GITHUB_STEP_SUMMARY itself.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "DVC_", "PYTHON"))}
+    skipped = ("GIT_", "DVC_", "PYTHON", "PYTEST_", "GITHUB_STEP_SUMMARY")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skipped)}
     env.update(
         PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         HOME=str(home),
@@ -35,6 +39,21 @@ def tool_env(home: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def run_mlgate(
+    home: Path,
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """`mlgate ARGS` as CI runs it: this venv's entry point, `tool_env(home)` plus `env`."""
+    return subprocess.run(
+        [MLGATE, *args], cwd=cwd, env=tool_env(home, **(env or {})), input=stdin,
+        capture_output=True, text=True, check=False, timeout=timeout,
+    )  # fmt: skip
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import requests
-from support import VENV_BIN, running, tool_env
+from support import MLGATE, running, tool_env
 
 from mlgate.errors import CouldNotCheck
 from mlgate.verify.probes import check_prediction_body, percentile
@@ -29,7 +29,6 @@ from mlgate.verify.sample import read_sample
 from mlgate.verify.service import BadAnswer
 from mlgate.verify.settings import Settings, base_url
 
-MLGATE = str(VENV_BIN / "mlgate")
 RECORDS = [{"feature a": 1.5 + i, "colour": ["red", "green", "blue"][i % 3]} for i in range(5)]
 
 
