@@ -41,12 +41,19 @@ def mlgate(home: Path) -> Callable[..., object]:
     return run
 
 
+# modules whose tests all start from the reproduced default project (see tests/template)
+USES_THE_DEFAULT_PROJECT = {
+    f"tests/template/{name}.py" for name in ("test_serve", "test_gate_history", "test_remote")
+}
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """How `make test` shares the work between processes (pytest-xdist, `--dist loadscope`).
 
     A module's tests go to one process, so its module fixtures (a rendered project, a running
     service) are built once; tests/template/test_pipeline.py is split by its parameter, the
-    covering project, so each project's `dvc repro` runs once, in the process that judges it.
+    covering project, so each project's `dvc repro` runs once, in the process that judges it
+    (the modules that start from the default project go with it).
     (xdist's own `loadgroup` marks do not take effect with pytest 9.2: xdist renames
     `item._nodeid`, which pytest no longer reads.)
     """
@@ -59,6 +66,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             module, _, test = nodeid.partition("::")
             if module.endswith("template/test_pipeline.py") and test.endswith("]"):
                 return "covering project " + test[test.index("[") + 1 : -1]
+            if module in USES_THE_DEFAULT_PROJECT:
+                return "covering project default"
             return module
 
     return ByModuleAndProject(config, log)
+

@@ -590,6 +590,7 @@ def test_command_exit_0_on_pass(suite: Path, tmp_path: Path, home: Path) -> None
     result = mlgate(home, "validate", str(suite), str(data), "-o", str(report))
     assert result.returncode == 0, result.stderr
     assert "validate PASS" in result.stdout
+    assert "Calculating Metrics" not in result.stderr, "GX progress bars stay off"
     assert json.loads(report.read_text())["exit_code"] == 0
 
 

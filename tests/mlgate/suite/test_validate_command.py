@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from support import tool_env
 
 from mlgate.cli import main
 
@@ -155,19 +153,3 @@ def test_parquet_and_json_lines_inputs(suite: Path, tmp_path: Path) -> None:
         else:
             good_frame().to_json(path, orient="records", lines=True)
         assert main(["validate", str(suite), str(path)]) == 0, name
-
-
-def test_exit_codes_as_a_command(suite: Path, tmp_path: Path, home: Path) -> None:
-    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
-    good_frame().to_csv(good, index=False)
-    nulls(good_frame()).to_csv(bad, index=False)
-    env = tool_env(home)
-    codes = [
-        subprocess.run(["mlgate", "validate", str(suite), str(path)], env=env,
-                       capture_output=True, text=True).returncode
-        for path in (good, bad, tmp_path / "missing.csv")
-    ]  # fmt: skip
-    assert codes == [0, 1, 2]
-    quiet = subprocess.run(["mlgate", "validate", str(suite), str(good)], env=env,
-                           capture_output=True, text=True)  # fmt: skip
-    assert "Calculating Metrics" not in quiet.stderr, "GX progress bars stay off"
