@@ -71,4 +71,3 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return module
 
     return ByModuleAndProject(config, log)
-
