@@ -70,7 +70,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         target = groups[group] if group else sub
         command_parser = target.add_parser(leaf, help=command.summary)
         if argv is None or chosen == name:
-            _attach(command_parser, name, command)
+            _attach(command_parser, command)
     return parser
 
 
@@ -84,24 +84,29 @@ def _named_command(argv: Sequence[str]) -> str | None:
     return words[0]
 
 
-def _attach(parser: argparse.ArgumentParser, name: str, command: Command) -> None:
+def _attach(parser: argparse.ArgumentParser, command: Command) -> None:
     """Import the command's module (light: heavy libraries load in run) and add its arguments."""
     try:
         module = importlib.import_module(command.module)
     except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] in ("mlgate", ""):
-            raise  # our own code is broken: a traceback is the honest answer
-        # a missing extra at import time: take any arguments, say what to install when it runs
+        if _ours(exc):
+            raise
+        # a missing extra at import time: take any arguments; `main` says what to install
         parser.add_argument("arguments", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-        parser.set_defaults(func=_missing(command, exc))
+        parser.set_defaults(func=_reraise(exc), mlgate_extra=command.extra)
         return
     module.add_arguments(parser)
     parser.set_defaults(func=module.run, mlgate_extra=command.extra)
 
 
-def _missing(command: Command, exc: ModuleNotFoundError) -> Callable[..., int]:
+def _ours(exc: ModuleNotFoundError) -> bool:
+    """mlgate's own module is missing: the code is broken, and a traceback is the honest answer."""
+    return (exc.name or "").split(".")[0] in ("mlgate", "")
+
+
+def _reraise(exc: ModuleNotFoundError) -> Callable[[argparse.Namespace], int]:
     def run(_args: argparse.Namespace) -> int:
-        raise CouldNotCheck(missing_extra(exc.name or str(exc), command.extra))
+        raise exc
 
     return run
 
@@ -120,15 +125,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
-        parser.print_help(sys.stderr)
-        return COULD_NOT_CHECK
+        return _usage_of(parser)(args)
     name = " ".join(filter(None, [args.command, getattr(args, f"{args.command}_command", None)]))
     try:
         return func(args)
     except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] in ("mlgate", ""):
-            raise  # our own code is broken: a traceback is the honest answer
-        # an optional dependency imported while running: could not check, never a verdict
+        if _ours(exc):
+            raise
+        # an optional dependency: could not check, never a verdict
         message = missing_extra(exc.name or str(exc), getattr(args, "mlgate_extra", None))
         return _could_not_check(name, message)
     except CouldNotCheck as exc:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import REPO_ROOT, VENV_BIN, tool_env
+from support import REPO_ROOT, VENV_BIN, run_mlgate, tool_env
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,8 @@ def inputs(tmp_path_factory: pytest.TempPathFactory, home: Path) -> Path:
     (folder / "data.csv").write_text(f"id,small,letter\n{rows}\n", encoding="utf-8")
     for args in (["profile", "data.csv", "-o", "profile.json"],
                  ["suite", "init", "data.csv", "-o", "suite.json"]):  # fmt: skip
-        subprocess.run([VENV_BIN / "mlgate", *args], cwd=folder, check=True, env=tool_env(home))
+        made = run_mlgate(home, *args, cwd=folder)
+        assert made.returncode == 0, made.stderr
     return folder
 
 
