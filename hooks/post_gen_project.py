@@ -1,13 +1,15 @@
 """Finish the rendered project: drop what the answers did not choose, then git.
 
 Only what conditional file names cannot do lives here: cookiecutter cannot skip a whole
-directory by an empty name, and it cannot run git. The DVC repository itself (`.dvc/`,
+directory by an empty name, and it cannot run git or uv. The DVC repository itself (`.dvc/`,
 `.dvcignore`, the default remote) is rendered from template files, so rendering needs no
-DVC installed and no network.
+DVC installed and no network. With a first commit, uv.lock is written before it when uv and
+the package index are reachable; otherwise the first `make setup` writes it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -44,6 +46,34 @@ def git(project: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
 
 
+def uv_command() -> list[str] | None:
+    """uv on the PATH, else the `uv` package beside cookiecutter (`mlgate[new]` brings it)."""
+    if found := shutil.which("uv"):
+        return [found]
+    if importlib.util.find_spec("uv") is not None:
+        return [sys.executable, "-m", "uv"]
+    return None
+
+
+def lock(project: Path) -> None:
+    """Resolve uv.lock, so that the first commit already pins every package."""
+    later = "the first `make setup` writes uv.lock: commit it"
+    uv = uv_command()
+    if uv is None:
+        print(f"note: uv not found; {later}", file=sys.stderr)
+        return
+    try:
+        result = subprocess.run(
+            [*uv, "lock", "--quiet"], cwd=project, capture_output=True, text=True, timeout=600
+        )
+    except subprocess.TimeoutExpired:
+        print(f"note: uv lock took over 10 minutes and was stopped; {later}", file=sys.stderr)
+        return
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        print(f"note: uv lock failed ({reason}); {later}", file=sys.stderr)
+
+
 def init_git(project: Path) -> None:
     if shutil.which("git") is None:
         print("warning: git not found; skipped 'git init' and the first commit", file=sys.stderr)
@@ -63,6 +93,7 @@ def main() -> int:
     project = Path.cwd()
     drop_unchosen(project)
     if str(ANSWERS.get("git_init")).lower() in {"true", "yes", "y", "1"}:
+        lock(project)
         init_git(project)
     return 0
 

@@ -53,7 +53,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     A module's tests go to one process, so its module fixtures (a rendered project, a running
     service) are built once; tests/template/test_pipeline.py is split by its parameter, the
     covering project, so each project's `dvc repro` runs once, in the process that judges it
-    (the modules that start from the default project go with it).
+    (the modules that start from the default project go with it). The scopes marked
+    `pipeline` (minutes each) are handed out first, the many quick modules fill in after.
     (xdist's own `loadgroup` marks do not take effect with pytest 9.2: xdist renames
     `item._nodeid`, which pytest no longer reads.)
     """
@@ -61,7 +62,30 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    tests = Path(__file__).parent
+    slow = {
+        str(path.relative_to(tests.parent))
+        for path in tests.rglob("test_*.py")
+        if "pytest.mark.pipeline" in path.read_text(encoding="utf-8")
+    }
+
     class ByModuleAndProject(LoadScopeScheduling):
+        ordered = False
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # Longest first: xdist orders scopes by their number of tests, which sends a
+            # one-test module that runs `make setup` and `dvc repro` last, to run alone.
+            if not self.ordered:
+                scopes = sorted(self.workqueue.items(), key=lambda s: not self._is_slow(s[0]))
+                self.workqueue.clear()
+                self.workqueue.update(scopes)
+                self.ordered = True
+            super()._assign_work_unit(node)
+
+        @staticmethod
+        def _is_slow(scope: str) -> bool:
+            return scope.startswith("covering project") or scope in slow
+
         def _split_scope(self, nodeid: str) -> str:
             module, _, test = nodeid.partition("::")
             if module.endswith("template/test_pipeline.py") and test.endswith("]"):

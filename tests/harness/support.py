@@ -21,7 +21,8 @@ def tool_env(home: Path, **extra: str) -> dict[str, str]:
 
     HOME is private so the local DVC remote (`~/.dvc-storage/...`) and git's global config
     of the machine are never touched by a test; nor is a CI runner's own job summary, unless a
-    test sets GITHUB_STEP_SUMMARY itself.
+    test sets GITHUB_STEP_SUMMARY itself. uv's package cache stays the machine's: `make venv`
+    filled it, so a rendered project's `uv lock` and `make setup` read wheels from disk.
     """
     skipped = ("GIT_", "DVC_", "PYTHON", "PYTEST_", "GITHUB_STEP_SUMMARY")
     env = {k: v for k, v in os.environ.items() if not k.startswith(skipped)}
@@ -36,6 +37,7 @@ def tool_env(home: Path, **extra: str) -> dict[str, str]:
         GIT_COMMITTER_EMAIL="test@example.com",
         RUFF_CACHE_DIR=str(home / ".ruff_cache"),
         PYTHONDONTWRITEBYTECODE="1",
+        UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv")),
     )
     env.update(extra)
     return env

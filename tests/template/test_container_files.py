@@ -153,7 +153,10 @@ def check_dockerfile(items: list[tuple[str, str]], python: str, module: str) -> 
     assert all(args.startswith("/") for keyword, args in items if keyword == "WORKDIR")
     runs = " ".join(args for keyword, args in items if keyword == "RUN")
     assert "apt-get" not in runs, "no apt: nothing to pin or clean up"
-    assert "pip install --no-cache-dir" in runs
+    # the service's set as the lock pins it: no pipeline or dev group in the image
+    assert "uv sync --locked --no-default-groups --no-editable" in runs
+    copied_into_builder = " ".join(args for keyword, args in items if keyword == "COPY").split()
+    assert "uv.lock" in copied_into_builder
 
 
 # --- .dockerignore ------------------------------------------------------------------------
@@ -191,7 +194,7 @@ def test_dockerignore(rendered: dict[str, Path]) -> None:
                  "src/pkg/__pycache__/data.cpython-311.pyc", ".ruff_cache/x", ".env"]:  # fmt: skip
         assert ignored(patterns, path), f"{path} would be sent to the build"
     module = module_of(project)
-    for path in ["pyproject.toml", "README.md", "LICENSE", f"src/{module}/__init__.py",
+    for path in ["pyproject.toml", "uv.lock", "README.md", "LICENSE", f"src/{module}/__init__.py",
                  *ARTEFACTS]:  # fmt: skip
         assert not ignored(patterns, path), f"{path} is needed by the Dockerfile but ignored"
 
@@ -408,7 +411,7 @@ def test_dependabot(rendered: dict[str, Path]) -> None:
     config = yaml.safe_load(next(iter(files.values())).read_text(encoding="utf-8"))
     assert config["version"] == 2
     updates = {u["package-ecosystem"]: u for u in config["updates"]}
-    assert set(updates) == {"pip", "github-actions", "docker"}
+    assert set(updates) == {"uv", "github-actions", "docker"}  # uv: uv.lock
     for ecosystem, update in updates.items():
         assert update["directory"] == "/", ecosystem
         assert update["schedule"]["interval"] == "weekly", ecosystem

@@ -24,6 +24,7 @@ def make(target: str, project: Path, home: Path) -> subprocess.CompletedProcess[
     # The base interpreter, not this venv's: `make setup` must build a venv of its own.
     python = getattr(sys, "_base_executable", sys.executable)
     env = tool_env(home, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    del env["PYTHONDONTWRITEBYTECODE"]  # as on a laptop: the new venv compiles on first import
     # drop this venv from PATH (`make test` may have put it there twice)
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != str(VENV_BIN))
     result = subprocess.run(
