@@ -7,9 +7,9 @@ and the linear one: render, `dvc repro`, start `python -m <module>.serve` on 127
 1-row and 100-row batches at 1 and 32 clients: keep-alive HTTP/1.1 connections driven by one
 asyncio client, which shares the machine's cores with the server as a sidecar load test would.
 Also measured: GET /health at the same concurrency (the HTTP stack alone: no body, no model,
-the floor any predict stands on), and the service's own predict path in-process (serve.Model:
-the compiled pipeline when it verified at start-up). Latency is per request, wall clock at the
-client; p99 by nearest rank.
+the floor any predict stands on), and the service's own predict path in-process
+(mlgate.serve.model.Model: the compiled pipeline when it verified at start-up). Latency is
+per request, wall clock at the client; p99 by nearest rank.
 """
 
 from __future__ import annotations
@@ -72,14 +72,16 @@ def module(project: Path) -> str:
 
 def in_process_ms(project: Path, rows: list[dict[str, Any]], size: int, runs: int) -> dict:
     """The model's own predict (predict_proba for a classifier) on the same rows, and the
-    service's predict path (serve.Model: the compiled pipeline when it verified) in-process."""
+    service's predict path in-process (mlgate.serve.model.Model: the compiled pipeline when it
+    verified)."""
     code = f"""
 import json, sys, time, joblib, pandas as pd
-from {module(project)}.serve import Model, read_schema
-from {module(project)}.service_settings import Settings
+from mlgate.serve.model import Model, read_schema
+from mlgate.serve.settings import Settings
+from {module(project)}.features import as_text
 rows = json.load(sys.stdin)
 settings = Settings.from_env()
-served = Model(settings, read_schema(settings.model_dir), "bench")
+served = Model(settings, read_schema(settings.model_dir), "bench", as_text)
 served.load()
 model = served.pipeline
 predict = getattr(model, "predict_proba", model.predict)

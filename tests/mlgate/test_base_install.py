@@ -20,9 +20,9 @@ def base(tmp_path_factory: pytest.TempPathFactory, home: Path) -> Path:
     """bin/ of a venv holding mlgate and its base dependencies only."""
     venv = tmp_path_factory.mktemp("base-install") / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
-    subprocess.run(
-        [VENV_BIN / "pip", "--python", venv / "bin" / "python", "install", "--quiet",
-         "--disable-pip-version-check", "-e", REPO_ROOT],
+    subprocess.run(  # uv resolves the same base dependencies as pip, from its cache
+        [VENV_BIN / "uv", "pip", "install", "--quiet", "--python", venv / "bin" / "python",
+         "-e", REPO_ROOT],
         check=True, capture_output=True, env=tool_env(home), timeout=600,
     )  # fmt: skip
     for module in ("numpy", "pandas", "pyarrow", "great_expectations", "cookiecutter"):

@@ -9,7 +9,7 @@ from pathlib import Path
 import mlgate
 
 PACKAGE = Path(mlgate.__file__).parent
-FEATURES = {"gate", "drift", "verify", "suite", "github", "check", "new"}
+FEATURES = {"gate", "drift", "verify", "suite", "github", "check", "serve", "new"}
 FOUNDATION = {  # who may be imported by whom, below the features
     "errors": set(),
     "hints": set(),
@@ -55,6 +55,12 @@ def test_imports_point_one_way() -> None:
             if part_of(target) not in allowed:
                 wrong.append(f"{path.relative_to(PACKAGE)} imports {target}")
     assert wrong == []
+
+
+def test_every_part_is_a_feature_or_foundation() -> None:
+    parts = {path.stem for path in PACKAGE.iterdir() if path.suffix == ".py" or path.is_dir()}
+    parts -= {"__init__", "__main__", "__pycache__", "cli", "template"}
+    assert parts <= FEATURES | set(FOUNDATION), parts - FEATURES - set(FOUNDATION)
 
 
 def test_the_cli_imports_no_feature_at_module_level() -> None:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import atexit
-import functools
 import hashlib
 import itertools
 import json
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from renders import render
 from support import REPO_ROOT
 
 CHOICES = ("dataset", "model", "dvc_remote", "deploy", "python_version", "license")
@@ -78,31 +75,6 @@ def combination_id(answers: dict[str, str]) -> str:
     return "-".join(answers[k] for k in keys)
 
 
-@functools.cache
-def clean_template() -> Path:
-    """The template as `mlgate new` renders it: a copy without tool caches (once a process)."""
-    from mlgate.new import clean_copy
-
-    tmp = Path(tempfile.mkdtemp(prefix="mlgate-template-"))
-    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
-    return clean_copy(REPO_ROOT, tmp / "mlgate")
-
-
-def render(output_dir: Path, **answers: Any) -> Path:
-    """Render with cookiecutter's API; returns the project directory."""
-    from cookiecutter.main import cookiecutter
-
-    from mlgate.new import private_tempdir
-
-    context = {"mlgate_source": str(REPO_ROOT), "git_init": "no", **answers}
-    template = str(clean_template())
-    with private_tempdir():
-        project = cookiecutter(
-            template, no_input=True, extra_context=context, output_dir=output_dir
-        )
-    return Path(project)
-
-
 def render_one(args: tuple[Path, dict[str, str]]) -> Path:
     """One render in a worker process (a process pool renders a list of answers)."""
     output, answers = args
@@ -138,13 +110,7 @@ COMMON_FILES = {
     "src/{module}/evaluate.py",
     "src/{module}/features.py",
     "src/{module}/params.py",
-    "src/{module}/batching.py",
-    "src/{module}/fast_predict.py",
-    "src/{module}/request_log.py",
-    "src/{module}/request_model.py",
     "src/{module}/serve.py",
-    "src/{module}/service_metrics.py",
-    "src/{module}/service_settings.py",
     "src/{module}/train.py",
     "src/{module}/windows.py",
     "tests/conftest.py",
@@ -153,8 +119,6 @@ COMMON_FILES = {
     "tests/test_data_suite.py",
     "tests/test_evaluate.py",
     "tests/test_features.py",
-    "tests/test_batching.py",
-    "tests/test_fast_predict.py",
     "tests/test_serve.py",
     "tests/test_train.py",
     "tests/test_windows.py",

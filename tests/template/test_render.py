@@ -83,9 +83,10 @@ def test_combination_renders(answers: dict[str, str], rendered: dict[str, Path])
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == f">={answers['python_version']}"
     assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == [f"src/{module}"]
-    # split by use: the service's set (the image) holds no mlgate[data], DVC or matplotlib
+    # split by use: the service's set (the image) is mlgate[serve], no GX, DVC or matplotlib
     service = " ".join(pyproject["project"]["dependencies"])
-    assert not any(name in service for name in ("mlgate", "dvc", "matplotlib", "great"))
+    assert service.startswith("mlgate[serve] @ file://")
+    assert not any(name in service for name in ("mlgate[data]", "dvc", "matplotlib", "great"))
     assert {"fastapi", "scikit-learn"} <= {re.split(r"[\[<>=]", d)[0] for d in service.split()}
     pipeline = pyproject["dependency-groups"]["pipeline"]
     assert any(dep.startswith("mlgate[data] @ file://") for dep in pipeline)

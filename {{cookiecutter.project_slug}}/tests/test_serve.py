@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from mlgate.serve import Settings
 
 from project.serve import create_app
-from project.service_settings import Settings
 from project.train import save, train
 
 

@@ -68,7 +68,7 @@ class Batcher:
         merged = [list(chain.from_iterable(c[i] for c, _ in batch)) for i in range(width)]
         try:
             labels, extra = await self._call(merged)
-        except Exception:  # noqa: BLE001 - find the request it belongs to
+        except Exception:  # find the request it belongs to
             LOG.info("a merged model call failed; predicting its %d requests alone", len(batch))
             for waiting in batch:
                 if not waiting[1].done():
@@ -96,7 +96,7 @@ class Batcher:
         columns, future = waiting
         try:
             answer = await self._call(columns)
-        except Exception as exc:  # noqa: BLE001 - the request's handler decides what it means
+        except Exception as exc:  # the request's handler decides what it means
             if not future.done():
                 future.set_exception(exc)
             return

@@ -3,14 +3,15 @@
 scikit-learn's per-call checks dominate a one-row prediction: the ColumnTransformer builds
 pandas frames for every step and a random forest dispatches each tree through joblib, so a
 one-row predict_proba of the default forest takes ~17 ms, of which the trees' own work is ~2.
-`compile_pipeline` reads the fitted steps this project builds (features.build_preprocessor:
-median imputing, scaling, text + constant imputing + one-hot encoding) and redoes them with
-numpy on the request's columns; the final estimator is called on the resulting matrix (a
-forest tree by tree with check_input=False, in the forest's own order). Anything else (a step
-you added, an option it does not know) is not compiled and the service uses the pipeline.
-`verified` then compares both on probe rows built from the schema (values across the
-training range, missing values, unseen categories) and keeps the compiled path only when
-they agree, so a change to features.py can make serving slower, never wrong.
+`compile_pipeline` reads the fitted steps a generated project builds (its features.py: median
+imputing, scaling; text (the project's `as_text`, passed in) + constant imputing + one-hot
+encoding) and redoes them with numpy on the request's columns; the final estimator is called
+on the resulting matrix (a forest tree by tree with check_input=False, in the forest's own
+order). Anything else (a step the project added, an option this does not know) is not
+compiled and the service uses the pipeline. `verified` then compares both on probe rows built
+from the schema (values across the training range, missing values, unseen categories) and
+keeps the compiled path only when they agree, so a change to features.py can make serving
+slower, never wrong.
 """
 
 from __future__ import annotations
@@ -26,11 +27,10 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from .features import as_text
-
-MISSING = "missing"  # features.build_preprocessor's fill value for a missing category
+MISSING = "missing"  # a generated project's fill value for a missing category
 RELATIVE_TOLERANCE = 1e-9
 Columns = list[list[Any]]
+TextStep = Callable[..., Any] | None
 
 
 class NotCompiled(Exception):
@@ -115,8 +115,14 @@ class CompiledPipeline:
         return total
 
 
-def compile_pipeline(pipeline: Any, names: list[str], probabilities: bool) -> CompiledPipeline:
-    """The pipeline's steps as arrays; NotCompiled names the first step it cannot redo."""
+def compile_pipeline(
+    pipeline: Any, names: list[str], probabilities: bool, as_text: TextStep = None
+) -> CompiledPipeline:
+    """The pipeline's steps as arrays; NotCompiled names the first step it cannot redo.
+
+    as_text: the function of the FunctionTransformer that makes categories text; without it
+    no categorical block is compiled.
+    """
     if not isinstance(pipeline, Pipeline) or len(pipeline.steps) != 2:
         raise NotCompiled("not a two-step Pipeline (features, model)")
     features, estimator = pipeline.steps[0][1], pipeline.steps[1][1]
@@ -130,7 +136,7 @@ def compile_pipeline(pipeline: Any, names: list[str], probabilities: bool) -> Co
         if transformer == "drop" or (label == "remainder" and not _as_list(selected)):
             continue
         positions = _positions(_as_list(selected), names)
-        blocks.append(_block(transformer, positions))
+        blocks.append(_block(transformer, positions, as_text))
     forest = isinstance(estimator, RandomForestClassifier | RandomForestRegressor)
     if forest and (estimator.n_outputs_ != 1 or not estimator.estimators_):
         raise NotCompiled("a forest with several outputs or no trees")
@@ -155,7 +161,9 @@ def _width(block: NumericBlock | CategoricalBlock) -> int:
     return len(block.positions) if isinstance(block, NumericBlock) else block.width
 
 
-def _block(transformer: Any, positions: list[int]) -> NumericBlock | CategoricalBlock:
+def _block(
+    transformer: Any, positions: list[int], as_text: TextStep
+) -> NumericBlock | CategoricalBlock:
     steps = (
         [s for _, s in transformer.steps] if isinstance(transformer, Pipeline) else [transformer]
     )
@@ -163,7 +171,7 @@ def _block(transformer: Any, positions: list[int]) -> NumericBlock | Categorical
     if kinds == [SimpleImputer, StandardScaler]:
         return _numeric(steps[0], steps[1], positions)
     if kinds == [FunctionTransformer, SimpleImputer, OneHotEncoder]:
-        return _categorical(*steps, positions)
+        return _categorical(*steps, positions, as_text)
     raise NotCompiled(f"a transformer of steps {[k.__name__ for k in kinds]}")
 
 
@@ -177,10 +185,14 @@ def _numeric(imputer: SimpleImputer, scaler: StandardScaler, positions: list[int
 
 
 def _categorical(
-    text: FunctionTransformer, imputer: SimpleImputer, encoder: OneHotEncoder, positions: list[int]
+    text: FunctionTransformer,
+    imputer: SimpleImputer,
+    encoder: OneHotEncoder,
+    positions: list[int],
+    as_text: TextStep,
 ) -> CategoricalBlock:
-    if text.func is not as_text or text.kw_args:
-        raise NotCompiled("a categorical step other than features.as_text")
+    if as_text is None or text.func is not as_text or text.kw_args:
+        raise NotCompiled("a categorical step other than the project's as_text")
     if not _imputes_nan(imputer) or imputer.strategy != "constant" or imputer.fill_value != MISSING:
         raise NotCompiled(f"a categorical imputer other than the constant {MISSING!r}")
     if imputer.add_indicator or getattr(encoder, "_infrequent_enabled", False):
@@ -235,12 +247,12 @@ def verified(
     """None when the compiled path answers the probe rows as the pipeline does, else why not."""
     try:
         labels, proba = compiled.predict(columns)
-    except Exception as exc:  # noqa: BLE001 - any failure means: do not use it
+    except Exception as exc:  # any failure means: do not use it
         return f"the compiled path failed on the probe rows: {type(exc).__name__}: {exc}"
     try:
         expected_labels, expected_proba = reference(columns)
         return _difference(labels, proba, expected_labels, expected_proba)
-    except Exception as exc:  # noqa: BLE001 - what cannot be compared is not used
+    except Exception as exc:  # what cannot be compared is not used
         return f"the answers cannot be compared: {type(exc).__name__}: {exc}"
 
 

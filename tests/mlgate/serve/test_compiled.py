@@ -7,6 +7,7 @@ import dataclasses
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import joblib
 import numpy as np
@@ -19,18 +20,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from conftest import synthetic_frame
-from project.fast_predict import NotCompiled, compile_pipeline, probe_columns, verified
-from project.serve import Model, create_app, read_schema
-from project.service_settings import Settings
-from project.train import MODEL_FILE, save, train
+from mlgate.serve.compiled import NotCompiled, compile_pipeline, probe_columns, verified
+from mlgate.serve.model import MODEL_FILE, Model, read_schema
+from mlgate.serve.settings import Settings
 
 MODELS = ["random_forest", "gradient_boosting", "linear"]
 
 
-def mixed_frame(target: str, task: str) -> pd.DataFrame:
+def mixed_frame(project: SimpleNamespace, target: str, task: str) -> pd.DataFrame:
     """Numeric, text and boolean features, with missing values in the training data."""
-    frame = synthetic_frame(target, task, rows=300, seed=3)
+    frame = project.tests.synthetic_frame(target, task, rows=300, seed=3)
     rng = np.random.default_rng(4)
     frame["member"] = rng.random(len(frame)) > 0.5
     frame.loc[frame.index[::11], "size cm"] = np.nan
@@ -38,10 +37,11 @@ def mixed_frame(target: str, task: str) -> pd.DataFrame:
     return frame
 
 
-def served(frame: pd.DataFrame, params: dict, folder: Path) -> Model:
-    save(*train(frame, params), folder)
+def served(project: SimpleNamespace, frame: pd.DataFrame, params: dict, folder: Path) -> Model:
+    """The project's training on frame, loaded as its service loads it."""
+    project.train.save(*project.train.train(frame, params), folder)
     settings = Settings(model_dir=folder, metrics_file=folder / "none.json", request_log="-")
-    model = Model(settings, read_schema(folder), "test")
+    model = Model(settings, read_schema(folder), "test", project.features.as_text)
     model.load()
     assert model.ready.is_set(), model.error
     return model
@@ -65,11 +65,13 @@ def assert_same_answers(model: Model, columns: list[list]) -> None:
 
 @pytest.mark.parametrize("name", MODELS)
 @pytest.mark.parametrize("task", ["classification", "regression"])
-def test_compiled_equals_the_pipeline(name: str, task: str, params: dict, tmp_path: Path) -> None:
-    frame = mixed_frame(params["data"]["target"], task)
+def test_compiled_equals_the_pipeline(
+    name: str, task: str, params: dict, tmp_path: Path, sample_project: SimpleNamespace
+) -> None:
+    frame = mixed_frame(sample_project, params["data"]["target"], task)
     params["data"]["task"] = task
     params["model"] = {"name": name, "params": {}}
-    model = served(frame, params, tmp_path)
+    model = served(sample_project, frame, params, tmp_path)
     assert model.info["predictor"] == "compiled"
     features = frame.drop(columns=[params["data"]["target"]])
     assert_same_answers(model, columns_of(features, model))
@@ -87,9 +89,9 @@ def test_compiled_equals_the_pipeline(name: str, task: str, params: dict, tmp_pa
 
 
 def test_compiled_equals_the_pipeline_on_the_project_data(
-    sample_frame: pd.DataFrame, params: dict, tmp_path: Path
+    sample_frame: pd.DataFrame, params: dict, tmp_path: Path, sample_project: SimpleNamespace
 ) -> None:
-    model = served(sample_frame, params, tmp_path)
+    model = served(sample_project, sample_frame, params, tmp_path)
     assert model.info["predictor"] == "compiled"
     features = sample_frame.drop(columns=[params["data"]["target"]]).head(300)
     assert_same_answers(model, columns_of(features, model))
@@ -112,23 +114,27 @@ def hand_built(scaler: object, add_indicator: bool = False) -> Pipeline:
         (hand_built(StandardScaler(), add_indicator=True), "adds or drops columns"),
     ],
 )
-def test_steps_it_does_not_know_are_not_compiled(pipeline: Pipeline, reason: str) -> None:
-    frame = synthetic_frame("target", "classification")
+def test_steps_it_does_not_know_are_not_compiled(
+    pipeline: Pipeline, reason: str, sample_project: SimpleNamespace
+) -> None:
+    frame = sample_project.tests.synthetic_frame("target", "classification")
     frame.loc[frame.index[::5], "size cm"] = np.nan
     pipeline.fit(frame.drop(columns=["target"]), frame["target"])
     with pytest.raises(NotCompiled, match=reason.replace("[", r"\[").replace("]", r"\]")):
         compile_pipeline(pipeline, ["size cm", "colour", "age"], probabilities=True)
 
 
-def test_a_pipeline_it_cannot_compile_is_served_as_it_is(params: dict, tmp_path: Path) -> None:
-    frame = synthetic_frame(params["data"]["target"], "classification")
+def test_a_pipeline_it_cannot_compile_is_served_as_it_is(
+    params: dict, tmp_path: Path, sample_project: SimpleNamespace
+) -> None:
+    frame = sample_project.tests.synthetic_frame(params["data"]["target"], "classification")
     params["data"]["task"] = "classification"
     params["model"] = {"name": "linear", "params": {}}
-    model = served(frame, params, tmp_path)
+    model = served(sample_project, frame, params, tmp_path)
     target = params["data"]["target"]
     pipeline = hand_built(MinMaxScaler()).fit(frame.drop(columns=[target]), frame[target])
     joblib.dump(pipeline, tmp_path / MODEL_FILE)
-    model = Model(model.settings, model.schema, "test")
+    model = Model(model.settings, model.schema, "test", sample_project.features.as_text)
     model.load()
     assert model.info["predictor"] == "pipeline" and model.compiled is None
     columns = columns_of(frame.drop(columns=[target]).head(4), model)
@@ -145,11 +151,12 @@ def test_a_pipeline_it_cannot_compile_is_served_as_it_is(params: dict, tmp_path:
     ],
 )
 def test_a_compiled_path_that_answers_differently_is_refused(
-    task: str, problem: str, params: dict, tmp_path: Path
+    task: str, problem: str, params: dict, tmp_path: Path, sample_project: SimpleNamespace
 ) -> None:
     params["data"]["task"] = task
     params["model"] = {"name": "linear", "params": {}}
-    model = served(mixed_frame(params["data"]["target"], task), params, tmp_path)
+    frame = mixed_frame(sample_project, params["data"]["target"], task)
+    model = served(sample_project, frame, params, tmp_path)
     compiled = model.compiled
     assert compiled is not None
     block = compiled.blocks[0]
@@ -162,15 +169,17 @@ def test_a_compiled_path_that_answers_differently_is_refused(
     assert "failed on the probe rows" in str(verified(failing, model._pipeline_predict, probe))
 
 
-def test_a_boolean_feature_is_served(params: dict, tmp_path: Path) -> None:
+def test_a_boolean_feature_is_served(
+    params: dict, tmp_path: Path, sample_project: SimpleNamespace
+) -> None:
     """true/false (and their text) are accepted for a boolean column; a number is not."""
     params["data"]["task"] = "classification"
     params["model"] = {"name": "linear", "params": {}}
-    frame = mixed_frame(params["data"]["target"], "classification")
-    model = served(frame, params, tmp_path)
+    frame = mixed_frame(sample_project, params["data"]["target"], "classification")
+    model = served(sample_project, frame, params, tmp_path)
     record = json.loads(frame.drop(columns=[params["data"]["target"]]).head(1).to_json(
         orient="records"))[0]  # fmt: skip
-    with TestClient(create_app(model.settings)) as client:
+    with TestClient(sample_project.serve.create_app(model.settings)) as client:
         deadline = time.monotonic() + 30
         while client.get("/ready").status_code != 200:
             assert time.monotonic() < deadline, client.get("/ready").json()
@@ -182,7 +191,30 @@ def test_a_boolean_feature_is_served(params: dict, tmp_path: Path) -> None:
     assert statuses == [200, 200, 200, 200, 422]
 
 
-def test_probe_rows_cover_the_range_missing_values_and_unseen_categories(params: dict) -> None:
+def test_without_the_projects_text_step_categories_are_not_compiled(
+    params: dict, tmp_path: Path, sample_project: SimpleNamespace
+) -> None:
+    params["data"]["task"] = "classification"
+    params["model"] = {"name": "linear", "params": {}}
+    frame = mixed_frame(sample_project, params["data"]["target"], "classification")
+    model = served(sample_project, frame, params, tmp_path)
+    names = [feature.name for feature in model.features]
+    with pytest.raises(NotCompiled, match="other than the project's as_text"):
+        compile_pipeline(model.pipeline, names, probabilities=True)
+    plain = Model(model.settings, model.schema, "test")  # as a service built without as_text
+    plain.load()
+    assert plain.info["predictor"] == "pipeline"
+    columns = columns_of(frame.drop(columns=[params["data"]["target"]]).head(5), model)
+    (labels, proba), (expected_labels, expected_proba) = (
+        plain.predict(columns),
+        model.predict(columns),
+    )
+    assert labels == expected_labels and proba is not None and expected_proba is not None
+    for row, expected in zip(proba, expected_proba, strict=True):
+        assert row == pytest.approx(expected, rel=1e-9)
+
+
+def test_probe_rows_cover_the_range_missing_values_and_unseen_categories() -> None:
     schema_features = [
         {"name": "x", "kind": "numeric", "min": 2.0, "max": 4.0},
         {"name": "c", "kind": "categorical", "categories": ["a", "b"]},

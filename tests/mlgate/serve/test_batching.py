@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from project.batching import Batcher
+from mlgate.serve.batching import Batcher
 
 
 class SlowModel:

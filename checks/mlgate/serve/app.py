@@ -1,0 +1,279 @@
+"""The model service of a generated project: `create_app` builds it, `run` serves it.
+
+GET /health (the process answers), GET /ready (the model is loaded; 503 before), GET /version
+(what is deployed: version, commit, model hash, training time, its metrics), POST /predict (a
+batch of records -> predictions, and class probabilities for a classifier), GET /metrics
+(Prometheus). Requests are checked against models/schema.json before the model sees them: bad
+input gets a 4xx that names the record and the field, never a 500. Every accepted request is
+logged as a JSON line (request_log.py) for `mlgate drift`. Settings: SERVICE_* (settings.py).
+
+A project adapts the service in its own serve.py, not here: `preprocess` gets each request's
+validated columns (feature name -> values) and returns what the model sees (that is also what
+is logged for drift); `postprocess` gets the predictions and class probabilities and returns
+what the client gets. A ValueError from either is the request's fault: a 422 with its message.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+
+from mlgate.serve.batching import Batcher
+from mlgate.serve.compiled import TextStep
+from mlgate.serve.metrics import ServiceMetrics
+from mlgate.serve.model import Model, read_schema
+from mlgate.serve.request_log import RequestLog
+from mlgate.serve.schema import (
+    ErrorAnswer,
+    PredictAnswer,
+    RequestError,
+    batch_model,
+    example_request,
+    explain,
+    record_model,
+)
+from mlgate.serve.settings import Settings
+
+Columns = dict[str, list[Any]]
+Probabilities = list[dict[str, float]] | None
+Preprocess = Callable[[Columns], Columns]
+Postprocess = Callable[[list[Any], Probabilities], tuple[list[Any], Probabilities]]
+
+JSON_MEDIA = "application/json"
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+                   Awaitable[None]]  # fmt: skip
+
+
+def error_answer(status: int, detail: str, problems: list[RequestError] = ()) -> JSONResponse:  # type: ignore[assignment]
+    body = {"detail": detail, "errors": [p.as_json() for p in problems]}
+    return JSONResponse(body, status_code=status)
+
+
+def summary(problems: list[RequestError]) -> str:
+    first = problems[0]
+    where = []
+    if first.record is not None:
+        where.append(f"record {first.record}")
+    if first.field:
+        where.append(f"field {first.field!r}")
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return (", ".join(where) + ": " if where else "") + first.message + more
+
+
+async def read_body(request: Request, limit: int) -> bytes | JSONResponse:
+    """The body, or a 4xx answer: too large (413, before reading it all), wrong type (415)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != JSON_MEDIA:
+        return error_answer(415, f"send the records as {JSON_MEDIA}, not {media or 'no type'}")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return error_answer(413, f"the body is {declared} bytes; the limit is {limit}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return error_answer(413, f"the body is over the limit of {limit} bytes")
+    return bytes(body)
+
+
+class MetricsMiddleware:
+    """Counts and times every request by route (unknown paths as one `other` route)."""
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics, routes: set[str]) -> None:
+        self.app, self.metrics, self.routes = app, metrics, routes
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            route = scope["path"] if scope["path"] in self.routes else "other"
+            elapsed = time.perf_counter() - start
+            self.metrics.observe_request(route, scope["method"], status, elapsed)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    package: str,
+    as_text: TextStep = None,
+    preprocess: Preprocess | None = None,
+    postprocess: Postprocess | None = None,
+) -> FastAPI:
+    """The service of `package` (its version is the service's), serving settings.model_dir.
+
+    as_text: the project's function that makes categories text (see compiled.py); without it
+    categorical features are served by the pipeline itself, correct but slower.
+    """
+    settings = settings or Settings.from_env()
+    schema = read_schema(settings.model_dir)
+    version = settings.service_version(package)
+    model = Model(settings, schema, version, as_text)
+    record = record_model(model.features)
+    batch = batch_model(record, settings.max_batch)
+    names = [f.name for f in model.features]
+    fields = list(record.model_fields)
+    categorical = [(i, f) for i, f in enumerate(model.features) if f.kind == "categorical"]
+    metrics = ServiceMetrics(model.task)
+    batcher = Batcher(model.predict, settings.max_batch, metrics.observe_model_call)
+    log = RequestLog(settings.request_log, max_bytes=settings.request_log_max_bytes,
+                     backups=settings.request_log_backups, flush_s=settings.request_log_flush_s,
+                     version=version)  # fmt: skip
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        log.start()
+        threading.Thread(target=model.load, name="model-load", daemon=True).start()
+        try:
+            yield
+        finally:
+            batcher.close()
+            log.close()  # after uvicorn finished the requests in flight
+
+    app = FastAPI(title=f"{package} model service", version=version, lifespan=lifespan)
+    app.state.model, app.state.log, app.state.metrics = model, log, metrics
+    app.state.batcher = batcher
+    errors: dict[int | str, dict[str, Any]] = {
+        code: {"model": ErrorAnswer, "description": text}
+        for code, text in ((400, "not JSON"), (413, "too many records or too large"),
+                           (415, "not application/json"), (422, "a record does not fit"),
+                           (503, "the model is not loaded yet"))
+    }  # fmt: skip
+
+    @app.get("/health", summary="the process answers")
+    def health() -> JSONResponse:
+        if model.error:
+            return JSONResponse({"status": "failed", "detail": model.error}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/ready", summary="the model is loaded", responses={503: {"model": ErrorAnswer}})
+    def ready() -> JSONResponse:
+        if model.ready.is_set():
+            return JSONResponse({"status": "ready"})
+        detail = model.error or "the model is loading"
+        return JSONResponse({"status": "failed" if model.error else "loading", "detail": detail},
+                            status_code=503)  # fmt: skip
+
+    @app.get("/version", summary="what is deployed", responses={503: {"model": ErrorAnswer}})
+    def version_info() -> JSONResponse:
+        if not model.ready.is_set():
+            return error_answer(503, model.error or "the model is loading")
+        return JSONResponse(model.info)
+
+    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type="text/plain; version=0.0.4")
+
+    @app.post(
+        "/predict",
+        summary="predict a batch of records",
+        response_model=PredictAnswer,
+        responses=errors,
+        openapi_extra={"requestBody": {"required": True, "content": {
+            JSON_MEDIA: {"schema": {"$ref": "#/components/schemas/PredictRequest"}}}}},
+    )  # fmt: skip
+    async def predict(request: Request) -> Response:
+        if not model.ready.is_set():
+            return error_answer(503, model.error or "the model is loading; try again shortly")
+        body = await read_body(request, settings.max_body_bytes)
+        if isinstance(body, Response):
+            return body
+        try:
+            parsed = batch.model_validate_json(body)
+        except ValidationError as exc:
+            status, problems = explain(exc)
+            return error_answer(status, summary(problems), problems)
+        records: list[BaseModel] = parsed.records  # type: ignore[attr-defined]
+        columns = [[getattr(r, name) for r in records] for name in fields]
+        if preprocess is not None:
+            try:
+                columns = preprocessed(preprocess, names, columns)
+            except ValueError as exc:
+                return error_answer(422, f"these values cannot be prepared for the model: {exc}")
+        for index, feature in categorical:
+            unseen = sum(
+                1 for v in columns[index] if v is not None and str(v) not in feature.categories
+            )
+            if unseen:
+                metrics.observe_unseen(feature.name, unseen)
+        try:
+            predictions, probabilities = await batcher.predict(columns)
+        except ValueError as exc:  # the model's own input checks: still the request's values
+            return error_answer(422, f"the model cannot use these values: {exc}")
+        if postprocess is not None:
+            try:
+                predictions, probabilities = postprocess(predictions, probabilities)
+            except ValueError as exc:
+                return error_answer(422, f"the predictions cannot be finished: {exc}")
+        metrics.observe_predictions(predictions)
+        rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+        log.append(rows, predictions)
+        answer: dict[str, Any] = {"model_version": version, "predictions": predictions}
+        if probabilities is not None:
+            answer["probabilities"] = probabilities
+        return JSONResponse(answer)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            request_schema = batch.model_json_schema(ref_template="#/components/schemas/{model}")
+            request_schema["examples"] = [example_request(model.features)]
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(request_schema.pop("$defs", {}))
+            schemas["PredictRequest"] = request_schema
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    routes = {"/health", "/ready", "/version", "/metrics", "/predict"}
+    app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)  # type: ignore[arg-type]
+    return app
+
+
+def preprocessed(
+    preprocess: Preprocess, names: list[str], columns: list[list[Any]]
+) -> list[list[Any]]:
+    """The project's preprocess on one request; it must give back every feature, as long."""
+    rows = len(columns[0])
+    result = preprocess(dict(zip(names, columns, strict=True)))
+    if not isinstance(result, dict) or set(result) != set(names):
+        raise TypeError(f"preprocess must return a dict with the features {names}")
+    if any(len(result[name]) != rows for name in names):
+        raise TypeError(f"preprocess must return {rows} values per feature")
+    return [list(result[name]) for name in names]
+
+
+def run(factory: Callable[[Settings], FastAPI]) -> None:
+    """Serve factory(settings) with uvicorn, by the SERVICE_* settings (the project's main)."""
+    settings = Settings.from_env()
+    app = factory(settings)
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=settings.log_level == "debug",
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
+    )
