@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 ANSWERS: dict = json.loads(r"""{{ cookiecutter | jsonify }}""")
@@ -55,6 +56,36 @@ def uv_command() -> list[str] | None:
     return None
 
 
+def run_uv(uv: list[str], project: Path, *args: str) -> str | None:
+    """None when `uv ARGS` worked, else why not (its last line)."""
+    try:
+        result = subprocess.run(
+            [*uv, *args], cwd=project, capture_output=True, text=True, timeout=600
+        )
+    except subprocess.TimeoutExpired:
+        return "it took over 10 minutes and was stopped"
+    if result.returncode == 0:
+        return None
+    return (result.stderr.strip().splitlines() or ["no message"])[-1]
+
+
+def vendor(uv: list[str], project: Path, checkout: str) -> str | None:
+    """mlgate from a local checkout: its sdist unpacked into vendor/mlgate, as `make vendor`."""
+    target = project / "vendor"
+    problem = run_uv(uv, project, "build", "--quiet", "--sdist", "--out-dir", str(target), checkout)
+    if problem:
+        return problem
+    (archive,) = target.glob("mlgate-*.tar.gz")
+    with tarfile.open(archive) as sdist:
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and newer: no links out, no devices
+            sdist.extractall(target, filter="data")
+        else:
+            sdist.extractall(target)  # our own sdist, just built
+    archive.unlink()
+    next(p for p in target.iterdir() if p.is_dir()).rename(target / "mlgate")
+    return None
+
+
 def lock(project: Path) -> None:
     """Resolve uv.lock, so that the first commit already pins every package."""
     later = "the first `make setup` writes uv.lock: commit it"
@@ -62,16 +93,12 @@ def lock(project: Path) -> None:
     if uv is None:
         print(f"note: uv not found; {later}", file=sys.stderr)
         return
-    try:
-        result = subprocess.run(
-            [*uv, "lock", "--quiet"], cwd=project, capture_output=True, text=True, timeout=600
-        )
-    except subprocess.TimeoutExpired:
-        print(f"note: uv lock took over 10 minutes and was stopped; {later}", file=sys.stderr)
+    checkout = str(ANSWERS["mlgate_source"]).strip()
+    if checkout.startswith("/") and (problem := vendor(uv, project, checkout)):
+        print(f"note: uv build of {checkout} failed ({problem}); {later}", file=sys.stderr)
         return
-    if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["no message"])[-1]
-        print(f"note: uv lock failed ({reason}); {later}", file=sys.stderr)
+    if problem := run_uv(uv, project, "lock", "--quiet"):
+        print(f"note: uv lock failed ({problem}); {later}", file=sys.stderr)
 
 
 def init_git(project: Path) -> None:

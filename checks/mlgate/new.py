@@ -1,8 +1,9 @@
 """`mlgate new`: a thin wrapper over cookiecutter that renders this repository's template.
 
-It adds three things cookiecutter does not do: it finds the template (bundled in the wheel
+It adds four things cookiecutter does not do: it finds the template (bundled in the wheel
 or in the source checkout), it refuses answers to prompts that do not exist (cookiecutter
-silently ignores a misspelt key), and it turns every failure into one clear line.
+silently ignores a misspelt key), it makes the project install the mlgate that rendered it
+(mlgate_source, unless given), and it turns every failure into one clear line.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from .errors import FAIL, PASS, CouldNotCheck, require
 
@@ -112,6 +115,26 @@ def private_tempdir() -> Iterator[None]:
             tempfile.tempdir = previous
 
 
+def installed_source() -> str:
+    """Where this mlgate was installed from (PEP 610's direct_url.json), as an mlgate_source
+    answer, so a project rendered by it installs the same mlgate: a checkout's path, a git URL
+    at the installed commit, a file URL, or the package index."""
+    try:
+        recorded = metadata.distribution("mlgate").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        recorded = None
+    if not recorded:
+        return "pypi"
+    origin = json.loads(recorded)
+    url = str(origin.get("url", ""))
+    if "vcs_info" in origin:
+        commit = origin["vcs_info"].get("commit_id")
+        return f"git+{url}@{commit}" if commit else f"git+{url}"
+    if "dir_info" in origin and url.startswith("file://"):
+        return unquote(urlsplit(url).path)
+    return url
+
+
 def _render(
     location: str, extra: list[str], no_input: bool, output_dir: str, overwrite: bool
 ) -> int:
@@ -121,6 +144,7 @@ def _render(
     try:
         answers = parse_answers(extra)
         check_answers(Path(location), answers)
+        answers.setdefault("mlgate_source", installed_source())
     except BadAnswer as exc:
         print(f"error: {exc}", file=sys.stderr)
         return FAIL

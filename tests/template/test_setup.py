@@ -36,11 +36,21 @@ def make(target: str, project: Path, home: Path) -> subprocess.CompletedProcess[
     return result
 
 
+def git(project: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=project, check=True, capture_output=True,
+                          text=True).stdout.strip()  # fmt: skip
+
+
 def test_make_setup_repro_test_lint(tmp_path: Path, home: Path) -> None:
     project = render(tmp_path, project_name="fresh user", git_init="yes")
+    committed = git(project, "ls-files").split()
+    assert "uv.lock" in committed, "the hook locks before the first commit"
+    assert (project / "vendor" / "mlgate" / "pyproject.toml").is_file(), "a local mlgate_source"
+    assert not any(path.startswith("vendor/") for path in committed)
     make("setup", project, home)
     assert (project / ".venv" / "bin" / "mlgate").is_file()
     assert (project / ".venv" / "bin" / "dvc").is_file()
+    assert git(project, "status", "--porcelain") == "", "make setup changed tracked files"
     make("repro", project, home)
     scores = json.loads((project / "reports" / "metrics.json").read_text())
     assert scores["accuracy"] >= 0.9
