@@ -48,11 +48,11 @@ def git(project: Path, *args: str) -> None:
 
 
 def uv_command() -> list[str] | None:
-    """uv on the PATH, else the `uv` package beside cookiecutter (`mlgate[new]` brings it)."""
-    if found := shutil.which("uv"):
-        return [found]
+    """The `uv` package beside cookiecutter (`mlgate[new]` brings it), else uv on the PATH."""
     if importlib.util.find_spec("uv") is not None:
         return [sys.executable, "-m", "uv"]
+    if found := shutil.which("uv"):
+        return [found]
     return None
 
 
@@ -70,19 +70,26 @@ def run_uv(uv: list[str], project: Path, *args: str) -> str | None:
 
 
 def vendor(uv: list[str], project: Path, checkout: str) -> str | None:
-    """mlgate from a local checkout: its sdist unpacked into vendor/mlgate, as `make vendor`."""
+    """mlgate from a local checkout: its sdist unpacked into vendor/mlgate, as `make vendor`
+    does; None when done, else why not."""
     target = project / "vendor"
+    shutil.rmtree(target, ignore_errors=True)
     problem = run_uv(uv, project, "build", "--quiet", "--sdist", "--out-dir", str(target), checkout)
     if problem:
         return problem
-    (archive,) = target.glob("mlgate-*.tar.gz")
-    with tarfile.open(archive) as sdist:
+    archives = sorted(target.glob("mlgate-*.tar.gz"))
+    if len(archives) != 1:
+        return f"{checkout} built no mlgate sdist: is it an mlgate checkout?"
+    with tarfile.open(archives[0]) as sdist:
+        top = sdist.getnames()[0].split("/")[0]
         if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and newer: no links out, no devices
             sdist.extractall(target, filter="data")
         else:
             sdist.extractall(target)  # our own sdist, just built
-    archive.unlink()
-    next(p for p in target.iterdir() if p.is_dir()).rename(target / "mlgate")
+    archives[0].unlink()
+    (target / top).rename(target / "mlgate")
+    for path in (target / "mlgate").rglob("*"):  # the sdist's fixed dates would let uv reuse
+        os.utime(path)  # an older build of the same path from its cache
     return None
 
 

@@ -123,13 +123,17 @@ def installed_source() -> str:
         recorded = metadata.distribution("mlgate").read_text("direct_url.json")
     except metadata.PackageNotFoundError:
         recorded = None
-    if not recorded:
-        return "pypi"
-    origin = json.loads(recorded)
+    try:
+        origin = json.loads(recorded) if recorded else {}
+    except ValueError:
+        origin = {}  # unreadable: as if installed from the index
     url = str(origin.get("url", ""))
-    if "vcs_info" in origin:
-        commit = origin["vcs_info"].get("commit_id")
-        return f"git+{url}@{commit}" if commit else f"git+{url}"
+    if not url:
+        return "pypi"
+    if vcs := origin.get("vcs_info"):
+        at = f"@{vcs['commit_id']}" if vcs.get("commit_id") else ""
+        sub = f"#subdirectory={origin['subdirectory']}" if origin.get("subdirectory") else ""
+        return f"{vcs.get('vcs', 'git')}+{url}{at}{sub}"
     if "dir_info" in origin and url.startswith("file://"):
         return unquote(urlsplit(url).path)
     return url

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from support import VENV_BIN, running, tool_env
+from support import run_mlgate, running
 
 TOKEN = "ghs_fake_token_never_printed_0123456789"
 REPOSITORY = "octo-org/ml-project"
@@ -91,15 +91,7 @@ class FakeGitHub:
         self, home: Path, *args: str, cwd: Path | None = None, **env: str
     ) -> subprocess.CompletedProcess[str]:
         """The real `mlgate` CLI pointed at this server; asserts the token never shows."""
-        result = subprocess.run(
-            [str(VENV_BIN / "mlgate"), *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            env=tool_env(home, **self.env(**env)),
-            check=False,
-            timeout=60,
-        )
+        result = run_mlgate(home, *args, cwd=cwd, env=self.env(**env))
         assert TOKEN not in result.stdout + result.stderr, "the token must never be printed"
         return result
 

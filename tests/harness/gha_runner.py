@@ -10,7 +10,8 @@ equivalents:
   at the event's commit or the `ref:` input; `fetch-depth: 0` clones everything, otherwise
   only that commit is fetched, as on GitHub, so a missing `fetch-depth: 0` shows.
 - actions/setup-python: this repository's test venv, linked as the workspace's `.venv` (so
-  `make setup` finds it installed) with the project's `src/` on PYTHONPATH.
+  `make setup` finds it installed, and a local mlgate's vendor/ copy in place) with the
+  project's `src/` on PYTHONPATH.
 - actions/cache: nothing (no cache between runs).
 - actions/upload-artifact / download-artifact: a folder per artifact name, with GitHub's
   layout (paths relative to their least common ancestor).
@@ -481,6 +482,11 @@ class WorkflowRun:
         if not venv.exists():
             venv.symlink_to(VENV_BIN.parent, target_is_directory=True)
         (venv / ".installed").touch()  # newer than the checkout: `make setup` has nothing to do
+        makefile = workspace / "Makefile"
+        if makefile.is_file() and "vendor/mlgate/PKG-INFO:" in makefile.read_text("utf-8"):
+            # mlgate from a local checkout: the test venv holds it; no sdist to unpack
+            (workspace / "vendor" / "mlgate").mkdir(parents=True, exist_ok=True)
+            (workspace / "vendor" / "mlgate" / "PKG-INFO").touch()
         env_file = Path(env["GITHUB_ENV"])
         with env_file.open("a", encoding="utf-8") as out:
             out.write(f"PYTHONPATH={workspace / 'src'}\n")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import subprocess
 import sys
 import threading
+import traceback
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import HTTPServer
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -51,11 +57,69 @@ def run_mlgate(
     stdin: str | None = None,
     timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    """`mlgate ARGS` as CI runs it: this venv's entry point, `tool_env(home)` plus `env`."""
-    return subprocess.run(
-        [MLGATE, *args], cwd=cwd, env=tool_env(home, **(env or {})), input=stdin,
-        capture_output=True, text=True, check=False, timeout=timeout,
-    )  # fmt: skip
+    """`mlgate ARGS` as CI runs it, in this process (as click's CliRunner does): `main(ARGS)`
+    with `tool_env(home)` plus `env` as the environment, `cwd` as the working directory, `stdin`
+    as standard input, and stdout / stderr captured; an exception is a traceback and exit 1,
+    as from a process. A process per call cost 0.2 s (requests) to 5 s (Great Expectations)
+    of imports each time; the process itself (exit codes, import on dispatch, a missing extra)
+    is tested in tests/mlgate/test_cli.py and test_base_install.py. `timeout` is not applied.
+    """
+    from mlgate.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    state = _process_state(tool_env(home, **(env or {})), cwd, stdin or "")
+    with state, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as stop:
+            code = _exit_code(stop.code)
+        except Exception:  # what a process would print before dying with exit 1
+            traceback.print_exc()
+            code = 1
+    return subprocess.CompletedProcess(["mlgate", *args], code, out.getvalue(), err.getvalue())
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+@contextmanager
+def _process_state(env: dict[str, str], cwd: Path | None, stdin: str) -> Iterator[None]:
+    """os.environ, the working directory, sys.argv, stdin, logging and warnings as a new
+    process would have them: log records of WARNING and above, and warnings, on stderr."""
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    saved_argv, saved_stdin = sys.argv, sys.stdin
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    os.environ.clear()
+    os.environ.update(env)
+    sys.argv, sys.stdin = ["mlgate"], io.StringIO(stdin)
+    root.handlers, root.level = [], logging.WARNING  # logging.lastResort writes to stderr
+    try:
+        with warnings.catch_warnings():
+            warnings.resetwarnings()  # Python's defaults, not pytest's capture
+            for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning,
+                             ResourceWarning):  # fmt: skip
+                warnings.simplefilter("ignore", category)
+            warnings.showwarning = _show_warning
+            if cwd is not None:
+                os.chdir(cwd)
+            yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.argv, sys.stdin = saved_argv, saved_stdin
+        root.handlers, root.level = saved_handlers, saved_level
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, *_: Any) -> None:
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno))
 
 
 @contextmanager

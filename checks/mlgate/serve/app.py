@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 from mlgate.serve.batching import Batcher
 from mlgate.serve.compiled import TextStep
 from mlgate.serve.metrics import ServiceMetrics
-from mlgate.serve.model import Model, read_schema
+from mlgate.serve.model import Model, plain, read_schema
 from mlgate.serve.request_log import RequestLog
 from mlgate.serve.schema import (
     ErrorAnswer,
@@ -220,17 +220,20 @@ def create_app(
             predictions, probabilities = await batcher.predict(columns)
         except ValueError as exc:  # the model's own input checks: still the request's values
             return error_answer(422, f"the model cannot use these values: {exc}")
+        answered: tuple[list[Any], Probabilities] = (predictions, probabilities)
         if postprocess is not None:
             try:
-                predictions, probabilities = postprocess(predictions, probabilities)
+                finished = postprocess(predictions, probabilities)
             except ValueError as exc:
                 return error_answer(422, f"the predictions cannot be finished: {exc}")
+            answered = postprocessed(finished, len(predictions))
+        # metrics and the log keep what the model predicted; the client gets the finished answer
         metrics.observe_predictions(predictions)
         rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
         log.append(rows, predictions)
-        answer: dict[str, Any] = {"model_version": version, "predictions": predictions}
-        if probabilities is not None:
-            answer["probabilities"] = probabilities
+        answer: dict[str, Any] = {"model_version": version, "predictions": answered[0]}
+        if answered[1] is not None:
+            answer["probabilities"] = answered[1]
         return JSONResponse(answer)
 
     def openapi() -> dict[str, Any]:
@@ -260,7 +263,20 @@ def preprocessed(
         raise TypeError(f"preprocess must return a dict with the features {names}")
     if any(len(result[name]) != rows for name in names):
         raise TypeError(f"preprocess must return {rows} values per feature")
-    return [list(result[name]) for name in names]
+    return [[plain(value) for value in result[name]] for name in names]
+
+
+def postprocessed(finished: Any, records: int) -> tuple[list[Any], Probabilities]:
+    """The project's postprocess answer, checked (one prediction per record) and made plain."""
+    if not (isinstance(finished, tuple) and len(finished) == 2):
+        raise TypeError("postprocess must return (predictions, probabilities)")
+    predictions, probabilities = finished
+    if len(predictions) != records or (probabilities is not None and len(probabilities) != records):
+        raise TypeError(f"postprocess must return {records} predictions (and probabilities)")
+    plain_probabilities = None
+    if probabilities is not None:
+        plain_probabilities = [{str(k): float(v) for k, v in row.items()} for row in probabilities]
+    return [plain(value) for value in predictions], plain_probabilities
 
 
 def run(factory: Callable[[Settings], FastAPI]) -> None:

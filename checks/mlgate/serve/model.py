@@ -139,12 +139,13 @@ class Model:
         predict = self.compiled.predict if self.compiled else self._pipeline_predict
         labels, proba = predict(columns)
         if proba is None:
-            return [_plain(v) for v in labels], None
+            return [plain(v) for v in labels], None
         keys = [str(c) for c in self.classes]
-        return [_plain(v) for v in labels], [
+        return [plain(v) for v in labels], [
             dict(zip(keys, row, strict=True)) for row in proba.tolist()
         ]
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (JSON and the request log take those)."""
     return value.item() if isinstance(value, np.generic) else value

@@ -90,7 +90,7 @@ class RequestLog:
             "features": records[0] if len(records) == 1 else records,
             "predictions": predictions,
         }
-        return json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=_json) + "\n"
 
     def _rotate(self) -> None:
         assert self._file is not None
@@ -104,3 +104,9 @@ class RequestLog:
                     os.replace(f"{path}.{index}", f"{path}.{index + 1}")
             os.replace(path, f"{path}.1")
         self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (kept open on purpose)
+
+
+def _json(value: Any) -> Any:
+    """A value json cannot write (a numpy scalar from a project's hook): its Python value, else
+    its text, so one odd value never stops the writer."""
+    return value.item() if hasattr(value, "item") else str(value)

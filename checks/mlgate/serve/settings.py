@@ -11,11 +11,21 @@ from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PREFIX = "SERVICE_"
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+def _not_blank(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        raise PydanticCustomError("string_too_short", "set but empty")
+    return value
+
+
+Location = Annotated[Path, BeforeValidator(_not_blank)]
 
 
 class SettingsError(SystemExit):
@@ -31,8 +41,8 @@ class Settings(BaseSettings):
         env_prefix=PREFIX, frozen=True, extra="ignore", str_strip_whitespace=True
     )
 
-    model_dir: Path = Path("models")
-    metrics_file: Path = Path("reports/metrics.json")
+    model_dir: Location = Path("models")
+    metrics_file: Location = Path("reports/metrics.json")
     host: Annotated[str, Field(min_length=1)] = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     version: str = ""  # empty: the installed package's version
@@ -49,7 +59,9 @@ class Settings(BaseSettings):
     @field_validator("log_level", mode="before")
     @classmethod
     def _lower_case(cls, value: Any) -> Any:
-        return value.lower() if isinstance(value, str) else value
+        if isinstance(value, str):
+            return value.strip().lower() or "info"  # set but empty: the default, as before
+        return value
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -64,6 +64,33 @@ def test_preprocess_changes_what_the_model_sees_and_what_is_logged(
     assert [record[name] for record in line["features"]] == [0.0, 0.0, 0.0]
 
 
+def test_hooks_may_return_numpy_values_and_a_wrong_shape_is_the_projects_error(
+    model_dir: Path, sample_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    def preprocess(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        return {name: [np.float64(v) for v in values] for name, values in columns.items()}
+
+    def postprocess(predictions: list[Any], probabilities: Any) -> tuple[list[Any], Any]:
+        return [np.bool_(p == 1) for p in predictions], probabilities
+
+    log = tmp_path / "requests.jsonl"
+    for client in serving(model_dir, log, preprocess=preprocess, postprocess=postprocess):
+        answer = client.post("/predict", json={"records": first_records(sample_frame, 2)})
+        assert answer.status_code == 200, answer.text
+        assert all(isinstance(p, bool) for p in answer.json()["predictions"])
+    (line,) = [json.loads(text) for text in log.read_text().splitlines()]
+    assert all(p in (0, 1) for p in line["predictions"])  # the log keeps the model's own
+
+    def shapeless(predictions: list[Any], probabilities: Any) -> list[Any]:
+        return predictions  # forgot the probabilities
+
+    for client in serving(model_dir, tmp_path / "other.jsonl", postprocess=shapeless):
+        with pytest.raises(TypeError, match=r"postprocess must return \(predictions"):
+            client.post("/predict", json={"records": first_records(sample_frame, 2)})
+
+
 def test_postprocess_changes_the_answer(
     model_dir: Path, sample_frame: pd.DataFrame, tmp_path: Path
 ) -> None:

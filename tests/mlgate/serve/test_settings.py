@@ -12,7 +12,7 @@ from mlgate.serve.settings import Settings, SettingsError
 def test_defaults_and_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings.from_env().port == 8000
     monkeypatch.setenv("SERVICE_PORT", " 8001 ")
-    monkeypatch.setenv("SERVICE_LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("SERVICE_LOG_LEVEL", " DEBUG ")
     monkeypatch.setenv("SERVICE_MODEL_DIR", "/srv/models")
     monkeypatch.setenv("SERVICE_REQUEST_LOG_FLUSH_S", "2e-1")
     monkeypatch.setenv("SERVICE_VERSION", "")  # empty: the package's version
@@ -39,6 +39,8 @@ def test_defaults_and_values_from_the_environment(monkeypatch: pytest.MonkeyPatc
         ("LOG_LEVEL", "loud", "SERVICE_LOG_LEVEL must be one of 'critical', 'error'"),
         ("HOST", "  ", "SERVICE_HOST is set but empty"),
         ("REQUEST_LOG", "", "SERVICE_REQUEST_LOG is set but empty"),
+        ("MODEL_DIR", "", "SERVICE_MODEL_DIR is set but empty"),
+        ("METRICS_FILE", " ", "SERVICE_METRICS_FILE is set but empty"),
     ],
 )
 def test_a_bad_value_stops_the_service_naming_the_variable(
