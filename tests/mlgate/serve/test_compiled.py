@@ -169,14 +169,21 @@ def test_a_compiled_path_that_answers_differently_is_refused(
     assert "failed on the probe rows" in str(verified(failing, model._pipeline_predict, probe))
 
 
+def linear_classifier(
+    project: SimpleNamespace, params: dict, folder: Path
+) -> tuple[pd.DataFrame, Model]:
+    """A logistic regression on the mixed frame (numbers, text, booleans), served."""
+    params["data"]["task"] = "classification"
+    params["model"] = {"name": "linear", "params": {}}
+    frame = mixed_frame(project, params["data"]["target"], "classification")
+    return frame, served(project, frame, params, folder)
+
+
 def test_a_boolean_feature_is_served(
     params: dict, tmp_path: Path, sample_project: SimpleNamespace
 ) -> None:
     """true/false (and their text) are accepted for a boolean column; a number is not."""
-    params["data"]["task"] = "classification"
-    params["model"] = {"name": "linear", "params": {}}
-    frame = mixed_frame(sample_project, params["data"]["target"], "classification")
-    model = served(sample_project, frame, params, tmp_path)
+    frame, model = linear_classifier(sample_project, params, tmp_path)
     record = json.loads(frame.drop(columns=[params["data"]["target"]]).head(1).to_json(
         orient="records"))[0]  # fmt: skip
     with TestClient(sample_project.serve.create_app(model.settings)) as client:
@@ -194,10 +201,7 @@ def test_a_boolean_feature_is_served(
 def test_without_the_projects_text_step_categories_are_not_compiled(
     params: dict, tmp_path: Path, sample_project: SimpleNamespace
 ) -> None:
-    params["data"]["task"] = "classification"
-    params["model"] = {"name": "linear", "params": {}}
-    frame = mixed_frame(sample_project, params["data"]["target"], "classification")
-    model = served(sample_project, frame, params, tmp_path)
+    frame, model = linear_classifier(sample_project, params, tmp_path)
     names = [feature.name for feature in model.features]
     with pytest.raises(NotCompiled, match="other than the project's as_text"):
         compile_pipeline(model.pipeline, names, probabilities=True)
