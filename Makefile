@@ -19,15 +19,13 @@ help: ## list the targets
 venv: $(STAMP) ## create .venv with mlgate (editable) and the dev tools, as uv.lock pins them
 
 # uv installs what uv.lock pins (pip would resolve anew: other versions, and ~2.5 minutes
-# instead of ~25 s). uv itself comes from pip into the venv; the lock then keeps it.
-# Bytecode is compiled at install: the tests' subprocesses run with PYTHONDONTWRITEBYTECODE
-# and would otherwise compile GX, DVC and scikit-learn from source at every start.
+# instead of ~10 s). uv itself comes from pip into the venv; the lock then keeps it.
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "uv>=0.13"
 
 $(STAMP): pyproject.toml uv.lock | $(BIN)/uv
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --quiet --locked --extra dev --compile-bytecode
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --quiet --locked --extra dev
 	touch $@
 
 lock: | $(BIN)/uv ## after editing pyproject.toml's dependencies: resolve uv.lock anew (commit it)
@@ -36,8 +34,10 @@ lock: | $(BIN)/uv ## after editing pyproject.toml's dependencies: resolve uv.loc
 demo: $(STAMP) ## render the default project into ./demo: pipeline, gate, drift, serve + verify, check
 	$(BIN)/python tools/demo.py
 
+# uv installs no bytecode: the tests write it as they import (PYTHONDONTWRITEBYTECODE, if the
+# machine sets it, would make every process compile GX and scikit-learn from source again).
 test: $(STAMP) ## run the whole test suite (one process per core, see tests/conftest.py)
-	$(BIN)/python -m pytest -n auto --dist loadscope
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadscope
 
 lint: $(STAMP) ## ruff on mlgate, the hooks, the tests and the template's Python files
 	$(BIN)/ruff check .

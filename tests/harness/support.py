@@ -42,7 +42,6 @@ def tool_env(home: Path, **extra: str) -> dict[str, str]:
         GIT_COMMITTER_NAME="Test Author",
         GIT_COMMITTER_EMAIL="test@example.com",
         RUFF_CACHE_DIR=str(home / ".ruff_cache"),
-        PYTHONDONTWRITEBYTECODE="1",
         UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv")),
     )
     env.update(extra)

@@ -1,4 +1,5 @@
-"""A user's path: render, `make setup` (its own venv), `make repro`, `make test`, `make lint`,
+"""A user's path: render, `make setup` (its own venv), `make test` (before any data: the
+project's tests on a fresh sample-data checkout), `make repro`, `make gate`, `make lint`,
 `make check`.
 
 The other template tests share this repository's environment; this one installs the
@@ -24,7 +25,6 @@ def make(target: str, project: Path, home: Path) -> subprocess.CompletedProcess[
     # The base interpreter, not this venv's: `make setup` must build a venv of its own.
     python = getattr(sys, "_base_executable", sys.executable)
     env = tool_env(home, PIP_DISABLE_PIP_VERSION_CHECK="1")
-    del env["PYTHONDONTWRITEBYTECODE"]  # as on a laptop: the new venv compiles on first import
     # drop this venv from PATH (`make test` may have put it there twice)
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != str(VENV_BIN))
     result = subprocess.run(
@@ -51,13 +51,13 @@ def test_make_setup_repro_test_lint(tmp_path: Path, home: Path) -> None:
     assert (project / ".venv" / "bin" / "mlgate").is_file()
     assert (project / ".venv" / "bin" / "dvc").is_file()
     assert git(project, "status", "--porcelain") == "", "make setup changed tracked files"
+    tests = make("test", project, home)  # before any data: a fresh sample-data checkout
+    assert " passed" in tests.stdout
     make("repro", project, home)
     scores = json.loads((project / "reports" / "metrics.json").read_text())
     assert scores["accuracy"] >= 0.9
     gate = make("gate", project, home)  # main has no metrics yet: warned, not blocked
     assert "mlgate gate: PASS" in gate.stdout, gate.stdout
-    tests = make("test", project, home)
-    assert " passed" in tests.stdout
     make("lint", project, home)
     check = make("check", project, home)  # installs zizmor and hadolint into .venv first
     assert (project / ".venv" / "bin" / "zizmor").is_file()
