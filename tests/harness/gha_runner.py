@@ -33,6 +33,7 @@ import json
 import os
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -482,11 +483,11 @@ class WorkflowRun:
         if not venv.exists():
             venv.symlink_to(VENV_BIN.parent, target_is_directory=True)
         (venv / ".installed").touch()  # newer than the checkout: `make setup` has nothing to do
-        makefile = workspace / "Makefile"
-        if makefile.is_file() and "vendor/mlgate/PKG-INFO:" in makefile.read_text("utf-8"):
-            # mlgate from a local checkout: the test venv holds it; no sdist to unpack
-            (workspace / "vendor" / "mlgate").mkdir(parents=True, exist_ok=True)
-            (workspace / "vendor" / "mlgate" / "PKG-INFO").touch()
+        if vendored := local_mlgate(workspace):
+            # mlgate from a local checkout (tool.uv.sources): the test venv holds it already,
+            # so `make setup` need not unpack its sdist into the workspace
+            vendored.mkdir(parents=True, exist_ok=True)
+            (vendored / "PKG-INFO").touch()
         env_file = Path(env["GITHUB_ENV"])
         with env_file.open("a", encoding="utf-8") as out:
             out.write(f"PYTHONPATH={workspace / 'src'}\n")
@@ -557,3 +558,13 @@ def hash_files(workspace: Path, patterns: list[str]) -> str:
     for file in files:
         digest.update(hashlib.sha256(file.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def local_mlgate(workspace: Path) -> Path | None:
+    """Where pyproject.toml's tool.uv.sources puts mlgate's copy (vendor/mlgate), if it does."""
+    pyproject = workspace / "pyproject.toml"
+    if not pyproject.is_file():
+        return None
+    sources = tomllib.loads(pyproject.read_text("utf-8")).get("tool", {}).get("uv", {})
+    path = sources.get("sources", {}).get("mlgate", {}).get("path")
+    return workspace / path if isinstance(path, str) else None

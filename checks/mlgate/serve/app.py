@@ -220,20 +220,20 @@ def create_app(
             predictions, probabilities = await batcher.predict(columns)
         except ValueError as exc:  # the model's own input checks: still the request's values
             return error_answer(422, f"the model cannot use these values: {exc}")
-        answered: tuple[list[Any], Probabilities] = (predictions, probabilities)
+        shown, shown_probabilities = predictions, probabilities
         if postprocess is not None:
             try:
                 finished = postprocess(predictions, probabilities)
             except ValueError as exc:
                 return error_answer(422, f"the predictions cannot be finished: {exc}")
-            answered = postprocessed(finished, len(predictions))
+            shown, shown_probabilities = postprocessed(finished, len(predictions))
         # metrics and the log keep what the model predicted; the client gets the finished answer
         metrics.observe_predictions(predictions)
         rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
         log.append(rows, predictions)
-        answer: dict[str, Any] = {"model_version": version, "predictions": answered[0]}
-        if answered[1] is not None:
-            answer["probabilities"] = answered[1]
+        answer: dict[str, Any] = {"model_version": version, "predictions": shown}
+        if shown_probabilities is not None:
+            answer["probabilities"] = shown_probabilities
         return JSONResponse(answer)
 
     def openapi() -> dict[str, Any]:
@@ -259,6 +259,10 @@ def preprocessed(
     """The project's preprocess on one request; it must give back every feature, as long."""
     rows = len(columns[0])
     result = preprocess(dict(zip(names, columns, strict=True)))
+    given = zip(names, columns, strict=True)
+    same = isinstance(result, dict) and len(result) == len(names)
+    if same and all(result.get(name) is column for name, column in given):
+        return columns  # the lists it was given (the template's default): nothing to check
     if not isinstance(result, dict) or set(result) != set(names):
         raise TypeError(f"preprocess must return a dict with the features {names}")
     if any(len(result[name]) != rows for name in names):

@@ -106,3 +106,14 @@ def test_postprocess_changes_the_answer(
         refused = client.post("/predict", json={"records": first_records(sample_frame, 3)})
         assert refused.status_code == 422
         assert "at most two records, please" in refused.json()["detail"]
+
+
+def test_an_unchanged_request_skips_the_checks_and_a_wrong_one_does_not() -> None:
+    from mlgate.serve.app import preprocessed
+
+    names, columns = ["a", "b"], [[1.0, None], ["x", "y"]]
+    assert preprocessed(lambda given: given, names, columns) is columns
+    with pytest.raises(TypeError, match="a dict with the features"):
+        preprocessed(lambda given: {**given, "c": [1, 2]}, names, columns)
+    with pytest.raises(TypeError, match="2 values per feature"):
+        preprocessed(lambda given: {**given, "a": [1.0]}, names, columns)
