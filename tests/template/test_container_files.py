@@ -118,18 +118,30 @@ def test_dockerfile_facts(python: str, rendered: dict[str, Path]) -> None:
         check_dockerfile(items, python, module_of(project))
 
 
+def test_each_python_version_pins_its_own_two_base_images(rendered: dict[str, Path]) -> None:
+    pins: dict[str, set[str]] = {}
+    for answers in COMBINATIONS:
+        text = (rendered[combination_id(answers)] / "Dockerfile").read_text(encoding="utf-8")
+        images = [a.split()[0] for k, a in instructions(text) if k == "FROM" and "@" in a]
+        pins.setdefault(answers["python_version"], set()).update(images)
+    assert all(len(images) == 2 for images in pins.values()), pins
+    digests = [image.partition("@")[2] for images in pins.values() for image in images]
+    assert len(set(digests)) == len(digests), "a digest pinned for two images"
+
+
 def check_dockerfile(items: list[tuple[str, str]], python: str, module: str) -> None:
     froms = [args.split() for keyword, args in items if keyword == "FROM"]
     assert len(froms) >= 2, "multi-stage: a builder and a runtime stage"
     stages = {words[2].lower() for words in froms if len(words) >= 3 and words[1].lower() == "as"}
     for words in froms:
-        image = words[0]
+        image, _, digest = words[0].partition("@")
         if image.lower() in stages:
             continue
         name, _, tag = image.partition(":")
         assert name == "python" and tag and tag != "latest", f"{image} is not pinned to a tag"
         assert tag.startswith(f"{python}-") and tag.endswith("-bookworm"), image
-    assert froms[-1][0] == f"python:{python}-slim-bookworm", "the runtime image is slim"
+        assert DIGEST.match(digest), f"{image} is not pinned by digest"
+    assert froms[-1][0].startswith(f"python:{python}-slim-bookworm@"), "the runtime is slim"
 
     runtime = final_stage(items)
     users = [args for keyword, args in runtime if keyword == "USER"]

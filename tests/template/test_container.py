@@ -1,0 +1,208 @@
+"""The default render's image, really built and run with podman, as the release builds it.
+
+The Dockerfile is built unchanged from the reproduced default project (a local-path mlgate:
+its copy in vendor/), with the build arguments the release workflow passes. No registry can be
+reached here, so the pinned base images are stood in for by a Debian base made with
+debootstrap and given their names and digests (tests/harness/podman.py says how). The image
+must stay within its size budget over that base; the container must run as its non-root
+user, become healthy by its own HEALTHCHECK, answer predictions, pass `mlgate verify`, write
+its request log, and stop cleanly on SIGTERM.
+
+Without podman, runc, debootstrap or root the module is skipped on a laptop and fails in CI
+(`CI=true`), where .ci/run installs them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+from conftest import Reproduced
+from podman import BUILD_FLAGS, Podman, layers, missing_tools, stand_in_base
+from projects import run
+from rendering import module_of
+from service_process import free_port
+
+pytestmark = pytest.mark.pipeline
+NAME = "default"
+UID = 10001
+VERSION = "1.2.3"  # what docker/metadata-action makes of the tag v1.2.3
+BUDGET_BYTES = 350 * 10**6  # the image over its base (issue 17)
+RUN_FLAGS = ("--ulimit=nofile=4096:4096", "--ulimit=nproc=4096:4096")
+READY_TIMEOUT_S = 120
+
+
+@dataclass(frozen=True)
+class Image:
+    name: str
+    base: str  # the stand-in base's image id
+    project: Path
+    commit: str
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str
+    url: str
+    ready_after_s: float  # from `podman run` to the first 200 from /ready
+
+
+@pytest.fixture(scope="module")
+def podman() -> Podman:
+    missing = missing_tools()
+    if missing:
+        message = f"cannot build images here: no {', '.join(missing)}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (.ci/run installs podman, runc and debootstrap)")
+        pytest.skip(message)
+    return Podman.cached()
+
+
+def release_build_args(project: Path, commit: str) -> dict[str, str]:
+    """The build arguments of release.yml's build step, with the values a tag v1.2.3 gives."""
+    workflow = yaml.safe_load((project / ".github/workflows/release.yml").read_text())
+    (step,) = [s for s in workflow["jobs"]["image"]["steps"] if s.get("id") == "build"]
+    names = [line.partition("=")[0] for line in step["with"]["build-args"].splitlines()]
+    values = {"VERSION": VERSION, "COMMIT": commit}
+    assert sorted(names) == sorted(values), f"release.yml passes {names}"
+    return values
+
+
+@pytest.fixture(scope="module")
+def image(podman: Podman, reproduced: dict[str, Reproduced], home: Path) -> Image:
+    project = reproduced[NAME].project
+    assert (project / "vendor" / "mlgate" / "pyproject.toml").is_file(), "no vendored mlgate"
+    commit = run(["git", "rev-parse", "HEAD"], project, home).stdout.strip()
+    base = stand_in_base(podman, project / "Dockerfile")
+    name = f"localhost/{project.name}:test"
+    build_args = [f"--build-arg={k}={v}" for k, v in release_build_args(project, commit).items()]
+    podman.run("build", *BUILD_FLAGS, *build_args, "--tag", name, str(project))
+    return Image(name, base, project, commit)
+
+
+def wait_until_ready(url: str, started: float) -> float:
+    while time.monotonic() - started < READY_TIMEOUT_S:
+        try:
+            if requests.get(f"{url}/ready", timeout=2).status_code == 200:
+                return time.monotonic() - started
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{url}/ready did not answer 200 within {READY_TIMEOUT_S} s")
+
+
+@pytest.fixture(scope="module")
+def container(podman: Podman, image: Image) -> Iterator[Container]:
+    name = f"mlgate-test-{os.getpid()}"
+    url = f"http://127.0.0.1:{free_port()}"
+    port = url.rsplit(":", 1)[1]
+    started = time.monotonic()
+    podman.run("run", "--detach", "--name", name, *RUN_FLAGS,
+               f"--publish=127.0.0.1:{port}:8000", image.name)  # fmt: skip
+    try:
+        ready_after = wait_until_ready(url, started)
+        print(f"\n{image.name}: /ready answered {ready_after:.2f} s after `podman run`")
+        yield Container(name, url, ready_after)
+    finally:
+        podman.run("rm", "--force", "--time=0", name, check=False)
+
+
+def inspect(podman: Podman, what: str) -> dict[str, Any]:
+    (found,) = json.loads(podman.run("inspect", what).stdout)
+    return found
+
+
+def test_the_image_adds_at_most_350_mb_to_its_base(podman: Podman, image: Image) -> None:
+    own = [layer for layer in layers(podman, image.name)][len(layers(podman, image.base)) :]
+    table = "\n".join(f"{layer.size / 1e6:9.1f} MB  {layer.created_by[:110]}" for layer in own)
+    added = sum(layer.size for layer in own)
+    print(f"\nlayers over the base:\n{table}\n{added / 1e6:9.1f} MB in all")
+    assert added <= BUDGET_BYTES, f"{added / 1e6:.1f} MB over the base:\n{table}"
+    assert any("/opt/venv" in layer.created_by and layer.size > 100e6 for layer in own)
+
+
+def test_the_image_keeps_its_healthcheck_user_and_labels(podman: Podman, image: Image) -> None:
+    found = inspect(podman, image.name)
+    config = found["Config"]
+    assert config["User"] == str(UID)
+    assert "/health" in " ".join(found["Healthcheck"]["Test"])  # kept by --format docker
+    assert config["Labels"]["org.opencontainers.image.version"] == VERSION
+    assert f"SERVICE_COMMIT={image.commit}" in config["Env"]
+
+
+def test_the_service_runs_as_its_non_root_user(podman: Podman, container: Container) -> None:
+    status = podman.run("exec", container.name, "cat", "/proc/1/status").stdout
+    (uids,) = [line.split()[1:] for line in status.splitlines() if line.startswith("Uid:")]
+    assert uids == [str(UID)] * 4, status
+    # Only logs/ is the service's: its code, model and environment are not.
+    for path in ("/app/models/model.joblib", "/opt/venv/bin/python"):
+        denied = podman.run("exec", container.name, "sh", "-c", f"test -w {path}", check=False)
+        assert denied.returncode != 0, f"the service can write {path}"
+    assert podman.run("exec", container.name, "test", "-w", "/app/logs").returncode == 0
+
+
+def test_its_own_healthcheck_reports_healthy(podman: Podman, container: Container) -> None:
+    """No systemd here to run the check on its interval: run it as the timer would."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while podman.run("healthcheck", "run", container.name, check=False).returncode != 0:
+        assert time.monotonic() < deadline, "the HEALTHCHECK never passed"
+        time.sleep(1)
+    assert inspect(podman, container.name)["State"]["Health"]["Status"] == "healthy"
+
+
+@pytest.fixture(scope="module")
+def sample(image: Image, home: Path) -> Path:
+    """Rows of the project's data, as the request log holds them (`<module>.windows`)."""
+    run(["python", "-m", f"{module_of(image.project)}.windows"], image.project, home)
+    return image.project / "logs" / "clean.jsonl"
+
+
+def first_records(sample: Path, count: int = 5) -> list[dict[str, Any]]:
+    return [json.loads(line)["features"] for line in sample.read_text().splitlines()[:count]]
+
+
+def test_it_predicts_and_reports_the_release(container: Container, image: Image,
+                                             sample: Path) -> None:  # fmt: skip
+    records = first_records(sample)
+    answer = requests.post(f"{container.url}/predict", json={"records": records}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["predictions"]) == len(records)
+    version = requests.get(f"{container.url}/version", timeout=5).json()
+    assert (version["version"], version["commit"]) == (VERSION, image.commit)
+    assert version["predictor"] == "compiled", "the compiled path failed its start-up check"
+
+
+def test_mlgate_verify_passes_against_the_container(
+    container: Container, image: Image, sample: Path, home: Path
+) -> None:
+    args = [container.url, "--expect-version", f"v{VERSION}", "--sample", str(sample),
+            "--requests", "50", "--timeout", "60"]  # fmt: skip
+    result = run(["mlgate", "verify", *args], image.project, home, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_stops_cleanly_and_keeps_every_logged_request(
+    podman: Podman, container: Container, sample: Path, tmp_path: Path
+) -> None:
+    """SIGTERM (podman stop): requests in flight finish, the log is flushed, no SIGKILL."""
+    podman.run("stop", "--time=30", container.name)
+    state = inspect(podman, container.name)["State"]
+    logs = podman.run("logs", container.name)
+    output = logs.stdout + logs.stderr
+    assert "Application shutdown complete" in output, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert state["ExitCode"] in (0, 143), state  # 143: uvicorn re-raises SIGTERM once done
+    podman.run("cp", f"{container.name}:/app/logs/requests.jsonl", str(tmp_path))
+    lines = [json.loads(line) for line in (tmp_path / "requests.jsonl").read_text().splitlines()]
+    # one line a request: the batch above, then verify's (its sample, then 50 timed)
+    assert len(lines) >= 1 + 50, f"{len(lines)} requests logged"
+    assert lines[0]["features"] == first_records(sample), "the batch above is not first"
+    assert all(line["model_version"] == VERSION and line["predictions"] for line in lines)
