@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED := false
 export RUFF_CACHE_DIR := $(abspath .ruff_cache)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock demo test lint format bench docs suites clean
+.PHONY: help venv lock demo test lint format bench docs suites dist publish clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
@@ -48,18 +48,30 @@ format: $(STAMP) ## format mlgate and the template's Python files
 	$(BIN)/ruff format .
 	$(BIN)/ruff format --isolated --line-length 100 "{{cookiecutter.project_slug}}"
 
-bench: $(STAMP) ## time to green; CLI start-up and gate latency; drift at scale (~3 GB in /tmp); mlgate check; the service under load
+bench: $(STAMP) ## time to green; CLI start-up and gate latency; drift at scale (~3 GB in /tmp); mlgate check; the service under load; the image (podman)
 	$(BIN)/python bench/time_to_green.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/drift.py
 	$(BIN)/python bench/check.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/image.py
 
 docs: $(STAMP) ## regenerate docs/rules.md from the checker's rule classes
 	$(BIN)/python -m mlgate.check.docs docs/rules.md
 
 suites: $(STAMP) ## regenerate the sample data sets' GX suites (review the diff!)
 	$(BIN)/python tools/make_suites.py
+
+# A release (.github/workflows/release.yml) runs these on the tag; they work on a laptop too.
+# The version comes from the git tag (hatch-vcs); TAG=vX.Y.Z makes check_dist insist on it.
+export TAG
+dist: | $(BIN)/uv ## build the sdist and wheel into dist/ and check them (TAG=vX.Y.Z: of that version)
+	rm -rf dist
+	$(BIN)/uv build --quiet --out-dir dist
+	$(BIN)/python tools/check_dist.py dist $${TAG:+--tag "$$TAG"}
+
+publish: | $(BIN)/uv ## upload dist/ to PyPI (from the release workflow: trusted publishing, no token)
+	$(BIN)/uv publish --trusted-publishing automatic dist/*
 
 clean: ## remove the virtual environment, the demo and caches
 	rm -rf $(VENV) demo .pytest_cache .ruff_cache

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from . import __version__
+from . import version
 from .errors import COULD_NOT_CHECK, CouldNotCheck, missing_extra
 from .io import step_summary
 
@@ -49,6 +49,17 @@ COMMANDS: dict[str, Command] = {
 GROUPS = {"suite": "expectation suite tools"}  # a word that only holds sub-commands
 
 
+class _ShowVersion(argparse.Action):
+    """`--version`, reading the installed version only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **_: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show mlgate's version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"mlgate {version()}")
+        parser.exit()
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; with `argv`, only the command it names gets its arguments (its module is
     imported), so parsing one command never imports another."""
@@ -57,7 +68,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description="Template, checker and runtime gates for ML repositories on GitHub.",
         epilog="Exit codes: 0 pass, 1 fail, 2 could not check.",
     )
-    parser.add_argument("--version", action="version", version=f"mlgate {__version__}")
+    parser.add_argument("--version", action=_ShowVersion)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = _named_command(argv) if argv is not None else None
     groups: dict[str, argparse._SubParsersAction] = {}

@@ -161,7 +161,8 @@ def build_base(podman: Podman) -> None:
         if debootstrap.returncode != 0:
             for mount in ("proc", "sys", "dev/pts"):  # left mounted when it fails midway
                 subprocess.run(["umount", "-l", str(rootfs / mount)], capture_output=True)
-            raise AssertionError(f"debootstrap failed:\n{debootstrap.stdout[-4000:]}")
+            log = debootstrap.stdout + debootstrap.stderr
+            raise AssertionError(f"debootstrap failed:\n{log[-4000:]}")
         # What the official python images are that a Debian system is not: `python` on the
         # PATH, pip allowed to install into the system Python (no PEP 668 marker), no caches.
         (rootfs / "usr/bin/python").symlink_to("python3")
@@ -171,10 +172,15 @@ def build_base(podman: Podman) -> None:
             for item in (rootfs / cache).glob("*"):
                 if item.is_file():
                     item.unlink()
-        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
         changes = [f"--change={c}" for c in (*BASE_CHANGES, f"LABEL {RECIPE_LABEL}={RECIPE}")]
-        podman.run("import", *changes, "-", BASE, stdin=tar.stdout)
-        assert tar.wait() == 0, "tar of the base failed"
+        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+        assert tar.stdout is not None
+        try:
+            podman.run("import", *changes, "-", BASE, stdin=tar.stdout)
+        finally:
+            tar.stdout.close()  # a failed import: tar stops on the closed pipe
+            tar.wait()
+        assert tar.returncode == 0, f"tar of the base exited {tar.returncode}"
 
 
 def record_digest(podman: Podman, image: str, digest: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 import tomllib
@@ -45,8 +46,11 @@ def test_version_matches_package_and_pyproject(capsys: pytest.CaptureFixture) ->
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.strip() == f"mlgate {__version__}"
+    # the version is the git tag's (hatch-vcs), as installed: no second copy to keep in step
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["version"] == __version__
+    assert project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["hatch"]["version"] == {"source": "vcs"}
+    assert __version__ == importlib.metadata.version("mlgate") != "0+unknown"
 
 
 def test_no_command_prints_usage_on_stderr_and_returns_2(capsys: pytest.CaptureFixture) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import __version__
+from .. import version
 from .model import Finding, RuleResult, Severity, Status
 from .rules import FAMILIES
 from .rules.tools import tool_finding_url
@@ -248,7 +248,7 @@ def as_sarif(report: CheckReport, fail_on: Severity) -> str:
                 "tool": {
                     "driver": {
                         "name": "mlgate",
-                        "version": __version__,
+                        "version": version(),
                         "informationUri": "https://github.com/mlgate/mlgate",
                         "rules": list(rules.values()),
                     }

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .. import __version__
+from .. import version
 from ..errors import CouldNotCheck
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class GitHub:
             {
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
-                "User-Agent": f"mlgate/{__version__}",
+                "User-Agent": f"mlgate/{version()}",
                 "Authorization": f"Bearer {context.token}",
             }
         )

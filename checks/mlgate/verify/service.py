@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
+from .. import version
 from ..errors import CouldNotCheck
 from ..io.http import is_loopback, shown_url, status
 
@@ -30,7 +30,7 @@ class Service:
 
         self.base = base
         self.session = requests.Session()
-        self.session.headers["User-Agent"] = f"mlgate/{__version__}"
+        self.session.headers["User-Agent"] = f"mlgate/{version()}"
         # None removes a proxy the environment sets (HTTP_PROXY would catch 127.0.0.1 too)
         none = {"http": None, "https": None, "all": None}
         self.proxies: dict[str, Any] = none if is_loopback(base) else {}
