@@ -22,7 +22,7 @@ venv: $(STAMP) ## create .venv with mlgate (editable) and the dev tools, as uv.l
 # instead of ~10 s). uv itself comes from pip into the venv; the lock then keeps it.
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet "uv>=0.13"
+	$(BIN)/python -m pip install --quiet "uv==0.13.9"
 
 $(STAMP): pyproject.toml uv.lock | $(BIN)/uv
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --quiet --locked --extra dev
@@ -63,12 +63,13 @@ suites: $(STAMP) ## regenerate the sample data sets' GX suites (review the diff!
 	$(BIN)/python tools/make_suites.py
 
 # A release (.github/workflows/release.yml) runs these on the tag; they work on a laptop too.
-# The version comes from the git tag (hatch-vcs); TAG=vX.Y.Z makes check_dist insist on it.
-export TAG
-dist: | $(BIN)/uv ## build the sdist and wheel into dist/ and check them (TAG=vX.Y.Z: of that version)
+# The version comes from the git tag (hatch-vcs); RELEASE_TAG=vX.Y.Z makes check_dist insist
+# on it. The shell, not make, expands it: a tag name may hold `$`, `;` or backquotes.
+export RELEASE_TAG
+dist: | $(BIN)/uv ## build the sdist and wheel into dist/ and check them (RELEASE_TAG=vX.Y.Z: of that version)
 	rm -rf dist
 	$(BIN)/uv build --quiet --out-dir dist
-	$(BIN)/python tools/check_dist.py dist $${TAG:+--tag "$$TAG"}
+	$(BIN)/python tools/check_dist.py dist $${RELEASE_TAG:+--tag "$$RELEASE_TAG"}
 
 publish: | $(BIN)/uv ## upload dist/ to PyPI (from the release workflow: trusted publishing, no token)
 	$(BIN)/uv publish --trusted-publishing automatic dist/*

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "harness"))
 
 import requests
-from podman import BUILD_FLAGS, Podman, layers, missing_tools, stand_in_base
+from podman import Podman, build, layers, missing_tools, remove, stand_in_base
 from serve import trained
 from steps import free_port, print_table
 
@@ -68,13 +68,12 @@ def main() -> None:
         base = stand_in_base(podman, project / "Dockerfile")
         image = f"localhost/{project.name}:bench"
         started = time.perf_counter()
-        podman.run("build", *BUILD_FLAGS, "--build-arg=VERSION=1.0.0", "--tag", image,
-                   str(project))  # fmt: skip
+        steps = build(podman, project, image, "--build-arg=VERSION=1.0.0")
         build_s = time.perf_counter() - started
         variant = Path(scratch) / "without-bytecode"
         variant.mkdir()
         (variant / "Dockerfile").write_text(WITHOUT_BYTECODE.format(image=image))
-        podman.run("build", *BUILD_FLAGS, "--tag", f"{image}-no-pyc", str(variant))
+        steps += build(podman, variant, f"{image}-no-pyc")
 
         own = layers(podman, image)[len(layers(podman, base)) :]
         print(f"\nThe default image over its base (built in {build_s:.0f} s, downloads included):")
@@ -91,7 +90,8 @@ def main() -> None:
                          f"{max(times):.2f}", f"< {READY_LIMIT_S:.0f}"])  # fmt: skip
         print(f"`podman run` to the first 200 from /ready, {args.runs} runs each (s):")
         print_table(["image", "median", "min", "max", "limit"], rows)
-        podman.run("rmi", "--force", f"{image}-no-pyc", image, check=False)
+        remove(podman, f"{image}-no-pyc", [])
+        remove(podman, image, steps)
 
 
 if __name__ == "__main__":

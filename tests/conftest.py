@@ -43,7 +43,8 @@ def mlgate(home: Path) -> Callable[..., object]:
 
 # modules whose tests all start from the reproduced default project (see tests/template)
 USES_THE_DEFAULT_PROJECT = {
-    f"tests/template/{name}.py" for name in ("test_serve", "test_gate_history", "test_remote", "test_container")
+    f"tests/template/{name}.py"
+    for name in ("test_serve", "test_gate_history", "test_remote", "test_container")
 }
 
 

@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -146,22 +147,31 @@ def stand_in_base(podman: Podman, dockerfile: Path) -> str:
 
 
 def ensure_base(podman: Podman) -> None:
-    if podman.label(BASE, RECIPE_LABEL) != RECIPE:
-        build_base(podman)
+    if podman.label(BASE, RECIPE_LABEL) == RECIPE:
+        return
+    old = podman.image_id(BASE)
+    build_base(podman)
+    if old:  # made by an older recipe: its names moved to the new base, its digests go with it
+        podman.run("rmi", "--force", old, check=False)
 
 
 def build_base(podman: Podman) -> None:
     with tempfile.TemporaryDirectory(prefix="mlgate-base-", dir="/var/tmp") as work:
         rootfs = Path(work) / "rootfs"
-        debootstrap = subprocess.run(
+        debootstrap = subprocess.Popen(
             ["debootstrap", "--variant=minbase", "--include=" + ",".join(PACKAGES),
              "bookworm", str(rootfs), MIRROR],
-            capture_output=True, text=True, timeout=900,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
         )  # fmt: skip
+        try:
+            log, _ = debootstrap.communicate(timeout=900)
+        except subprocess.TimeoutExpired:
+            os.killpg(debootstrap.pid, signal.SIGKILL)  # dpkg and its children too
+            log, _ = debootstrap.communicate()
+            log += "\n(stopped after 900 s)"
         if debootstrap.returncode != 0:
-            for mount in ("proc", "sys", "dev/pts"):  # left mounted when it fails midway
+            for mount in ("proc", "sys", "dev/pts"):  # left mounted when it stops midway
                 subprocess.run(["umount", "-l", str(rootfs / mount)], capture_output=True)
-            log = debootstrap.stdout + debootstrap.stderr
             raise AssertionError(f"debootstrap failed:\n{log[-4000:]}")
         # What the official python images are that a Debian system is not: `python` on the
         # PATH, pip allowed to install into the system Python (no PEP 668 marker), no caches.
@@ -202,6 +212,24 @@ def record_digest(podman: Podman, image: str, digest: str) -> None:
         scratch = images / "images.json.mlgate-tests"
         scratch.write_text(json.dumps(records), encoding="utf-8")
         scratch.replace(images / "images.json")
+    # One write through podman itself: storage's lock file then records a new writer, so a
+    # podman process that read the store before this edit reads it again (and cannot save its
+    # stale copy over it).
+    podman.run("tag", image, "localhost/mlgate-test-base:digests")
+
+
+def build(podman: Podman, context: Path, tag: str, *flags: str) -> list[str]:
+    """Build `context` as `tag`; returns the ids of the images the build committed on the way
+    (its steps' cache, the builder stage), for `remove` to drop with the image."""
+    shown = podman.run("build", *BUILD_FLAGS, *flags, "--tag", tag, str(context)).stdout
+    return re.findall(r"(?m)^--> ([0-9a-f]{10,64})$", shown)
+
+
+def remove(podman: Podman, tag: str, steps: list[str]) -> None:
+    """The image and what its build left: ~700 MB a build in the cached storage otherwise.
+    An image another build still uses is refused, and stays."""
+    podman.run("rmi", tag, check=False)
+    podman.run("rmi", *reversed(steps), check=False)
 
 
 @dataclass(frozen=True)

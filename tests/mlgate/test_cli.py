@@ -49,7 +49,7 @@ def test_version_matches_package_and_pyproject(capsys: pytest.CaptureFixture) ->
     # the version is the git tag's (hatch-vcs), as installed: no second copy to keep in step
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["dynamic"] == ["version"]
-    assert project["tool"]["hatch"]["version"] == {"source": "vcs"}
+    assert project["tool"]["hatch"]["version"]["source"] == "vcs"
     assert __version__ == importlib.metadata.version("mlgate") != "0+unknown"
 
 
