@@ -22,14 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "harness"))
 
-import requests
-from podman import Podman, build, layers, missing_tools, remove, stand_in_base
+from podman import Podman, build, layers, missing_tools, remove, running, stand_in_base
 from serve import trained
-from steps import free_port, print_table
+from steps import print_table
 
 BUDGET_MB = 350
 READY_LIMIT_S = 3.0
-RUN_FLAGS = ("--ulimit=nofile=4096:4096", "--ulimit=nproc=4096:4096")
 WITHOUT_BYTECODE = """FROM {image}
 USER 0
 RUN find /opt/venv -name '*.pyc' -delete
@@ -39,21 +37,8 @@ USER 10001
 
 def ready_after(podman: Podman, image: str) -> float:
     """Seconds from `podman run` to the first 200 from /ready."""
-    port, name = free_port(), f"mlgate-bench-{time.monotonic_ns()}"
-    started = time.perf_counter()
-    podman.run("run", "--detach", "--name", name, *RUN_FLAGS, f"--publish=127.0.0.1:{port}:8000",
-               image)  # fmt: skip
-    try:
-        while time.perf_counter() - started < 120:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
-                    return time.perf_counter() - started
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.02)
-        raise SystemExit(f"{image}: /ready never answered")
-    finally:
-        podman.run("rm", "--force", "--time=0", name, check=False)
+    with running(podman, image, f"mlgate-bench-{time.monotonic_ns()}") as up:
+        return up.ready_after_s
 
 
 def main() -> None:

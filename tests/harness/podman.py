@@ -29,8 +29,10 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,6 +58,7 @@ BUILD_FLAGS = (
     "--ulimit=nproc=4096:4096",
     "--volume=/etc/ssl/certs:/etc/ssl/certs:ro",
 )
+READY_TIMEOUT_S = 120
 FROM_LINE = re.compile(r"(?im)^FROM\s+(?:--platform=\S+\s+)?(\S+)")
 
 
@@ -230,6 +233,44 @@ def remove(podman: Podman, tag: str, steps: list[str]) -> None:
     An image another build still uses is refused, and stays."""
     podman.run("rmi", tag, check=False)
     podman.run("rmi", *reversed(steps), check=False)
+
+
+RUN_FLAGS = ("--ulimit=nofile=4096:4096", "--ulimit=nproc=4096:4096")
+
+
+@dataclass(frozen=True)
+class Running:
+    name: str
+    url: str
+    ready_after_s: float  # from `podman run` to the first 200 from /ready
+
+
+@contextmanager
+def running(podman: Podman, image: str, name: str, *flags: str) -> Iterator[Running]:
+    """The image's service, detached, on a free port of 127.0.0.1, once /ready answers 200;
+    removed afterwards."""
+    import requests  # the base's __main__ runs with the standard library only
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    podman.run("run", "--detach", "--name", name, *RUN_FLAGS, *flags,
+               f"--publish=127.0.0.1:{port}:8000", image)  # fmt: skip
+    try:
+        while (waited := time.perf_counter() - started) < READY_TIMEOUT_S:
+            try:
+                if requests.get(f"{url}/ready", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.02)
+        else:
+            raise AssertionError(f"{image}: /ready did not answer within {READY_TIMEOUT_S} s")
+        yield Running(name, url, waited)
+    finally:
+        podman.run("rm", "--force", "--time=0", name, check=False)
 
 
 @dataclass(frozen=True)

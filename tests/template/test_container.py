@@ -26,18 +26,25 @@ import pytest
 import requests
 import yaml
 from conftest import Reproduced
-from podman import Podman, build, layers, missing_tools, remove, stand_in_base
+from podman import (
+    READY_TIMEOUT_S,
+    Podman,
+    Running,
+    build,
+    layers,
+    missing_tools,
+    remove,
+    running,
+    stand_in_base,
+)
 from projects import run
 from rendering import module_of
-from service_process import free_port
 
 pytestmark = pytest.mark.pipeline
 NAME = "default"
 UID = 10001
 VERSION = "1.2.3"  # what docker/metadata-action makes of the tag v1.2.3
 BUDGET_BYTES = 350 * 10**6  # the image over its base (issue 17)
-RUN_FLAGS = ("--ulimit=nofile=4096:4096", "--ulimit=nproc=4096:4096")
-READY_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True)
@@ -46,13 +53,6 @@ class Image:
     base: str  # the stand-in base's image id
     project: Path
     commit: str
-
-
-@dataclass(frozen=True)
-class Container:
-    name: str
-    url: str
-    ready_after_s: float  # from `podman run` to the first 200 from /ready
 
 
 @pytest.fixture(scope="module")
@@ -89,17 +89,6 @@ def image(podman: Podman, reproduced: dict[str, Reproduced], home: Path) -> Iter
     remove(podman, name, steps)
 
 
-def wait_until_ready(url: str, started: float) -> float:
-    while time.monotonic() - started < READY_TIMEOUT_S:
-        try:
-            if requests.get(f"{url}/ready", timeout=2).status_code == 200:
-                return time.monotonic() - started
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"{url}/ready did not answer 200 within {READY_TIMEOUT_S} s")
-
-
 @pytest.fixture(scope="module")
 def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The request log's volume, writable by the service's user only (deploy/: an emptyDir)."""
@@ -110,21 +99,12 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def container(podman: Podman, image: Image, logs: Path) -> Iterator[Container]:
+def container(podman: Podman, image: Image, logs: Path) -> Iterator[Running]:
     """Run as deploy/ runs it: a read-only root file system, /tmp and logs/ writable."""
     name = f"mlgate-test-{os.getpid()}"
-    url = f"http://127.0.0.1:{free_port()}"
-    port = url.rsplit(":", 1)[1]
-    started = time.monotonic()
-    podman.run("run", "--detach", "--name", name, *RUN_FLAGS, "--read-only",
-               f"--volume={logs}:/app/logs", f"--publish=127.0.0.1:{port}:8000",
-               image.name)  # fmt: skip
-    try:
-        ready_after = wait_until_ready(url, started)
-        print(f"\n{image.name}: /ready answered {ready_after:.2f} s after `podman run`")
-        yield Container(name, url, ready_after)
-    finally:
-        podman.run("rm", "--force", "--time=0", name, check=False)
+    with running(podman, image.name, name, "--read-only", f"--volume={logs}:/app/logs") as up:
+        print(f"\n{image.name}: /ready answered {up.ready_after_s:.2f} s after `podman run`")
+        yield up
 
 
 def inspect(podman: Podman, what: str) -> dict[str, Any]:
@@ -150,7 +130,7 @@ def test_the_image_keeps_its_healthcheck_user_and_labels(podman: Podman, image: 
     assert f"SERVICE_COMMIT={image.commit}" in config["Env"]
 
 
-def test_the_service_runs_as_its_non_root_user(podman: Podman, container: Container) -> None:
+def test_the_service_runs_as_its_non_root_user(podman: Podman, container: Running) -> None:
     status = podman.run("exec", container.name, "cat", "/proc/1/status").stdout
     (uids,) = [line.split()[1:] for line in status.splitlines() if line.startswith("Uid:")]
     assert uids == [str(UID)] * 4, status
@@ -164,7 +144,7 @@ def test_the_service_runs_as_its_non_root_user(podman: Podman, container: Contai
     assert podman.run("exec", container.name, "test", "-w", "/app/logs").returncode == 0
 
 
-def test_the_image_keeps_mlgates_template_whole(podman: Podman, container: Container) -> None:
+def test_the_image_keeps_mlgates_template_whole(podman: Podman, container: Running) -> None:
     """The builder drops the packages' test suites, but mlgate's `tests` are its template's."""
     site = "/opt/venv/lib/python3*/site-packages"
     kept = f"{site}/mlgate/template/'{{{{cookiecutter.project_slug}}}}'/tests/conftest.py"
@@ -178,7 +158,7 @@ def test_the_image_keeps_mlgates_template_whole(podman: Podman, container: Conta
     assert exists(f"test -d {site}/pandas/core"), "the glob matched nothing"
 
 
-def test_its_own_healthcheck_reports_healthy(podman: Podman, container: Container) -> None:
+def test_its_own_healthcheck_reports_healthy(podman: Podman, container: Running) -> None:
     """No systemd here to run the check on its interval: run it as the timer would."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     while podman.run("healthcheck", "run", container.name, check=False).returncode != 0:
@@ -198,7 +178,7 @@ def first_records(sample: Path, count: int = 5) -> list[dict[str, Any]]:
     return [json.loads(line)["features"] for line in sample.read_text().splitlines()[:count]]
 
 
-def test_it_predicts_and_reports_the_release(container: Container, image: Image,
+def test_it_predicts_and_reports_the_release(container: Running, image: Image,
                                              sample: Path) -> None:  # fmt: skip
     records = first_records(sample)
     answer = requests.post(f"{container.url}/predict", json={"records": records}, timeout=30)
@@ -210,7 +190,7 @@ def test_it_predicts_and_reports_the_release(container: Container, image: Image,
 
 
 def test_mlgate_verify_passes_against_the_container(
-    container: Container, image: Image, sample: Path, home: Path
+    container: Running, image: Image, sample: Path, home: Path
 ) -> None:
     args = [container.url, "--expect-version", f"v{VERSION}", "--sample", str(sample),
             "--requests", "50", "--timeout", "60"]  # fmt: skip
@@ -219,7 +199,7 @@ def test_mlgate_verify_passes_against_the_container(
 
 
 def test_it_stops_cleanly_and_keeps_every_logged_request(
-    podman: Podman, container: Container, sample: Path, logs: Path
+    podman: Podman, container: Running, sample: Path, logs: Path
 ) -> None:
     """SIGTERM (podman stop): requests in flight finish, the log is flushed, no SIGKILL."""
     records = first_records(sample, 3)
