@@ -123,12 +123,25 @@ def init_git(project: Path) -> None:
         raise SystemExit(1) from None
 
 
+def next_steps(project: Path) -> str:
+    """The first three commands, on stderr (stdout's last line is the path `mlgate new` gives)."""
+    setup = "git init && make setup" if not (project / ".git").is_dir() else "make setup"
+    first = f"cd {project.name} && {setup} && . .venv/bin/activate"
+    if ANSWERS.get("dataset") == "custom":
+        second = 'add your data and train: README.md, "Your data"'
+    else:  # the gate compares with the metrics committed on main: commit the first ones
+        second = 'dvc repro && git add dvc.lock data models reports && git commit -m "First model"'
+    steps = [first, second, "make gate && make check"]
+    return "Next:\n" + "".join(f"  {step}\n" for step in steps)
+
+
 def main() -> int:
     project = Path.cwd()
     drop_unchosen(project)
     if str(ANSWERS.get("git_init")).lower() in {"true", "yes", "y", "1"}:
         lock(project)
         init_git(project)
+    print(next_steps(project), end="", file=sys.stderr)
     return 0
 
 

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
 from project.data import fetch, prepare, split, write_csv
 from project.params import ParamsError, load_params
+from project_modules import PACKAGE
 
 
 def test_split_is_seeded_and_disjoint(sample_frame: pd.DataFrame, params: dict) -> None:
@@ -54,3 +58,20 @@ def test_bad_params_are_reported(tmp_path) -> None:
     path.write_text("data: {raw: x.csv, target: y, task: clustering}\n")
     with pytest.raises(ParamsError, match="missing section 'split'"):
         load_params(path)
+
+
+def test_a_stage_says_what_is_wrong_with_params_yaml(tmp_path) -> None:
+    """What `dvc repro` shows: the stage's own words on stderr, and exit 2."""
+    (tmp_path / "params.yaml").write_text(
+        "data: {raw: data.csv, target: price, task: regression}\n"
+        "split: {test_size: 0.2, train: train.csv, test: test.csv}\n"
+        "model: {name: linear}\n"
+    )
+    (tmp_path / "data.csv").write_text("rooms,area\n1,2\n3,4\n5,6\n7,8\n9,10\n")
+    stage = subprocess.run([sys.executable, "-m", f"{PACKAGE}.data", "prepare"],
+                           cwd=tmp_path, capture_output=True, text=True)  # fmt: skip
+    assert stage.returncode == 2, stage.stderr
+    assert stage.stderr.strip() == (
+        "error: params.yaml: data.target 'price' is not a column of the data; set it to the "
+        "column to predict, one of: rooms, area"
+    ), stage.stderr

@@ -17,6 +17,7 @@ from .yaml_lines import line_of
 class Ignore:
     rule: str
     reason: str
+    line: int | None = None  # in mlgate.yaml
 
 
 def read_ignores(repo: Repo) -> tuple[list[Ignore], list[tuple[str, int | None]]]:
@@ -45,7 +46,7 @@ def read_ignores(repo: Repo) -> tuple[list[Ignore], list[tuple[str, int | None]]
         if not isinstance(reason, str) or not reason.strip():
             problems.append((f"check.ignore of {entry['rule']} has no reason: not applied", line))
             continue
-        ignores.append(Ignore(entry["rule"].strip(), reason.strip()))
+        ignores.append(Ignore(entry["rule"].strip(), reason.strip(), line))
     return ignores, unknown + problems
 
 

@@ -84,13 +84,22 @@ def run_checks(
     by_code = {rule.code(): rule for rule in ALL_RULES}
     report = CheckReport(root, [], adoption=adoption(repo))
     done: dict[str, RuleResult] = {}
+    needed: set[Ignore] = set()  # the ignores that waived a failing rule or a finding
 
     def result_of(rule: type[Rule]) -> RuleResult:
         """A rule's final result (its findings filtered), before any rule reads its status."""
         code = rule.code()
         if code not in done:
             required = [result_of(by_code[r]) for r in sorted(rule.requires)]
-            done[code] = _filtered(_evaluate(rule, repo, ignores, required))
+            result = _evaluate(rule, repo, ignores, required)
+            # would an ignored rule fail without its ignore? (one that waives nothing is stale)
+            if (
+                result.status is Status.IGNORED
+                and selected(code, select, ignore)
+                and _evaluate(rule, repo, [], required).status is not Status.PASS
+            ):
+                needed.update(i for i in ignores if matches(i.rule, code))
+            done[code] = _filtered(result)
         return done[code]
 
     def owned(code: str) -> bool:
@@ -113,6 +122,7 @@ def run_checks(
             waiver = next((i for i in ignores if finding.code and matches(i.rule, code)), None)
             if waiver:
                 report.ignored_findings.append((result, finding, waiver))
+                needed.add(waiver)
             else:
                 kept.append(finding)
         if result.status is Status.FAIL and not kept:
@@ -123,7 +133,23 @@ def run_checks(
     report.results = [
         result_of(rule) for rule in ALL_RULES if selected(rule.code(), select, ignore)
     ]
+    if not select and not ignore:  # a partial run cannot tell what an ignore is for
+        _report_stale_ignores(report, [i for i in ignores if i not in needed])
     return report
+
+
+def _report_stale_ignores(report: CheckReport, stale: list[Ignore]) -> None:
+    """SEC102 names each ignore that waived nothing this run: it would hide the rule's next
+    failure, which nobody has justified. (Only SEC102 can say it, once every rule has run.)"""
+    owner = next((r for r in report.results if r.code == "SEC102"), None)
+    if owner is None or owner.status not in (Status.PASS, Status.FAIL) or not stale:
+        return
+    owner.findings += [
+        Finding(f"check.ignore of {i.rule} waives nothing: it passes without it; delete the entry",
+                "mlgate.yaml", i.line)
+        for i in stale
+    ]  # fmt: skip
+    owner.status = Status.FAIL
 
 
 def _evaluate(

@@ -89,7 +89,8 @@ def _categories_svg(hist: dict[str, Any]) -> str:
             f'text-anchor="middle">{html.escape(label[:10])}</text>'
         )
     hidden = len(hist["labels"]) - len(labels)
-    caption = f"{hidden} more categories not drawn" if hidden > 0 else "shares per category"
+    noun = "category" if hidden == 1 else "categories"
+    caption = f"{hidden} more {noun} not drawn" if hidden > 0 else "shares per category"
     return _svg("".join(parts), caption)
 
 

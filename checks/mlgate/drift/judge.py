@@ -240,7 +240,8 @@ def judge_column(
         ref_counts, cur_counts, unseen = _category_counts(spec, window)
         if unseen:
             shown = ", ".join(repr(u) for u in unseen[:3])
-            result.reasons.append(f"{len(unseen)} categories the reference never had: {shown}")
+            noun = "category" if len(unseen) == 1 else "categories"
+            result.reasons.append(f"{len(unseen)} {noun} the reference never had: {shown}")
         if method == "jensenshannon":
             result.score = stats.jensen_shannon(ref_counts, cur_counts)
         elif method == "chisquare":

@@ -333,3 +333,38 @@ def test_repo_review_runs_the_rules(tmp_path: Path) -> None:
     assert {rule.code() for rule in ALL_RULES} <= set(checks)
     assert [code for code, check in checks.items() if check["result"] is False] == []
     assert checks["GHA102"]["description"].endswith("`permissions: {}` at the top.")
+
+
+def with_ignore(rule: str, *more: Callable[[Files], None]) -> Callable[[Files], None]:
+    entry = f"check:\n  ignore:\n    - rule: {rule}\n      reason: this repository differs\n"
+
+    def change(files: Files) -> None:
+        replace("mlgate.yaml", "check:\n", entry)(files)
+        for other in more:
+            other(files)
+
+    return change
+
+
+def test_an_ignore_waives_a_failing_rule(tmp_path: Path) -> None:
+    root = build(tmp_path, with_ignore("DOCKER102", replace("Dockerfile", "USER 10001", "USER 0")))
+    results = {r.code: r for r in run_checks(root).results}
+    assert results["DOCKER102"].status is Status.IGNORED
+    assert results["DOCKER102"].reason == "this repository differs"
+    assert results["SEC102"].status is Status.PASS, results["SEC102"].findings
+
+
+def test_an_ignore_that_waives_nothing_is_a_finding(tmp_path: Path) -> None:
+    """The custom data project's GX101 ignore outlives its reason once the suite exists."""
+    root = build(tmp_path, with_ignore("DOCKER102"))
+    results = {r.code: r for r in run_checks(root).results}
+    assert results["DOCKER102"].status is Status.IGNORED
+    assert results["SEC102"].status is Status.FAIL
+    (finding,) = results["SEC102"].findings
+    assert finding.message == (
+        "check.ignore of DOCKER102 waives nothing: it passes without it; delete the entry"
+    )
+    assert (finding.path, finding.line) == ("mlgate.yaml", 11)
+    # a run of some rules only cannot tell: it says nothing
+    partial = {r.code: r for r in run_checks(root, select=["SEC", "DOCKER"]).results}
+    assert partial["SEC102"].status is Status.PASS

@@ -345,7 +345,7 @@ def test_unseen_categories_are_named(
                                str(window))  # fmt: skip
         plan = columns_of(report)["plan"]
         assert plan["method"] == method
-        assert plan["reasons"] == ["1 categories the reference never had: 'enterprise'"]
+        assert plan["reasons"] == ["1 category the reference never had: 'enterprise'"]
         if method == "chisquare":
             assert (plan["score"], plan["verdict"]) == (0.0, "DRIFT")
         else:
@@ -364,7 +364,7 @@ def test_constant_column(
         column = columns_of(report)["version"]
         assert (column["method"], column["verdict"]) == (method, verdict)
         if version == 4:
-            assert column["reasons"] == ["1 categories the reference never had: '4'"]
+            assert column["reasons"] == ["1 category the reference never had: '4'"]
 
 
 def test_text_in_a_numeric_column_is_counted_and_left_out(

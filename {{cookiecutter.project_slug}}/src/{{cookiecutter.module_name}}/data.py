@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn import datasets
 from sklearn.model_selection import train_test_split
 
-from .params import ParamsError, load_params
+from .params import ParamsError, load_params, run_stage
 
 SAMPLE_DATASETS = {
     "breast_cancer": datasets.load_breast_cancer,
@@ -47,7 +47,11 @@ def split(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Seeded split; stratified by class for classification so both sides see every class."""
     if target not in frame.columns:
-        raise ParamsError(f"data.target {target!r} is not a column of the data")
+        columns = ", ".join(map(str, frame.columns[:12])) + (", ..." if frame.shape[1] > 12 else "")
+        raise ParamsError(
+            f"data.target {target!r} is not a column of the data; set it to the column to "
+            f"predict, one of: {columns}"
+        )
     stratify = frame[target] if task == "classification" else None
     train, test = train_test_split(frame, test_size=test_size, random_state=seed, stratify=stratify)
     return train.sort_index(), test.sort_index()
@@ -89,4 +93,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main)

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn import metrics
 
 from .data import read_csv, write_csv
-from .params import load_params
+from .params import load_params, run_stage
 from .train import MODEL_FILE, SCHEMA_FILE
 
 matplotlib.use("Agg")
@@ -164,4 +164,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main)

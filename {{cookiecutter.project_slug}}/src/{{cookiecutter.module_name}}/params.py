@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +13,21 @@ DEFAULT_PATH = Path("params.yaml")
 TASKS = ("classification", "regression")
 
 
-class ParamsError(SystemExit):
-    """A bad params.yaml: stops the stage with exit 2 and the message on stderr."""
+class ParamsError(ValueError):
+    """A bad params.yaml: the stage stops with exit 2 and this message on stderr."""
 
     def __init__(self, message: str) -> None:
         super().__init__(f"params.yaml: {message}")
-        self.code = 2
+
+
+def run_stage(main: Callable[[], object]) -> None:
+    """A stage's `python -m` entry: a bad params.yaml ends it with exit 2 and one line on
+    stderr. (A SystemExit cannot do both: Python prints its message only with exit 1.)"""
+    try:
+        main()
+    except ParamsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def load_params(path: str | Path = DEFAULT_PATH) -> dict[str, Any]:

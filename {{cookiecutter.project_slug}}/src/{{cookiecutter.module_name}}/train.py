@@ -21,7 +21,7 @@ from sklearn.pipeline import Pipeline
 
 from .data import read_csv
 from .features import build_preprocessor, infer_schema
-from .params import ParamsError, load_params
+from .params import ParamsError, load_params, run_stage
 
 MODELS: dict[tuple[str, str], type[BaseEstimator]] = {
     ("random_forest", "classification"): RandomForestClassifier,
@@ -84,4 +84,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .data import read_csv
-from .params import load_params
+from .params import load_params, run_stage
 
 LOGS = Path("logs")
 MODEL_VERSION = "sample"
@@ -67,4 +67,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main)

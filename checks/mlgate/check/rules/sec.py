@@ -122,10 +122,13 @@ class SEC101(SEC):
 
 
 class SEC102(SEC):
-    """mlgate.yaml's `check:` is valid: each `ignore` entry names a rule and gives a reason."""
+    """mlgate.yaml's `check:` is valid: each `ignore` names a rule, says why, waives something."""
 
     requires = frozenset({"GATE101"})
-    fix = "Write each ignore as `{rule: CODE, reason: why this repository differs}`."
+    fix = (
+        "Write each ignore as `{rule: CODE, reason: why this repository differs}`; delete one "
+        "that waives nothing (the runner names it once every rule has run)."
+    )
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
