@@ -10,6 +10,7 @@ import pytest
 from conftest import Reproduced
 from projects import COVERING, PLAUSIBLE, run
 from rendering import render
+from support import VENV_BIN
 
 pytestmark = pytest.mark.pipeline
 NAMES = list(COVERING)
@@ -139,3 +140,11 @@ def test_sample_windows_show_both_drift_outcomes(
         verdicts[window] = (result.returncode, json.loads(result.stdout)["verdict"])
         assert (project / "logs" / f"{window}.html").is_file()
     assert verdicts == {"clean": (0, "no_drift"), "drifted": (1, "drift")}
+    # `make drift` says which outcome its "Error 1" means (setup done: this venv serves)
+    (VENV_BIN.parent / ".installed").touch()
+    make = run(["make", "drift", f"VENV={VENV_BIN.parent}", "WINDOW=logs/drifted.jsonl"],
+               project, home, check=False)  # fmt: skip
+    assert make.returncode == 2, make.stdout + make.stderr
+    assert "make drift: the window drifted (not an error of make: see logs/drift.html)" in (
+        make.stderr
+    ), make.stderr

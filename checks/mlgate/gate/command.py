@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import CouldNotCheck
 from ..io import step_summary
-from ..io.git import Revision, read_at, resolve
+from ..io.git import Revision, ignored, read_at, resolve
 from ..io.metrics import MetricsError, parse_metrics, read_metrics
 from ..io.textfile import write_text
 from ..policy import DEFAULT_POLICY, GatePolicy, parse_policy, read_policy
@@ -128,10 +128,11 @@ def _baseline(revision: Revision | None, policy: GatePolicy, root: Path) -> tupl
         return Baseline(None, reason), reason
     text = read_at(revision, policy.metrics, root)
     if text is None:
-        reason = (
-            f"{policy.metrics} is not committed at {revision.ref}; a DVC metric needs "
-            "'cache: false' to be committed"
-        )
+        if ignored(policy.metrics, root):
+            why = "git ignores it: a DVC metric needs 'cache: false' in dvc.yaml to be committed"
+        else:
+            why = "commit it (with dvc.lock) and the next change is compared with it"
+        reason = f"{policy.metrics} is not committed at {revision.ref}; {why}"
         return Baseline(None, reason), reason
     try:
         metrics = parse_metrics(

@@ -131,3 +131,9 @@ def read_at(revision: Revision, path: str, cwd: Path) -> str | None:
         return shown.stdout.decode("utf-8")
     except UnicodeDecodeError:
         raise GitError(f"{path} at {revision.ref} is not UTF-8 text") from None
+
+
+def ignored(path: str, cwd: Path) -> bool:
+    """Whether git ignores `path` (a DVC-cached output is listed in a .gitignore)."""
+    git = Git(cwd, purpose=BASELINE)
+    return git.run(["check-ignore", "--quiet", "--no-index", "--", path]).returncode == 0

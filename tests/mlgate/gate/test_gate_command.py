@@ -473,11 +473,23 @@ def test_metrics_not_committed_at_the_baseline_fails_closed(tmp_path: Path, home
     result = run_gate(home, repo)
     assert_could_not_check(
         result,
-        "reports/metrics.json is not committed at main",
-        "'cache: false'",
+        "reports/metrics.json is not committed at main; commit it (with dvc.lock) and the next "
+        "change is compared with it",
         "set on_missing_baseline: warn to allow this",
     )
     assert "UNMEASURED" in result.stdout
+
+
+def test_a_git_ignored_metrics_file_is_blamed_on_the_dvc_cache(tmp_path: Path, home: Path) -> None:
+    """A metric DVC caches is git-ignored: it never reaches main until `cache: false`."""
+    repo = pull_request(tmp_path, home, {"accuracy": 0.95, "loss": 0.2},
+                        policy=WARN_POLICY.format(on_missing="fail"), baseline=None)  # fmt: skip
+    write_files(repo, {"reports/.gitignore": "/metrics.json\n"})
+    assert_could_not_check(
+        run_gate(home, repo),
+        "reports/metrics.json is not committed at main; git ignores it: a DVC metric needs "
+        "'cache: false' in dvc.yaml to be committed",
+    )
 
 
 def test_metrics_not_committed_at_the_baseline_with_warn(tmp_path: Path, home: Path) -> None:

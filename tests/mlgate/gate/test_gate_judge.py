@@ -18,7 +18,7 @@ from mlgate.io.metrics import MetricsError, as_number, parse_metrics, read_metri
 from mlgate.policy import GatePolicy
 
 METRICS = "reports/metrics.json"
-NOT_COMMITTED = f"{METRICS} is not committed at main; a DVC metric needs 'cache: false'"
+NOT_COMMITTED = f"{METRICS} is not committed at main; commit it (with dvc.lock)"
 NO_BASELINE = Baseline(None, NOT_COMMITTED)
 
 
