@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -8,7 +9,7 @@ import pytest
 
 from project.data import fetch, prepare, split, write_csv
 from project.params import ParamsError, load_params
-from project_modules import PACKAGE
+from project_modules import PACKAGE, ROOT
 
 
 def test_split_is_seeded_and_disjoint(sample_frame: pd.DataFrame, params: dict) -> None:
@@ -68,8 +69,10 @@ def test_a_stage_says_what_is_wrong_with_params_yaml(tmp_path) -> None:
         "model: {name: linear}\n"
     )
     (tmp_path / "data.csv").write_text("rooms,area\n1,2\n3,4\n5,6\n7,8\n9,10\n")
+    paths = [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
     stage = subprocess.run([sys.executable, "-m", f"{PACKAGE}.data", "prepare"],
-                           cwd=tmp_path, capture_output=True, text=True)  # fmt: skip
+                           cwd=tmp_path, env=env, capture_output=True, text=True)  # fmt: skip
     assert stage.returncode == 2, stage.stderr
     assert stage.stderr.strip() == (
         "error: params.yaml: data.target 'price' is not a column of the data; set it to the "

@@ -31,6 +31,22 @@ def test_drifted_moves_every_column() -> None:
     assert list(moved.columns) == list(frame.columns)
 
 
+def test_whole_numbers_stay_whole(tmp_path: Path) -> None:
+    """A count stays an integer, a year with gaps stays whole: no 2008.34 in the window."""
+    frame = features()
+    frame["rooms"] = np.random.default_rng(2).integers(1, 6, len(frame))
+    frame["built"] = np.random.default_rng(3).integers(1950, 2020, len(frame)).astype(float)
+    frame.loc[::7, "built"] = np.nan
+    moved = drifted(frame)
+    assert pd.api.types.is_integer_dtype(moved["rooms"])
+    assert moved["rooms"].mean() > frame["rooms"].mean() + 1.5 * frame["rooms"].std()
+    built = moved["built"].dropna()
+    assert (built == built.round()).all() and moved["built"].isna().sum() == frame.loc[::7].shape[0]
+    assert not (moved["size cm"] == moved["size cm"].round()).all(), "floats keep their decimals"
+    lines = request_log(moved, tmp_path / "drifted.jsonl").read_text().splitlines()
+    assert isinstance(json.loads(lines[0])["features"]["rooms"], int)
+
+
 def test_request_log_lines_carry_the_features(tmp_path: Path) -> None:
     frame = features(3)
     frame.loc[1, "size cm"] = np.nan

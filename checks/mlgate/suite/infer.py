@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PASS, CouldNotCheck
 from ..io.tabular import read_table
+from .roles import ROLES, Role, table_roles
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,9 +91,10 @@ def _expectation(kind: str, **kwargs: Any) -> dict[str, Any]:
 
 
 def infer_expectations(
-    frame: pd.DataFrame, *, margin: float, max_categories: int
+    frame: pd.DataFrame, *, margin: float, max_categories: int, roles: dict[str, Role]
 ) -> list[dict[str, Any]]:
-    """Column set and order, types, nulls, numeric ranges and low-cardinality value sets."""
+    """Column set and order, types, nulls, numeric ranges and low-cardinality value sets; by
+    role: identifiers unique, date text in its format, free text by length (never a set)."""
     import numpy
 
     columns = [str(c) for c in frame.columns]
@@ -111,8 +113,13 @@ def infer_expectations(
         if not series.isna().any():
             expectations.append(_expectation("expect_column_values_to_not_be_null", column=name))
         values = series.dropna()
+        role = roles[name]
         if values.empty or kind == "datetime":
             continue
+        if role.role in ("identifier", "datetime", "text"):
+            expectations.append(_role_expectation(name, role, values))
+            if not (role.role == "identifier" and kind == "numeric"):
+                continue  # a new id, date or sentence is new by nature: no value set
         distinct = values.unique()
         is_float = kind == "numeric" and series.dtype.kind == "f"
         if len(distinct) <= max_categories and not is_float:
@@ -136,20 +143,47 @@ def infer_expectations(
     return expectations
 
 
+def _role_expectation(name: str, role: Role, values: pd.Series) -> dict[str, Any]:
+    """What an identifier, a date written as text or free text must meet. Dates get no range:
+    new data brings later dates."""
+    if role.role == "identifier":
+        return _expectation("expect_column_values_to_be_unique", column=name)
+    if role.role == "datetime":
+        return _expectation(
+            "expect_column_values_to_match_strftime_format", column=name,
+            strftime_format=role.format,
+        )  # fmt: skip
+    longest = int(values.astype(str).str.len().max())
+    return _expectation(
+        "expect_column_value_lengths_to_be_between", column=name, min_value=1,
+        max_value=max(2 * longest, 1),
+    )  # fmt: skip
+
+
 def build_suite(
     frame: pd.DataFrame, *, name: str, source: str, margin: float, max_categories: int
 ) -> dict[str, Any]:
+    roles = table_roles(frame)
+    expectations = infer_expectations(
+        frame, margin=margin, max_categories=max_categories, roles=roles
+    )
     return {
         "name": name,
-        "expectations": infer_expectations(frame, margin=margin, max_categories=max_categories),
+        "expectations": expectations,
         "meta": {
             "generated_by": "mlgate suite init",
             "source": source,
             "rows_profiled": len(frame),
             "margin": margin,
             "review": "A first draft inferred from data: review every bound before committing.",
+            "roles": {column: _role_json(role) for column, role in roles.items()},
         },
     }
+
+
+def _role_json(role: Role) -> dict[str, str]:
+    shown = {"role": role.role, "evidence": role.evidence}
+    return {**shown, "format": role.format} if role.format else shown
 
 
 def write_suite(
@@ -160,6 +194,7 @@ def write_suite(
     margin: float = 0.1,
     max_categories: int = 20,
     force: bool = False,
+    roles_path: str | None = None,
 ) -> int:
     if not (0 <= margin <= 10) or math.isnan(margin):
         raise CouldNotCheck(f"--margin must be between 0 and 10, got {margin}")
@@ -187,7 +222,29 @@ def write_suite(
         f"wrote {out}: {count} expectations on {len(frame.columns)} columns "
         "(inferred from this sample only: review before committing)"
     )
+    roles = suite["meta"]["roles"]
+    width = max(len(column) for column in roles)
+    print("column roles (the evidence says why; review them):")
+    for column, role in roles.items():
+        print(f"  {column:<{width}}  {role['role']:<11}  {role['evidence']}")
+    if roles_path:
+        write_roles(roles, Path(roles_path), source=data)
+        print(f"wrote {roles_path}: edit a role there if it is wrong")
     return PASS
+
+
+def write_roles(roles: dict[str, dict[str, str]], path: Path, *, source: str) -> None:
+    """The roles as YAML a person edits (the project reads them; nothing decides silently)."""
+    import yaml
+
+    header = (
+        f"# Column roles inferred by `mlgate suite init` from {source}: review them.\n"
+        "# The evidence says why each was chosen; change a role by editing it.\n"
+        f"# Roles: {', '.join(ROLES)}.\n"
+    )
+    body = yaml.safe_dump({"roles": roles}, sort_keys=False, allow_unicode=True, width=100)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(header + body, encoding="utf-8")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -207,10 +264,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="columns with at most this many distinct values get a value-set expectation",
     )
     parser.add_argument("--force", action="store_true", help="overwrite an existing suite")
+    parser.add_argument(
+        "--roles", metavar="FILE", help="also write the column roles, with their evidence, as YAML"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     return write_suite(
         args.data, args.output, name=args.name, margin=args.margin,
-        max_categories=args.max_categories, force=args.force,
+        max_categories=args.max_categories, force=args.force, roles_path=args.roles,
     )  # fmt: skip

@@ -88,9 +88,12 @@ def plot_classification(
     figure, axis = plt.subplots(figsize=(5, 4))
     if roc is not None:
         write_csv(roc.round(DIGITS), plots / "roc.csv")
-        for label, points in roc.groupby("class", sort=True):
-            axis.plot(points["fpr"], points["tpr"], label=f"class {label}")
-        axis.legend(loc="lower right")
+        groups = list(roc.groupby("class", sort=True))
+        for label, points in groups:
+            area = metrics.auc(points["fpr"], points["tpr"])
+            versus = " vs the rest" if len(groups) > 1 else ""
+            axis.plot(points["fpr"], points["tpr"], label=f"{label}{versus} (AUC {area:.3f})")
+        axis.legend(loc="lower right", title="positive class")
     axis.plot([0, 1], [0, 1], linestyle="--", color="grey")
     axis.set(xlabel="False positive rate", ylabel="True positive rate", title="ROC curve")
     save_figure(figure, figures / "roc.png")

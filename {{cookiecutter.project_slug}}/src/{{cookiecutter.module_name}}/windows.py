@@ -23,7 +23,8 @@ MODEL_VERSION = "sample"
 
 
 def drifted(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """Every numeric column moved by 2 std; every categorical column's rarest value first."""
+    """Every numeric column moved by 2 std (whole numbers stay whole: a count or a year is not
+    2008.34); every categorical column's rarest value first."""
     rng = np.random.default_rng(seed)
     result = frame.copy()
     for name in frame.columns:
@@ -32,11 +33,24 @@ def drifted(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
             result[name] = ~column.astype(bool)
         elif pd.api.types.is_numeric_dtype(column):
             spread = float(column.std()) or 1.0
-            result[name] = column + 2 * spread + rng.normal(0, 0.1 * spread, len(column))
+            moved = column + 2 * spread + rng.normal(0, 0.1 * spread, len(column))
+            if whole_numbers(column):
+                moved = moved.round()
+                if pd.api.types.is_integer_dtype(column):
+                    moved = moved.astype(column.dtype)
+            result[name] = moved
         else:
             rarest = column.value_counts().index[-1]
             result[name] = column.where(rng.random(len(column)) < 0.2, rarest)
     return result
+
+
+def whole_numbers(column: pd.Series) -> bool:
+    """Integers, or floats that are all whole (an integer column with gaps reads as float)."""
+    if pd.api.types.is_integer_dtype(column):
+        return True
+    values = column.dropna()
+    return len(values) > 0 and bool((values == values.round()).all())
 
 
 def request_log(frame: pd.DataFrame, path: Path) -> Path:
