@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -125,8 +126,10 @@ def init_git(project: Path) -> None:
 
 def next_steps(project: Path) -> str:
     """The first three commands, on stderr (stdout's last line is the path `mlgate new` gives)."""
-    setup = "git init && make setup" if not (project / ".git").is_dir() else "make setup"
-    first = f"cd {project.name} && {setup} && . .venv/bin/activate"
+    setup = "make setup"
+    if not (project / ".git").is_dir():  # the gate compares with main: start it
+        setup = 'git init -b main && git add -A && git commit -m "From the template" && ' + setup
+    first = f"cd {shlex.quote(str(project))} && {setup} && . .venv/bin/activate"
     if ANSWERS.get("dataset") == "custom":
         second = 'add your data and train: README.md, "Your data"'
     else:  # the gate compares with the metrics committed on main: commit the first ones

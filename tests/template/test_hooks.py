@@ -157,7 +157,7 @@ def test_good_answers_render_with_a_first_commit(tmp_path: Path, home: Path) -> 
     # what to type next (run literally on a default render: setup, repro, commit, gate, check)
     assert result.stderr.endswith(
         "Next:\n"
-        "  cd churn-model && make setup && . .venv/bin/activate\n"
+        f"  cd {project} && make setup && . .venv/bin/activate\n"
         '  dvc repro && git add dvc.lock data models reports && git commit -m "First model"\n'
         "  make gate && make check\n"
     ), result.stderr
@@ -167,7 +167,10 @@ def test_git_steps_can_be_turned_off(tmp_path: Path, home: Path) -> None:
     result = mlgate_new(tmp_path, home, "git_init=no", "dataset=custom")
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "ml-project" / ".git").exists()
-    assert "  cd ml-project && git init && make setup && . .venv/bin/activate\n" in result.stderr
+    assert (
+        f"  cd {tmp_path / 'ml-project'} && git init -b main && git add -A && git commit -m "
+        '"From the template" && make setup && . .venv/bin/activate\n'
+    ) in result.stderr
     assert '  add your data and train: README.md, "Your data"\n' in result.stderr
 
 

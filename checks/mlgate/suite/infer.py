@@ -118,9 +118,11 @@ def infer_expectations(
             continue
         if role.role in ("identifier", "datetime", "text"):
             expectations.append(_role_expectation(name, role, values))
-            if not (role.role == "identifier" and kind == "numeric"):
-                continue  # a new id, date or sentence is new by nature: no value set
-        distinct = values.unique()
+            continue  # a new id, date or sentence is new by nature: no value set, no range
+        try:
+            distinct = values.unique()
+        except TypeError:  # lists or mappings in a JSON-lines column: no set, no range
+            continue
         is_float = kind == "numeric" and series.dtype.kind == "f"
         if len(distinct) <= max_categories and not is_float:
             value_set = sorted((_plain(v) for v in distinct), key=lambda v: (str(type(v)), v))
@@ -149,9 +151,10 @@ def _role_expectation(name: str, role: Role, values: pd.Series) -> dict[str, Any
     if role.role == "identifier":
         return _expectation("expect_column_values_to_be_unique", column=name)
     if role.role == "datetime":
+        found = {"mostly": math.floor(role.share * 1000) / 1000} if role.share < 1 else {}
         return _expectation(
             "expect_column_values_to_match_strftime_format", column=name,
-            strftime_format=role.format,
+            strftime_format=role.format, **found,
         )  # fmt: skip
     longest = int(values.astype(str).str.len().max())
     return _expectation(
@@ -229,17 +232,18 @@ def write_suite(
         print(f"  {column:<{width}}  {role['role']:<11}  {role['evidence']}")
     if roles_path:
         write_roles(roles, Path(roles_path), source=data)
-        print(f"wrote {roles_path}: edit a role there if it is wrong")
+        print(f"wrote {roles_path}: the roles and their evidence, to review")
     return PASS
 
 
 def write_roles(roles: dict[str, dict[str, str]], path: Path, *, source: str) -> None:
-    """The roles as YAML a person edits (the project reads them; nothing decides silently)."""
+    """The roles as YAML, for a person to review (and, once the template reads it, to edit)."""
     import yaml
 
     header = (
         f"# Column roles inferred by `mlgate suite init` from {source}: review them.\n"
-        "# The evidence says why each was chosen; change a role by editing it.\n"
+        "# The evidence says why each was chosen. Nothing reads this file yet: it is the\n"
+        "# record to review (the suite's meta holds the same roles).\n"
         f"# Roles: {', '.join(ROLES)}.\n"
     )
     body = yaml.safe_dump({"roles": roles}, sort_keys=False, allow_unicode=True, width=100)

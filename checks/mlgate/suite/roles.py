@@ -6,9 +6,11 @@ text becomes one category per sentence. An order number becomes a feature that i
 row. So each column gets one role, with the evidence a person can check:
 
 - boolean: booleans (CSV `True`/`False`, with or without gaps);
-- datetime: a datetime dtype, or text that parses as dates in one format (95% of the values);
-- identifier: unique per row, and either text without spaces or consecutive whole numbers or a
-  name that says so (`id`, `..._id`, `uuid`, `key`), so a unique price is never one;
+- datetime: a datetime dtype, or text that parses as dates in one format (95% of the values,
+  by `datetime.strptime`, as GX checks it; the suite then expects that share);
+- identifier: unique per row, and text without spaces or a name that says so (`id`,
+  `..._id`, `uuid`, `key`, pandas' `Unnamed: 0`): whole numbers need the name, so a unique
+  price or count is never one;
 - integer: whole numbers (an integer column with gaps reads as floats);
 - numeric: other numbers;
 - text: words, not labels: three words a value on average (or 30 characters), more than 20
@@ -24,6 +26,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -37,7 +40,8 @@ TEXT_WORDS = 3.0  # mean words a value
 TEXT_LENGTH = 30.0  # or mean characters
 TEXT_MIN_DISTINCT = 20  # and more distinct values than a label set has
 TEXT_DISTINCT_SHARE = 0.2  # and that many of the values distinct
-ID_NAME = re.compile(r"(^|[_\W])(id|uuid|guid|key)$|^id[_\W]", re.IGNORECASE)
+# `id`, `customer_id`, `uuid`, `key`, and pandas' written index (`Unnamed: 0`)
+ID_NAME = re.compile(r"(^|[_\W])(id|uuid|guid|key)$|^id[_\W]|^unnamed: ?0$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Role:
     role: str
     evidence: str
     format: str | None = None  # datetime text: the strftime format the values follow
+    share: float = 1.0  # datetime text: of the values that follow it
 
 
 def column_role(name: str, series: pd.Series) -> Role:
@@ -58,12 +63,12 @@ def column_role(name: str, series: pd.Series) -> Role:
         return Role("boolean", "true/false values")
     if types.is_datetime64_any_dtype(series):
         return Role("datetime", f"datetime values ({series.dtype})")
-    unique = len(values) >= MIN_ROWS_FOR_IDENTIFIER and values.is_unique and not series.isna().any()
+    enough = len(values) >= MIN_ROWS_FOR_IDENTIFIER and not series.isna().any()
+    unique = enough and values.astype(str).is_unique  # as text: lists and dicts too
     if types.is_numeric_dtype(series):
         whole = types.is_integer_dtype(series) or bool((values == values.round()).all())
-        if whole and unique and (ID_NAME.search(name) or _consecutive(values)):
-            why = "named as one" if ID_NAME.search(name) else "consecutive whole numbers"
-            return Role("identifier", f"unique per row ({len(values):,} values), {why}")
+        if whole and unique and ID_NAME.search(name):
+            return Role("identifier", f"unique per row ({len(values):,} values), named as one")
         if whole and len(values):
             low, high = _plain(values.min()), _plain(values.max())
             return Role("integer", f"whole numbers {low} to {high}")
@@ -73,7 +78,8 @@ def column_role(name: str, series: pd.Series) -> Role:
         return Role("categorical", "no values to judge: a person must decide")
     date_format, parsed_share = _date_format(text)
     if date_format is not None:
-        return Role("datetime", f"{parsed_share:.0%} parse as {date_format}", date_format)
+        shown = f"{parsed_share:.1%}".replace("100.0%", "100%")
+        return Role("datetime", f"{shown} parse as {date_format}", date_format, parsed_share)
     spaced = text.str.contains(r"\s", regex=True).mean()
     if unique and (spaced == 0 or ID_NAME.search(name)):
         return Role("identifier", f"unique per row ({len(values):,} values), no spaces")
@@ -96,13 +102,9 @@ def table_roles(frame: pd.DataFrame) -> dict[str, Role]:
     return {str(name): column_role(str(name), frame[name]) for name in frame.columns}
 
 
-def _consecutive(values: pd.Series) -> bool:
-    return float(values.max()) - float(values.min()) + 1 == len(values)
-
-
 def _date_format(text: pd.Series) -> tuple[str | None, float]:
-    """The strftime format most values follow, if 95% parse with it (numbers are not dates)."""
-    import pandas as pd
+    """The strftime format most values follow, and the share of all values that parse with
+    it by `datetime.strptime` (what GX's format expectation uses); numbers are not dates."""
     from pandas.tseries.api import guess_datetime_format
 
     sample = text.head(SAMPLE)
@@ -114,9 +116,16 @@ def _date_format(text: pd.Series) -> tuple[str | None, float]:
     if guessed.empty:
         return None, 0.0
     date_format = str(guessed.mode().iloc[0])
-    parsed = pd.to_datetime(sample, format=date_format, errors="coerce")
-    share = float(parsed.notna().mean())
+    share = float(text.map(lambda value: _parses(value, date_format)).mean())
     return (date_format, share) if share >= DATE_SHARE else (None, share)
+
+
+def _parses(value: str, date_format: str) -> bool:
+    try:
+        datetime.strptime(value, date_format)
+    except ValueError:
+        return False
+    return True
 
 
 def _plain(value: object) -> object:

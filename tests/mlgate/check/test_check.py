@@ -362,9 +362,35 @@ def test_an_ignore_that_waives_nothing_is_a_finding(tmp_path: Path) -> None:
     assert results["SEC102"].status is Status.FAIL
     (finding,) = results["SEC102"].findings
     assert finding.message == (
-        "check.ignore of DOCKER102 waives nothing: it passes without it; delete the entry"
+        "check.ignore of DOCKER102 waives nothing: nothing it names fails without it; delete "
+        "the entry"
     )
     assert (finding.path, finding.line) == ("mlgate.yaml", 11)
     # a run of some rules only cannot tell: it says nothing
     partial = {r.code: r for r in run_checks(root, select=["SEC", "DOCKER"]).results}
     assert partial["SEC102"].status is Status.PASS
+
+
+def test_an_ignore_of_a_tool_that_did_not_run_is_not_called_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hadolint missing: its finding may still be there; only `could not check` is known."""
+    root = build(tmp_path, with_ignore("HADOLINT-DL3008"))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setattr(sys, "executable", str(bin_dir / "python"))  # tools are looked up beside
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    results = {r.code: r for r in run_checks(root).results}
+    assert results["HADOLINT100"].status is Status.NOT_RUN
+    assert results["SEC102"].status is Status.PASS, results["SEC102"].findings
+
+
+def test_an_ignore_of_a_defect_one_of_our_rules_reports_says_which(tmp_path: Path) -> None:
+    results = {
+        r.code: r for r in run_checks(build(tmp_path, with_ignore("ZIZMOR-artipacked"))).results
+    }
+    (finding,) = results["SEC102"].findings
+    assert finding.message == (
+        "check.ignore of ZIZMOR-artipacked waives nothing: GHA106 reports this defect; ignore "
+        "that rule instead"
+    )

@@ -66,7 +66,7 @@ def test_each_column_of_a_listing_table_gets_its_role(csv: Path) -> None:
     roles = {name: role.role for name, role in table_roles(read_table(str(csv))).items()}
     assert roles == {
         "listing_id": "identifier",
-        "row": "identifier",
+        "row": "integer",  # consecutive and unique, but whole numbers need an id's name
         "listed_at": "datetime",
         "sold_on": "datetime",
         "notes": "text",
@@ -85,6 +85,7 @@ def test_each_column_of_a_listing_table_gets_its_role(csv: Path) -> None:
     ("name", "values", "role"),
     [
         ("customer_id", list(range(1000, 3000, 7))[:40], "identifier"),  # named as one
+        ("Unnamed: 0", list(range(40)), "identifier"),  # pandas' index, written to the CSV
         ("amount", list(range(1000, 3000, 7))[:40], "integer"),  # unique, not an id
         ("code", [f"A-{i}" for i in range(10)], "categorical"),  # too few rows to tell
         ("year", ["2008", "2012", "1999"] * 10, "categorical"),  # numbers as text: no date
@@ -94,6 +95,25 @@ def test_each_column_of_a_listing_table_gets_its_role(csv: Path) -> None:
 )
 def test_a_role_needs_its_evidence(name: str, values: list, role: str) -> None:
     assert column_role(name, pd.Series(values)).role == role
+
+
+def test_local_times_across_a_daylight_saving_change_are_dates() -> None:
+    """Two UTC offsets in one column (winter and summer time): a date column, no crash."""
+    values = ["2023-03-25T10:00:00+01:00", "2023-03-27T10:00:00+02:00"] * 15
+    role = column_role("measured_at", pd.Series(values))
+    assert (role.role, role.format) == ("datetime", "%Y-%m-%dT%H:%M:%S%z")
+
+
+def test_a_date_column_with_a_few_odd_values_passes_its_own_suite(tmp_path: Path) -> None:
+    """39 timestamps and one bare date: a date column; the suite expects the share it found."""
+    stamps = [f"2023-01-{day:02d} 10:00:00" for day in range(1, 29)] * 2
+    frame = pd.DataFrame({"at": [*stamps[:39], "2023-01-16"], "x": range(40)})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    assert main(["suite", "init", str(tmp_path / "d.csv"), "-o", str(tmp_path / "s.json")]) == 0
+    (wanted,) = [e["kwargs"] for e in json.loads((tmp_path / "s.json").read_text())["expectations"]
+                 if e["type"] == "expect_column_values_to_match_strftime_format"]  # fmt: skip
+    assert wanted == {"column": "at", "strftime_format": "%Y-%m-%d %H:%M:%S", "mostly": 0.975}
+    assert main(["validate", str(tmp_path / "s.json"), str(tmp_path / "d.csv")]) == 0
 
 
 def test_dates_in_another_format_and_duplicate_ids_fail_the_inferred_suite(
