@@ -66,11 +66,16 @@ def parse_answers(pairs: list[str]) -> dict[str, str]:
     return answers
 
 
+# what cookiecutter reads as a yes/no answer (its YesNoPrompt), any case
+YES_NO = {"1", "true", "t", "yes", "y", "on", "0", "false", "f", "no", "n", "off"}
+
+
 def check_answers(template: Path, answers: dict[str, str]) -> None:
-    """Unknown keys, choices outside the menu and an empty directory name, said before rendering.
+    """Unknown keys, choices outside the menu, a yes/no answer that is neither and an empty
+    directory name, said before rendering.
 
     The template's pre-generation hook checks every answer, but cookiecutter stops on these
-    three before the hook runs (or, for an unknown key, not at all).
+    before the hook runs (or, for an unknown key, not at all), with its own words.
     """
     spec_path = template / "cookiecutter.json"
     if not spec_path.is_file():
@@ -83,6 +88,8 @@ def check_answers(template: Path, answers: dict[str, str]) -> None:
         if isinstance(spec[key], list) and value not in spec[key]:
             allowed = ", ".join(map(str, spec[key]))
             raise BadAnswer(f"{key} {value!r} is not allowed; choose one of: {allowed}")
+        if isinstance(spec[key], bool) and value.strip().lower() not in YES_NO:
+            raise BadAnswer(f"{key} {value!r} is not allowed; answer yes or no")
         if key == "project_slug" and not value.strip():
             raise BadAnswer("project_slug is empty; give a value")
 
@@ -166,7 +173,7 @@ def _render(
         print("mlgate new: the template rejected an answer (see above)", file=sys.stderr)
         return FAIL
     except (CookiecutterException, ValueError, OSError) as exc:
-        print(f"mlgate new: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return FAIL
     print(project)
     return PASS

@@ -62,6 +62,7 @@ WRAPPER_ANSWERS = [
     (["datset=wine"], "unknown prompt 'datset'; the prompts are: project_name"),
     (["dataset"], "answer 'dataset' is not of the form key=value"),
     (["project_slug="], "project_slug is empty; give a value"),
+    (["git_init=maybe"], "git_init 'maybe' is not allowed; answer yes or no"),
 ]
 
 
