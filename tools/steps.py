@@ -19,7 +19,8 @@ class Step:
     name: str
     seconds: float
     returncode: int
-    output: str
+    output: str  # stdout then stderr
+    stdout: str = ""
 
     @property
     def ok(self) -> bool:
@@ -49,7 +50,7 @@ def timed(name: str, args: list[str], cwd: Path, env: dict[str, str] | None = No
     start = time.perf_counter()
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    return Step(name, seconds, result.returncode, result.stdout + result.stderr)
+    return Step(name, seconds, result.returncode, result.stdout + result.stderr, result.stdout)
 
 
 def render_default(output_dir: Path, *answers: str) -> tuple[Step, Path]:
@@ -65,7 +66,7 @@ def render_default(output_dir: Path, *answers: str) -> tuple[Step, Path]:
     )  # fmt: skip
     if not step.ok:
         raise SystemExit(f"render failed:\n{step.output}")
-    return step, Path(step.output.strip().splitlines()[-1])
+    return step, Path(step.stdout.strip().splitlines()[-1])  # stderr has the next steps
 
 
 def setup(project: Path) -> Step:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,16 @@ def test_mlgate_new_leaves_no_hook_files_in_the_temp_folder(
     )  # fmt: skip
     assert result.returncode == (1 if pairs else 0), result.stderr
     assert list(temp.iterdir()) == []
+
+
+def test_the_demo_and_benches_find_the_rendered_project(tmp_path: Path) -> None:
+    """tools/steps.render_default (make demo, bench/) reads the path from stdout alone: the
+    hook's next steps follow on stderr."""
+    sys.path.insert(0, str(REPO_ROOT / "tools"))
+    try:
+        from steps import render_default
+    finally:
+        sys.path.remove(str(REPO_ROOT / "tools"))
+    step, project = render_default(tmp_path / "out", "git_init=no")
+    assert step.ok, step.output
+    assert project == tmp_path / "out" / "ml-project" and (project / "dvc.yaml").is_file()
