@@ -29,7 +29,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -37,6 +36,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from support import free_port
 
 BASE = "localhost/mlgate-test-base:bookworm"
 MIRROR = "http://deb.debian.org/debian"
@@ -251,9 +252,7 @@ def running(podman: Podman, image: str, name: str, *flags: str) -> Iterator[Runn
     removed afterwards."""
     import requests  # the base's __main__ runs with the standard library only
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
     podman.run("run", "--detach", "--name", name, *RUN_FLAGS, *flags,

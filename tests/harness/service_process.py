@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -12,15 +11,9 @@ from pathlib import Path
 
 import requests
 from rendering import module_of
-from support import VENV_BIN, tool_env
+from support import VENV_BIN, free_port, tool_env
 
 START_TIMEOUT_S = 90
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -6,6 +6,7 @@ import contextlib
 import io
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +21,13 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 MLGATE = str(VENV_BIN / "mlgate")
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (the OS picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def tool_env(home: Path, **extra: str) -> dict[str, str]:
