@@ -53,11 +53,12 @@ def test_predicts_a_batch(service, sample_frame: pd.DataFrame, project_params: d
 
 
 def test_bad_input_is_a_4xx_naming_the_field(
-    service, sample_frame: pd.DataFrame, project_params: dict
+    service, sample_frame: pd.DataFrame, project_params: dict, model_dir: Path
 ) -> None:
     client, _ = service
     (record,) = records(sample_frame, project_params["data"]["target"], 1)
-    name = next(iter(record))
+    schema = json.loads((model_dir / "schema.json").read_text(encoding="utf-8"))
+    name = schema["features"][0]["name"]  # a column the model uses (an id may be left out)
     missing = {k: v for k, v in record.items() if k != name}
     cases = [
         ({"records": [missing]}, 422, name),
@@ -90,4 +91,5 @@ def test_accepted_requests_are_logged_for_drift(
         assert client.post("/predict", json={"records": []}).status_code == 422
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(lines) == 3  # written at shutdown at the latest; refused requests are not
-    assert lines[0]["features"] == batch["records"]
+    used = [f["name"] for f in json.loads((model_dir / "schema.json").read_text())["features"]]
+    assert lines[0]["features"] == [{k: r[k] for k in used} for r in batch["records"]]

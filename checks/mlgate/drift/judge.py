@@ -20,10 +20,13 @@ from typing import Any
 from ..errors import COULD_NOT_CHECK, FAIL, PASS, CouldNotCheck
 from ..io.columnar import iter_batches
 from ..policy import METHODS, ColumnRule, DriftPolicy
-from .profile import DISCRETE_MAX
-from .window import Accumulator, NumericWindow, accumulator_for
+from .profile import DISCRETE_MAX, MEASURED
+from .window import Accumulator, DateWindow, NumericWindow, TextWindow, accumulator_for
 
 SMALL_REFERENCE = 1000
+# Text drifts when this much more of the window's words are outside the reference's
+# vocabulary than of the reference's own (a clean window of free text meets some new words).
+UNKNOWN_WORDS_MARGIN = 0.15
 
 
 class ColumnVerdict(StrEnum):
@@ -84,12 +87,12 @@ class DriftResult:
 def default_method(spec: dict[str, Any], reference_rows: int) -> str:
     """DESIGN.md's table: by reference size, kind and distinct reference values."""
     small = reference_rows <= SMALL_REFERENCE
-    as_categories = spec["kind"] != "numeric" or spec.get("distinct", 0) <= DISCRETE_MAX
+    as_categories = spec["kind"] not in MEASURED or spec.get("distinct", 0) <= DISCRETE_MAX
     if not as_categories:
         return "ks" if small else "wasserstein"
     if not small:
         return "jensenshannon"
-    distinct = spec.get("distinct", 0) if spec["kind"] == "numeric" else len(spec["top"])
+    distinct = spec.get("distinct", 0) if spec["kind"] in MEASURED else len(spec["top"])
     return "ztest" if distinct <= 2 else "chisquare"
 
 
@@ -117,8 +120,8 @@ def plan(profile: dict[str, Any], policy: DriftPolicy) -> dict[str, tuple[str, f
 
 def _check_method_fits(name: str, spec: dict[str, Any], method: str, source: str) -> None:
     numeric_only = method in ("ks", "wasserstein")
-    categories = spec["kind"] != "numeric" or "values" in spec
-    if numeric_only and spec["kind"] != "numeric":
+    categories = spec["kind"] not in MEASURED or "values" in spec
+    if numeric_only and spec["kind"] not in MEASURED:
         raise CouldNotCheck(
             f"{source}: {method} needs a numeric column; {name!r} is {spec['kind']}"
         )
@@ -202,15 +205,20 @@ def judge_column(
     if not_numbers:
         assert isinstance(window, NumericWindow)
         examples = ", ".join(repr(e) for e in window.not_number_examples)
+        what = (
+            f"dates in the format {spec.get('format') or 'ISO 8601'}"
+            if isinstance(window, DateWindow)
+            else "numbers"
+        )
         if window.count == 0:
             nulls = f" and {window.nulls} null" if window.nulls else ""
             result.verdict = ColumnVerdict.DRIFT
             result.reasons.append(
-                f"no value in the window is a number: {not_numbers} are text (e.g. {examples})"
-                f"{nulls}"
+                f"no value in the window is one of the {what}: {not_numbers} are not "
+                f"(e.g. {examples}){nulls}"
             )
             return result
-        result.reasons.append(f"{not_numbers} values are not numbers (e.g. {examples}); left out")
+        result.reasons.append(f"{not_numbers} values are not {what} (e.g. {examples}); left out")
     if window.count == 0 and total_cur:
         ref_nulls = result.null_share_reference or 0.0
         if ref_nulls < 0.5:
@@ -243,6 +251,14 @@ def judge_column(
             noun = "category" if len(unseen) == 1 else "categories"
             result.reasons.append(f"{len(unseen)} {noun} the reference never had: {shown}")
         if method == "jensenshannon":
+            present = len(ref_counts) - len(unseen) - (len(cur_counts) > len(ref_counts))
+            ref_counts, cur_counts, groups = stats.pool_sparse(ref_counts, cur_counts, present)
+            if groups < present:
+                result.reasons.append(
+                    f"{present} categories compared in {groups} groups of similar frequency "
+                    f"(each expected {stats.MIN_EXPECTED}+ times in the window; one by one, "
+                    f"{window.count} values cannot tell them apart from chance)"
+                )
             result.score = stats.jensen_shannon(ref_counts, cur_counts)
         elif method == "chisquare":
             result.score = stats.chi_square_pvalue(ref_counts, cur_counts)
@@ -251,9 +267,44 @@ def judge_column(
         else:
             result.score = stats.psi(ref_counts, cur_counts)
     drifted = result.score < threshold if lower_is_drift else result.score >= threshold
+    if isinstance(window, DateWindow):
+        _note_dates_out_of_range(spec, window, result)
+    if isinstance(window, TextWindow):
+        drifted = _judge_words(spec, window, result) or drifted
     result.verdict = ColumnVerdict.DRIFT if drifted else ColumnVerdict.OK
     result.histogram = _histogram(spec, window)
     return result
+
+
+def _note_dates_out_of_range(
+    spec: dict[str, Any], window: DateWindow, result: ColumnResult
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    def day(days: float) -> str:
+        return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=days)).date().isoformat()
+
+    before, after = int(window.bins[0]), int(window.bins[-1])
+    if before or after:
+        result.reasons.append(
+            f"{before} dates before the reference's first ({day(spec['min'])}), {after} after "
+            f"its last ({day(spec['max'])})"
+        )
+
+
+def _judge_words(spec: dict[str, Any], window: TextWindow, result: ColumnResult) -> bool:
+    """Drift when many more words are new to the reference's vocabulary than in the reference."""
+    share, reference = window.unknown_share, float(spec["out_of_vocabulary"])
+    if share is None:
+        return False
+    limit = reference + UNKNOWN_WORDS_MARGIN
+    drifted = share > limit
+    verdict = f"; more than {limit:.0%} is drift" if drifted else ""
+    result.reasons.append(
+        f"words outside the reference's vocabulary: {share:.0%} (reference {reference:.0%}"
+        f"{verdict})"
+    )
+    return drifted
 
 
 def _z_test(ref_counts: list[float], cur_counts: list[float], result: ColumnResult) -> float:
@@ -279,7 +330,7 @@ def _category_counts(
     spec: dict[str, Any], window: Accumulator
 ) -> tuple[list[float], list[float], list[str]]:
     """Counts on the union of categories; the reference's 'other' bucket takes the rest."""
-    if spec["kind"] == "numeric":
+    if spec["kind"] in MEASURED:
         reference = dict(spec.get("values") or {})
         other = 0
     else:
@@ -312,7 +363,7 @@ def _category_counts(
 
 def _histogram(spec: dict[str, Any], window: Accumulator) -> dict[str, Any]:
     """What the HTML report draws: bins or categories, reference and window shares."""
-    if spec["kind"] == "numeric" and "values" not in spec and isinstance(window, NumericWindow):
+    if spec["kind"] in MEASURED and "values" not in spec and isinstance(window, NumericWindow):
         return {
             "type": "bins",
             "edges": list(spec["edges"]),
@@ -322,7 +373,7 @@ def _histogram(spec: dict[str, Any], window: Accumulator) -> dict[str, Any]:
             "above": int(window.bins[-1]),
         }
     ref_counts, cur_counts, unseen = _category_counts(spec, window)
-    if spec["kind"] == "numeric":
+    if spec["kind"] in MEASURED:
         labels = list(spec.get("values") or {})
     else:
         labels = list(spec["top"]) + (["(other)"] if spec.get("other") else [])

@@ -1,9 +1,13 @@
 """`mlgate profile`: summarise reference data once, so drift checks never re-read it.
 
-Per column: kind (numeric, categorical, boolean), counts, nulls, distinct values, quantile bin
-edges with counts, category frequencies (top K + other) and a seeded, capped sample of raw
-values for the tests that need them (KS). The same input gives the same bytes: keys are
-sorted, floats are written in their shortest exact form, and nothing depends on time or paths.
+Per column: kind (numeric, categorical, boolean, datetime, text), counts, nulls, distinct
+values, quantile bin edges with counts, category frequencies (top K + other) and a seeded,
+capped sample of raw values for the tests that need them (KS). A datetime column is
+summarised as days since 1970 (plus its format), a text column as words per value (plus its
+vocabulary): measures.py says why. With `--schema models/schema.json` the model's roles
+decide each column's kind, and the columns it leaves out (identifiers) are not profiled.
+The same input gives the same bytes: keys are sorted, floats are written in their shortest
+exact form, and nothing depends on time or paths.
 
 Its size (~330 lines) is the profile's whole format: what is written and the checks that read
 it back, kept together so they cannot disagree.
@@ -30,7 +34,9 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 SCHEMA = "mlgate.profile/1"
-KINDS = ("numeric", "categorical", "boolean")
+KINDS = ("numeric", "categorical", "boolean", "datetime", "text")
+MEASURED = ("numeric", "datetime", "text")  # summarised as numbers: bins, moments, a sample
+VOCABULARY = 1000  # most frequent reference words kept per text column
 DISCRETE_MAX = 5  # numeric columns with at most this many values are compared as categories
 
 
@@ -51,11 +57,13 @@ class ProfileSettings:
 
 
 def column_kind(data_type: pa.DataType) -> str | None:
-    """numeric / categorical / boolean, or None for types drift does not compare (dates...)."""
+    """numeric / categorical / boolean / datetime, or None for types drift does not compare."""
     import pyarrow as pa
 
     if pa.types.is_boolean(data_type):
         return "boolean"
+    if pa.types.is_timestamp(data_type) or pa.types.is_date(data_type):
+        return "datetime"
     if pa.types.is_integer(data_type) or pa.types.is_floating(data_type):
         return "numeric"
     if pa.types.is_decimal(data_type):
@@ -79,13 +87,54 @@ def _floats(values: np.ndarray) -> list[float]:
 def profile_numeric(
     column: pa.ChunkedArray, settings: ProfileSettings, rng: np.random.Generator
 ) -> dict[str, Any]:
+    return summarise_numbers(float_values(column), "numeric", settings, rng)
+
+
+def profile_datetime(
+    column: pa.ChunkedArray,
+    date_format: str | None,
+    settings: ProfileSettings,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    from .measures import Unparsed, epoch_days
+
+    unparsed = Unparsed()
+    days = epoch_days(column, date_format, unparsed)
+    result = summarise_numbers(days, "datetime", settings, rng)
+    result["nulls"] -= unparsed.count
+    return {**result, "format": date_format, "unit": "days since 1970-01-01 UTC",
+            "unparsed": unparsed.count}  # fmt: skip
+
+
+def profile_text(
+    column: pa.ChunkedArray, settings: ProfileSettings, rng: np.random.Generator
+) -> dict[str, Any]:
+    import pyarrow.compute as pc
+
+    from .measures import word_counts, words
+
+    result = summarise_numbers(word_counts(column), "text", settings, rng)
+    found = words(column)
+    ranked = sorted(
+        ((item["values"], int(item["counts"])) for item in pc.value_counts(found).to_pylist()),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
+    kept = ranked[:VOCABULARY]
+    outside = sum(count for _, count in ranked[VOCABULARY:])
+    return {**result, "unit": "words per value", "words": len(found),
+            "vocabulary": sorted(word for word, _ in kept),
+            "out_of_vocabulary": outside / len(found) if len(found) else 0.0}  # fmt: skip
+
+
+def summarise_numbers(
+    array: np.ndarray, kind: str, settings: ProfileSettings, rng: np.random.Generator
+) -> dict[str, Any]:
     import numpy as np
 
     from .stats import bin_sorted
 
-    array = float_values(column)
     finite = np.sort(array[np.isfinite(array)])
-    result: dict[str, Any] = {"kind": "numeric", "count": int(finite.size)}
+    result: dict[str, Any] = {"kind": kind, "count": int(finite.size)}
     result["nulls"] = int(array.size - finite.size)
     if finite.size == 0:
         return {**result, "distinct": 0}
@@ -145,12 +194,39 @@ def category_key(value: Any) -> str:
     return str(value)
 
 
+def model_roles(path: str | Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """From a generated project's models/schema.json: each feature's kind and date format, and
+    the columns the model leaves out (with their role)."""
+    shown = str(path)
+    text = read_text(Path(path), shown, missing=f"no model schema at {shown}: train first")
+    try:
+        schema = json.loads(text)
+        features = {str(f["name"]): {"kind": str(f["kind"]), "format": f.get("format")}
+                    for f in schema["features"]}  # fmt: skip
+        dropped = {
+            str(d["name"]): str(d.get("role", "left out")) for d in schema.get("dropped", [])
+        }
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CouldNotCheck(
+            f"{shown} is not a model schema (features with name and kind): {exc}"
+        ) from None
+    odd = sorted(name for name, spec in features.items() if spec["kind"] not in KINDS)
+    if odd:
+        raise CouldNotCheck(f"{shown}: features of a kind drift does not know: {', '.join(odd)}")
+    return features, dropped
+
+
 def build_profile(
-    paths: Sequence[str | Path], *, exclude: Sequence[str] = (), settings: ProfileSettings
+    paths: Sequence[str | Path],
+    *,
+    exclude: Sequence[str] = (),
+    settings: ProfileSettings,
+    schema: str | Path | None = None,
 ) -> dict[str, Any]:
     import numpy as np
 
     settings.check()
+    roles, dropped = model_roles(schema) if schema else ({}, {})
     files = check_inputs(paths)
     table = read_all(files)
     if table.num_rows == 0:
@@ -164,13 +240,26 @@ def build_profile(
         if name in exclude:
             continue
         column = table.column(name)
+        if name in dropped:
+            ignored[name] = f"{dropped[name]}: not a model feature"
+            continue
         kind = column_kind(column.type)
+        if schema and name not in roles:
+            ignored[name] = "not in the model's schema"
+            continue
+        if name in roles and kind != "boolean":
+            kind = roles[name]["kind"] if roles[name]["kind"] in MEASURED else kind
         if kind is None:
             ignored[name] = str(column.type)
             continue
+        rng = np.random.default_rng([settings.seed, index])
         if kind == "numeric":
-            rng = np.random.default_rng([settings.seed, index])
             columns[name] = profile_numeric(column, settings, rng)
+        elif kind == "datetime":
+            date_format = roles.get(name, {}).get("format")
+            columns[name] = profile_datetime(column, date_format, settings, rng)
+        elif kind == "text":
+            columns[name] = profile_text(column, settings, rng)
         else:
             columns[name] = profile_categories(column, kind, settings)
     if not columns:
@@ -208,9 +297,14 @@ def dumps(profile: dict[str, Any]) -> str:
 
 
 def write_profile(
-    paths: Sequence[str], output: str, *, exclude: Sequence[str], settings: ProfileSettings
+    paths: Sequence[str],
+    output: str,
+    *,
+    exclude: Sequence[str],
+    settings: ProfileSettings,
+    schema: str | None = None,
 ) -> int:
-    profile = build_profile(paths, exclude=exclude, settings=settings)
+    profile = build_profile(paths, exclude=exclude, settings=settings, schema=schema)
     target = Path(output)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -222,6 +316,10 @@ def write_profile(
     print(f"profiled {profile['rows']} rows, {len(kinds)} columns ({summary}) -> {output}")
     for name, data_type in profile["ignored"].items():
         print(f"  not profiled: {name} ({data_type})")
+    for name, spec in profile["columns"].items():
+        if spec.get("unparsed"):
+            print(f"  {name}: {spec['unparsed']} values are not dates in the format "
+                  f"{spec.get('format') or 'ISO 8601'} (profiled as missing)")  # fmt: skip
     return PASS
 
 
@@ -268,7 +366,7 @@ def _column_problem(spec: Any) -> str | None:
         return "has no valid kind"
     if not _is_count(spec.get("count")) or not _is_count(spec.get("nulls", 0)):
         return "needs whole, non-negative 'count' and 'nulls'"
-    if spec["kind"] != "numeric":
+    if spec["kind"] not in MEASURED:
         top = spec.get("top")
         if not isinstance(top, dict) or not all(_is_count(c) for c in top.values()):
             return "lacks its category counts ('top': category -> count)"
@@ -294,6 +392,12 @@ def _column_problem(spec: Any) -> str | None:
     values = spec.get("values", {})
     if not isinstance(values, dict) or not all(_is_count(c) for c in values.values()):
         return "has 'values' that are not counts"
+    if spec["kind"] == "text":
+        vocabulary, share = spec.get("vocabulary"), spec.get("out_of_vocabulary")
+        if not isinstance(vocabulary, list) or not all(isinstance(w, str) for w in vocabulary):
+            return "lacks its vocabulary (a list of words)"
+        if not _is_number(share) or not 0 <= share <= 1:
+            return "needs 'out_of_vocabulary' as a share from 0 to 1"
     return None
 
 
@@ -325,8 +429,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sample", type=int, default=5000, help="raw values kept per numeric column (default 5000)"
     )
     parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    parser.add_argument(
+        "--schema",
+        metavar="SCHEMA_JSON",
+        help="a generated project's models/schema.json: the model's roles decide each column's "
+        "kind (dates, text); columns it leaves out are not profiled",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     settings = ProfileSettings(args.bins, args.top_k, args.sample, args.seed)
-    return write_profile(args.data, args.output, exclude=args.exclude, settings=settings)
+    return write_profile(
+        args.data, args.output, exclude=args.exclude, settings=settings, schema=args.schema
+    )

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..io.columnar import float_values
-from .profile import category_key, number_key
+from .measures import Unparsed, epoch_days, out_of_vocabulary, word_counts
+from .profile import MEASURED, category_key, number_key
 from .stats import Binned, bin_sorted
 
 if TYPE_CHECKING:
@@ -131,6 +132,40 @@ class NumericWindow:
         self.sample, self.sample_keys = values, all_keys
 
 
+@dataclass
+class DateWindow(NumericWindow):
+    """Dates as days since 1970 on the reference's bins; text that is no date is counted."""
+
+    date_format: str | None = None
+
+    def _as_floats(self, column: pa.ChunkedArray) -> np.ndarray:
+        unparsed = Unparsed(examples=list(self.not_number_examples))
+        days = epoch_days(column, self.date_format, unparsed)
+        self.not_numbers += unparsed.count
+        self.nulls -= unparsed.count  # counted as nulls by add(); reported on their own
+        self.not_number_examples = unparsed.examples
+        return days
+
+
+@dataclass
+class TextWindow(NumericWindow):
+    """Words per value on the reference's bins, and how many words the reference never used."""
+
+    vocabulary: Any = None  # a pyarrow array of the reference's words
+    words: int = 0
+    unknown_words: int = 0
+
+    def _as_floats(self, column: pa.ChunkedArray) -> np.ndarray:
+        found, unknown = out_of_vocabulary(column, self.vocabulary)
+        self.words += found
+        self.unknown_words += unknown
+        return word_counts(column)
+
+    @property
+    def unknown_share(self) -> float | None:
+        return self.unknown_words / self.words if self.words else None
+
+
 def _plain_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -176,12 +211,18 @@ Accumulator = NumericWindow | CategoryWindow
 
 
 def accumulator_for(spec: dict[str, Any], *, needs_sample: bool, seed: int) -> Accumulator:
-    if spec["kind"] == "numeric":
-        edges = np.asarray(spec.get("edges") or [], float)
-        return NumericWindow(
-            edges=edges,
-            discrete="values" in spec,
-            sample_cap=SAMPLE_CAP if needs_sample else 0,
-            rng=np.random.default_rng(seed),
-        )
-    return CategoryWindow(kind=spec["kind"])
+    if spec["kind"] not in MEASURED:
+        return CategoryWindow(kind=spec["kind"])
+    shape = {
+        "edges": np.asarray(spec.get("edges") or [], float),
+        "discrete": "values" in spec,
+        "sample_cap": SAMPLE_CAP if needs_sample else 0,
+        "rng": np.random.default_rng(seed),
+    }
+    if spec["kind"] == "datetime":
+        return DateWindow(**shape, date_format=spec.get("format"))
+    if spec["kind"] == "text":
+        import pyarrow as pa
+
+        return TextWindow(**shape, vocabulary=pa.array(spec["vocabulary"], pa.string()))
+    return NumericWindow(**shape)

@@ -36,6 +36,7 @@ from mlgate.serve.schema import (
     PredictAnswer,
     RequestError,
     batch_model,
+    dropped_of,
     example_request,
     explain,
     record_model,
@@ -129,10 +130,10 @@ def create_app(
     schema = read_schema(settings.model_dir)
     version = settings.service_version(package)
     model = Model(settings, schema, version, as_text)
-    record = record_model(model.features)
+    record = record_model(model.features, dropped_of(schema))
     batch = batch_model(record, settings.max_batch)
     names = [f.name for f in model.features]
-    fields = list(record.model_fields)
+    fields = [name for name in record.model_fields if name.startswith("feature_")]
     categorical = [(i, f) for i, f in enumerate(model.features) if f.kind == "categorical"]
     metrics = ServiceMetrics(model.task)
     batcher = Batcher(model.predict, settings.max_batch, metrics.observe_model_call)

@@ -2,19 +2,33 @@
 
 The schema the training run saved is the contract: a record has exactly the training features
 (names with spaces work: they are aliases), a numeric feature takes a JSON number, a
-categorical one text (a boolean column also true/false), and null is a missing value that the
-model imputes as it did in training. A category never seen in training is accepted (the
-one-hot encoder ignores it) and counted, so a change in the data shows on /metrics.
+categorical one text (a boolean column also true/false), a datetime one text that parses in
+the training data's format (any date: a future one is a point on the calendar the model
+knows), a text one any text, and null is a missing value that the model imputes as it did in
+training. A category never seen in training is accepted (the one-hot encoder ignores it) and
+counted, so a change in the data shows on /metrics. Columns the model leaves out (schema
+`dropped`: identifiers, ignored columns) may be sent, and are not used.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    create_model,
+)
 
-JSON_TYPES = {"numeric": "a number", "categorical": "text"}
+JSON_TYPES = {"numeric": "a number", "categorical": "text", "datetime": "a date as text",
+              "text": "text"}  # fmt: skip
 # A number far beyond the training range is a unit or encoding error, and beyond float32's
 # range (3.4e38) tree models cannot take it at all: such values are refused with a 422.
 RANGE_FACTOR = 1e6
@@ -24,11 +38,12 @@ LARGEST = 1e30
 @dataclass(frozen=True)
 class Feature:
     name: str
-    kind: str  # numeric | categorical
+    kind: str  # numeric | categorical | datetime | text
     boolean: bool  # a categorical column of true/false
     categories: frozenset[str]
     example: Any  # a typical value: the middle of the training range, or a category
     limit: float  # numeric: values must lie within ±limit
+    date_format: str | None = None  # datetime: strftime format; None: ISO 8601
 
 
 @dataclass(frozen=True)
@@ -48,13 +63,20 @@ def features_of(schema: dict[str, Any]) -> list[Feature]:
         Feature(
             name=str(f["name"]),
             kind=str(f["kind"]),
-            boolean=str(f.get("dtype", "")) == "bool",
+            boolean=str(f.get("dtype", "")) == "bool" or f.get("role") == "boolean",
             categories=frozenset(str(c) for c in f.get("categories", [])),
             example=_example(f),
             limit=_limit(f),
+            date_format=f.get("format"),
         )
         for f in schema["features"]
     ]
+
+
+def dropped_of(schema: dict[str, Any]) -> list[str]:
+    """Columns the model leaves out (identifiers, ignored): a record may carry them."""
+    dropped = schema.get("dropped") or []
+    return [str(d["name"]) for d in dropped if isinstance(d, dict) and "name" in d]
 
 
 def _limit(feature: dict[str, Any]) -> float:
@@ -68,6 +90,10 @@ def _is_number(value: Any) -> bool:
 
 
 def _example(feature: dict[str, Any]) -> Any:
+    if feature["kind"] == "datetime":
+        return _date_example(feature)
+    if feature["kind"] == "text":
+        return "a few words"
     if feature["kind"] == "numeric":
         low, high = feature.get("min"), feature.get("max")
         if isinstance(low, int | float) and isinstance(high, int | float):
@@ -75,6 +101,38 @@ def _example(feature: dict[str, Any]) -> Any:
         return 0.0
     categories = feature.get("categories") or [""]
     return str(categories[0])
+
+
+def _date_example(feature: dict[str, Any]) -> str:
+    try:
+        latest = datetime.fromisoformat(str(feature.get("max")))
+    except ValueError:
+        latest = datetime(2025, 1, 1)
+    date_format = feature.get("format")
+    return latest.strftime(date_format) if date_format else latest.date().isoformat()
+
+
+def parses_as_date(text: str, date_format: str | None) -> bool:
+    """As the model reads it: the training data's format, or ISO 8601 without one."""
+    try:
+        if date_format:
+            datetime.strptime(text, date_format)
+        else:
+            datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_check(date_format: str | None) -> AfterValidator:
+    shown = date_format or "ISO 8601 (2025-01-31, 2025-01-31T09:30:00)"
+
+    def check(value: str | None) -> str | None:
+        if value is not None and not parses_as_date(value, date_format):
+            raise ValueError(f"{value!r} is not a date in the format {shown}")
+        return value
+
+    return AfterValidator(check)
 
 
 def example_request(features: list[Feature]) -> dict[str, Any]:
@@ -88,18 +146,32 @@ def _value_type(feature: Feature) -> Any:
         return Annotated[float, bounded] | None
     if feature.boolean:  # strict per member: pydantic cannot apply strict to a whole union
         return Annotated[bool, Strict()] | Annotated[str, Strict()] | None
+    if feature.kind == "datetime":
+        return Annotated[Annotated[str, Strict()] | None, _date_check(feature.date_format)]
     return Annotated[str, Strict()] | None
 
 
-def record_model(features: list[Feature]) -> type[BaseModel]:
-    """One record: every training feature, nothing else; field names are the aliases."""
+def _description(feature: Feature) -> str:
+    if feature.kind == "datetime":
+        return f"datetime: a date as text ({feature.date_format or 'ISO 8601'})"
+    return f"{feature.kind}: {JSON_TYPES.get(feature.kind, 'a value')}"
+
+
+def record_model(features: list[Feature], dropped: Sequence[str] = ()) -> type[BaseModel]:
+    """One record: every training feature, and optionally the columns the model leaves out;
+    nothing else; field names are the aliases. The features come first (`feature_N`)."""
     fields: dict[str, Any] = {
         f"feature_{index}": (
             _value_type(feature),
-            Field(alias=feature.name, description=f"{feature.kind}: {JSON_TYPES[feature.kind]}"),
+            Field(alias=feature.name, description=_description(feature)),
         )
         for index, feature in enumerate(features)
     }
+    for index, name in enumerate(dropped):
+        fields[f"unused_{index}"] = (
+            Annotated[str, Strict()] | Annotated[int, Strict()] | None,
+            Field(default=None, alias=name, description="not used by the model (may be sent)"),
+        )
     config = ConfigDict(extra="forbid", populate_by_name=False, title="Record")
     return create_model("Record", __config__=config, **fields)
 

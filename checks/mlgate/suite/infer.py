@@ -237,14 +237,16 @@ def write_suite(
 
 
 def write_roles(roles: dict[str, dict[str, str]], path: Path, *, source: str) -> None:
-    """The roles as YAML, for a person to review (and, once the template reads it, to edit)."""
+    """The roles as YAML, for a person to review and edit: a generated project's train stage
+    reads them (roles.yaml) to decide what each column becomes for the model."""
     import yaml
 
     header = (
         f"# Column roles inferred by `mlgate suite init` from {source}: review them.\n"
-        "# The evidence says why each was chosen. Nothing reads this file yet: it is the\n"
-        "# record to review (the suite's meta holds the same roles).\n"
-        f"# Roles: {', '.join(ROLES)}.\n"
+        "# The evidence says why each was chosen. A generated project's train stage reads this\n"
+        "# file (roles.yaml): change a role here, and `dvc repro` retrains with it.\n"
+        f"# Roles: {', '.join(ROLES)}; and ignore, to leave a column out of the model.\n"
+        "# A datetime's format is strftime's; without one, dates are read as ISO 8601.\n"
     )
     body = yaml.safe_dump({"roles": roles}, sort_keys=False, allow_unicode=True, width=100)
     path.parent.mkdir(parents=True, exist_ok=True)

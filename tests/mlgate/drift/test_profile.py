@@ -36,8 +36,7 @@ def reference_table(rows: int = ROWS, seed: int = 0) -> pa.Table:
     amount = rng.normal(100.0, 15.0, rows)
     city = rng.choice(CITIES, rows, p=CITY_SHARES).astype(object)
     city[::50] = None
-    start = dt.datetime(2024, 1, 1)
-    hours = [start + dt.timedelta(hours=i) for i in range(rows)]
+    hours = [dt.time(i % 24, i % 60) for i in range(rows)]  # a time of day: no calendar
     return pa.table(
         {
             "amount": pa.array([None if i % 20 == 0 else v for i, v in enumerate(amount)]),
@@ -45,13 +44,13 @@ def reference_table(rows: int = ROWS, seed: int = 0) -> pa.Table:
             "city": pa.array(list(city), pa.string()),
             "member": rng.random(rows) < 0.3,
             "target": rng.integers(0, 2, rows),
-            "when": pa.array(hours, pa.timestamp("s")),
+            "when": pa.array(hours, pa.time32("s")),
         }
     )
 
 
 def write_jsonl(table: pa.Table, path: Path) -> None:
-    """One JSON object per row, as a service would log it (no timestamp type in JSON)."""
+    """One JSON object per row, as a service would log it (no time type in JSON)."""
     with path.open("w", encoding="utf-8") as handle:
         for row in table.drop_columns(["when"]).to_pylist():
             handle.write(json.dumps(row) + "\n")
@@ -190,13 +189,14 @@ def test_seed_decides_the_sample(data_dir: Path, home: Path) -> None:
     assert len(samples[2]["sample"]) == 200
 
 
-def test_exclude_and_ignored_datetime(profiles: dict[str, Any]) -> None:
-    """--exclude drops a column entirely; a timestamp is listed as not profiled, with its type."""
+def test_exclude_and_ignored_time_of_day(profiles: dict[str, Any]) -> None:
+    """--exclude drops a column entirely; a time of day is listed as not profiled, with its
+    type (dates are profiled: test_datetime_is_profiled_as_days)."""
     for fmt in ("csv", "parquet"):
         assert "target" not in profiles[fmt]["columns"]
         assert "target" not in profiles[fmt]["ignored"]
         assert list(profiles[fmt]["ignored"]) == ["when"]
-        assert profiles[fmt]["ignored"]["when"].startswith("timestamp[")  # unit per format
+        assert profiles[fmt]["ignored"]["when"].startswith("time32[")
     assert profiles["jsonl"]["ignored"] == {}
 
 
@@ -207,7 +207,7 @@ def test_profile_says_what_it_did(data_dir: Path, home: Path, tmp_path: Path) ->
     assert done.returncode == 0
     assert done.stdout.splitlines() == [
         f"profiled {ROWS} rows, 5 columns (3 numeric, 1 categorical, 1 boolean) -> {output}",
-        "  not profiled: when (timestamp[s])",  # CSV timestamps are read to the second
+        "  not profiled: when (time32[s])",
     ]
     assert output.is_file()
 
@@ -385,7 +385,7 @@ def _broken(profiles: dict[str, Any], change: str) -> Any:
     elif change == "no-columns":
         profile["columns"] = {}
     elif change == "kind":
-        columns["city"]["kind"] = "text"
+        columns["city"]["kind"] = "sentence"
     elif change == "bins":
         columns["amount"]["counts"] = columns["amount"]["counts"][:-1]
     elif change == "top":

@@ -14,10 +14,10 @@ TASKS = ("classification", "regression")
 
 
 class ParamsError(ValueError):
-    """A bad params.yaml: the stage stops with exit 2 and this message on stderr."""
+    """A bad params.yaml (or a file it names): the stage stops with exit 2 and this message."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(f"params.yaml: {message}")
+    def __init__(self, message: str, source: str = "params.yaml") -> None:
+        super().__init__(f"{source}: {message}")
 
 
 def run_stage(main: Callable[[], object]) -> None:

@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 
 from .data import read_csv
-from .features import build_preprocessor, infer_schema
+from .features import build_preprocessor, feature_settings, infer_schema, read_roles
 from .params import ParamsError, load_params, run_stage
 
 MODELS: dict[tuple[str, str], type[BaseEstimator]] = {
@@ -53,12 +53,26 @@ def make_model(name: str, task: str, params: dict[str, Any], seed: int) -> BaseE
 def build_pipeline(schema: dict[str, Any], params: dict[str, Any]) -> Pipeline:
     model_cfg = params["model"]
     model = make_model(model_cfg["name"], schema["task"], model_cfg["params"], params["seed"])
-    return Pipeline([("features", build_preprocessor(schema)), ("model", model)])
+    settings = feature_settings(params)
+    features = build_preprocessor(
+        schema,
+        max_categories=settings["max_categories"],
+        text_max_features=settings["text_max_features"],
+        seed=params["seed"],
+    )
+    return Pipeline([("features", features), ("model", model)])
 
 
 def train(frame: pd.DataFrame, params: dict[str, Any]) -> tuple[Pipeline, dict[str, Any]]:
     target, task = params["data"]["target"], params["data"]["task"]
-    schema = infer_schema(frame, target=target, task=task)
+    settings = feature_settings(params)
+    schema = infer_schema(
+        frame,
+        target=target,
+        task=task,
+        roles=read_roles(settings["roles"]),
+        reference_date=settings["reference_date"],
+    )
     pipeline = build_pipeline(schema, params)
     pipeline.fit(frame.drop(columns=[target]), frame[target])
     return pipeline, schema
@@ -73,6 +87,33 @@ def save(pipeline: Pipeline, schema: dict[str, Any], model_dir: str | Path) -> P
     return model_dir / MODEL_FILE
 
 
+def describe_roles(schema: dict[str, Any]) -> list[str]:
+    """What the model was given, by role, and which roles no person chose (roles.yaml)."""
+    by_role: dict[str, list[str]] = {}
+    for column in [*schema["features"], *schema.get("dropped", [])]:
+        by_role.setdefault(column["role"], []).append(column["name"])
+    lines = ["features by role: " + "; ".join(
+        f"{role} {len(names)} ({', '.join(names[:4])}{', ...' if len(names) > 4 else ''})"
+        for role, names in by_role.items()
+    )]  # fmt: skip
+    if schema.get("dropped"):
+        left_out = ", ".join(f"{c['name']} ({c['role']})" for c in schema["dropped"])
+        lines.append(f"left out of the model: {left_out}")
+    guessed = [
+        f"{c['name']} {c['role']}"
+        for c in [*schema["features"], *schema.get("dropped", [])]
+        if c["source"] == "inferred" and c["role"] not in ("numeric", "integer")
+    ]
+    if guessed:
+        lines.append(
+            f"roles inferred, not chosen: {', '.join(guessed)}; list them in roles.yaml "
+            "(`mlgate suite init --roles roles.yaml` writes a draft) to fix them"
+        )
+    if schema.get("reference_date"):
+        lines.append(f"dates: age in days before {schema['reference_date']}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--params", default="params.yaml")
@@ -81,6 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params(args.params)
     pipeline, schema = train(read_csv(params["split"]["train"]), params)
     print(f"wrote {save(pipeline, schema, args.models)}")
+    for line in describe_roles(schema):
+        print(line)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 `python -m <module>.windows` writes logs/clean.jsonl (held-out test rows, as the service
 would log them) and logs/drifted.jsonl (the same rows with numeric features shifted by two
-standard deviations and the category mix turned around). Then:
+standard deviations, the category mix turned around, dates three years later and text in
+words the training data never had). Then:
 `make drift WINDOW=logs/clean.jsonl` passes and `make drift WINDOW=logs/drifted.jsonl` fails.
 """
 
@@ -11,25 +12,39 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .data import read_csv
+from .features import parse_dates
 from .params import load_params, run_stage
 
 LOGS = Path("logs")
 MODEL_VERSION = "sample"
 
 
-def drifted(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+def drifted(
+    frame: pd.DataFrame, seed: int = 0, kinds: dict[str, dict[str, Any]] | None = None
+) -> pd.DataFrame:
     """Every numeric column moved by 2 std (whole numbers stay whole: a count or a year is not
-    2008.34); every categorical column's rarest value first."""
+    2008.34); every categorical column's rarest value first; by the model's schema (`kinds`),
+    dates three years later in their own format, and text spelled backwards (new words)."""
     rng = np.random.default_rng(seed)
     result = frame.copy()
+    kinds = kinds or {}
     for name in frame.columns:
         column = frame[name]
-        if pd.api.types.is_bool_dtype(column):
+        kind = kinds.get(str(name), {}).get("kind")
+        if kind == "datetime":
+            date_format = kinds[str(name)].get("format")
+            later = parse_dates(column, date_format) + pd.DateOffset(years=3)
+            text = later.dt.strftime(date_format) if date_format else later.dt.date.astype(str)
+            result[name] = text.where(later.notna(), None)
+        elif kind == "text":
+            result[name] = column.map(lambda v: v[::-1] if isinstance(v, str) else v)
+        elif pd.api.types.is_bool_dtype(column):
             result[name] = ~column.astype(bool)
         elif pd.api.types.is_numeric_dtype(column):
             spread = float(column.std()) or 1.0
@@ -69,14 +84,27 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else str(value)
 
 
+def model_kinds(models: Path) -> dict[str, dict[str, Any]]:
+    """The trained model's features by name (kind, date format), from models/schema.json."""
+    try:
+        schema = json.loads((models / "schema.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}  # before training: numbers and categories are told apart by dtype
+    return {str(f["name"]): f for f in schema.get("features", [])}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=LOGS, help="folder for the two logs")
+    parser.add_argument("--models", type=Path, default=Path("models"), help="the model's folder")
     args = parser.parse_args(argv)
     params = load_params()
     features = read_csv(params["split"]["test"]).drop(columns=[params["data"]["target"]])
     clean = request_log(features, args.out / "clean.jsonl")
-    moved = request_log(drifted(features, params.get("seed", 0)), args.out / "drifted.jsonl")
+    moved = request_log(
+        drifted(features, params.get("seed", 0), model_kinds(args.models)),
+        args.out / "drifted.jsonl",
+    )
     print(f"wrote {clean} and {moved} ({len(features)} requests each)")
 
 

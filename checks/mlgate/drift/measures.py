@@ -1,0 +1,127 @@
+"""Dates and free text as numbers drift can compare, with Arrow's own kernels.
+
+A date column is compared as days since 1970-01-01 (UTC): one calendar for the reference and
+every window, so a window of dates beyond the training range shows as such (a model that
+reads year and age has not seen them). A text column is compared by its words per value and
+by the share of its words outside the reference's vocabulary: two listings that say
+"sea view, renovated" and "renovated, sea view" are the same words, not two categories.
+Words are runs of two or more letters or digits, lower-cased, as scikit-learn's default
+token pattern reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+WORD = r"[\p{L}\p{N}_]{2,}"
+SEPARATORS = r"[^\p{L}\p{N}_]+"
+DAY_MS = 86_400_000
+EXAMPLES = 3
+
+
+@dataclass
+class Unparsed:
+    """Values that are present but not dates in the expected format."""
+
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, value: str) -> None:
+        self.count += 1
+        shown = value[:40]
+        if len(self.examples) < EXAMPLES and shown not in self.examples:
+            self.examples.append(shown)
+
+
+def epoch_days(
+    column: pa.ChunkedArray | pa.Array, date_format: str | None, unparsed: Unparsed
+) -> np.ndarray:
+    """Days since 1970-01-01 UTC as floats, NaN where missing or not a date (counted)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_timestamp(kind):
+        millis = column.cast(pa.timestamp("ms", tz=kind.tz)).cast(pa.int64())
+        return _floats(millis) / DAY_MS
+    if pa.types.is_date(kind):
+        return _floats(column.cast(pa.date32()).cast(pa.int32()))
+    if pa.types.is_dictionary(kind):
+        column = column.cast(pa.string())
+    text = column.cast(pa.string())
+    text = pc.if_else(pc.equal(pc.utf8_trim_whitespace(text), ""), None, text)
+    try:
+        if date_format is None:
+            parsed = text.cast(pa.timestamp("ms"))
+        else:
+            parsed = pc.strptime(text, format=date_format, unit="ms", error_is_null=False)
+        return _floats(parsed.cast(pa.int64())) / DAY_MS
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        pass  # some value (or the format) Arrow cannot take: value by value, as Python reads it
+    values = text.to_pylist()
+    days = np.full(len(values), np.nan)
+    for position, value in enumerate(values):
+        if value is None:
+            continue
+        moment = _parse(value, date_format)
+        if moment is None:
+            unparsed.add(value)
+        else:
+            days[position] = moment.timestamp() / 86_400
+    return days
+
+
+def _parse(value: str, date_format: str | None) -> datetime | None:
+    try:
+        if date_format:
+            moment = datetime.strptime(value, date_format)
+        else:
+            moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _floats(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    import numpy as np
+
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=float)
+
+
+def word_counts(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Words per value as floats; NaN where the value is missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = column.cast(pa.string())
+    return _floats(pc.count_substring_regex(text, WORD))
+
+
+def words(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Every word of every value, lower-cased, in one array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.utf8_lower(column.cast(pa.string()))
+    pieces = pc.list_flatten(pc.split_pattern_regex(text.drop_null(), SEPARATORS))
+    if isinstance(pieces, pa.ChunkedArray):
+        pieces = pieces.combine_chunks()
+    return pieces.filter(pc.greater_equal(pc.utf8_length(pieces), 2))
+
+
+def out_of_vocabulary(column: pa.ChunkedArray | pa.Array, vocabulary: pa.Array) -> tuple[int, int]:
+    """(words, words not in the vocabulary) of a column."""
+    import pyarrow.compute as pc
+
+    found = words(column)
+    if len(found) == 0:
+        return 0, 0
+    known = pc.sum(pc.is_in(found, value_set=vocabulary)).as_py() or 0
+    return len(found), len(found) - int(known)
