@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 import pytest
 
 from project.features import build_preprocessor, feature_settings, infer_schema, read_roles

@@ -416,9 +416,7 @@ def test_profile_of_another_schema_exits_2_naming_the_difference(
     )
 
 
-def test_a_time_column_ignored_by_the_profile_is_not_called_new(
-    tmp_path: Path, home: Path
-) -> None:
+def test_a_time_column_ignored_by_the_profile_is_not_called_new(tmp_path: Path, home: Path) -> None:
     """The note about new columns must not list columns the profile deliberately skipped (a
     time of day: no calendar to compare it on)."""
     rows = [{"when": f"{10 + i % 8:02d}:00:00", **row}

@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 import yaml
 from pandas.api import types
+from sklearn import __version__ as sklearn_version
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
-from sklearn import __version__ as sklearn_version
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -134,9 +134,7 @@ def parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
         parsed = pd.to_datetime(values, utc=True)
     else:
         text = values.astype(object).where(values.notna(), None)
-        parsed = pd.to_datetime(
-            text, format=date_format or "ISO8601", errors="coerce", utc=True
-        )
+        parsed = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce", utc=True)
     return parsed
 
 
