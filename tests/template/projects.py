@@ -80,8 +80,8 @@ def add_custom_data(project: Path, home: Path) -> None:
     raw.parent.mkdir(parents=True, exist_ok=True)
     custom_data().to_csv(raw, index=False)
     run(["dvc", "add", "data/raw/data.csv"], project, home)
-    run(["mlgate", "suite", "init", "data/raw/data.csv", "-o", "gx/expectations/raw_data.json"],
-        project, home)  # fmt: skip
+    run(["mlgate", "suite", "init", "data/raw/data.csv", "-o", "gx/expectations/raw_data.json",
+         "--roles", "roles.yaml"], project, home)  # fmt: skip
     # the suite exists now: its GX101 ignore would waive nothing (SEC102 says so)
     policy = project / "mlgate.yaml"
     text = policy.read_text(encoding="utf-8")
@@ -89,7 +89,7 @@ def add_custom_data(project: Path, home: Path) -> None:
     end = text.index("\n", text.index("      reason:", start)) + 1
     policy.write_text(text[:start] + "  ignore: []\n" + text[end:], encoding="utf-8")
     run(["git", "add", "data/raw/data.csv.dvc", "data/raw/.gitignore", "gx/expectations",
-         "mlgate.yaml"], project, home)  # fmt: skip
+         "roles.yaml", "mlgate.yaml"], project, home)  # fmt: skip
     run(["git", "commit", "-q", "-m", "Add our data and its suite"], project, home)
 
 

@@ -251,7 +251,8 @@ def judge_column(
             noun = "category" if len(unseen) == 1 else "categories"
             result.reasons.append(f"{len(unseen)} {noun} the reference never had: {shown}")
         if method == "jensenshannon":
-            present = len(ref_counts) - len(unseen) - (len(cur_counts) > len(ref_counts))
+            overflow_bucket = bool(getattr(window, "overflow", 0)) and not spec.get("other")
+            present = len(ref_counts) - len(unseen) - int(overflow_bucket)
             ref_counts, cur_counts, groups = stats.pool_sparse(ref_counts, cur_counts, present)
             if groups < present:
                 result.reasons.append(

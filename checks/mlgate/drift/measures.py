@@ -12,7 +12,6 @@ token pattern reads them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -57,36 +56,48 @@ def epoch_days(
         column = column.cast(pa.string())
     text = column.cast(pa.string())
     text = pc.if_else(pc.equal(pc.utf8_trim_whitespace(text), ""), None, text)
-    try:
-        if date_format is None:
-            parsed = text.cast(pa.timestamp("ms"))
-        else:
-            parsed = pc.strptime(text, format=date_format, unit="ms", error_is_null=False)
-        return _floats(parsed.cast(pa.int64())) / DAY_MS
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        pass  # some value (or the format) Arrow cannot take: value by value, as Python reads it
     values = text.to_pylist()
     days = np.full(len(values), np.nan)
-    for position, value in enumerate(values):
-        if value is None:
-            continue
-        moment = _parse(value, date_format)
-        if moment is None:
-            unparsed.add(value)
+    check = range(len(values))
+    try:
+        if date_format is None:
+            days = _floats(text.cast(pa.timestamp("ms")).cast(pa.int64())) / DAY_MS
+            check = range(0)
         else:
-            days[position] = moment.timestamp() / 86_400
+            # Arrow's strptime is lenient (31/02 rolls over, '24' passes as %Y): a value is
+            # taken only if it prints back as written; the rest are read as the model reads them
+            parsed = pc.strptime(text, format=date_format, unit="ms", error_is_null=True)
+            printed = pc.strftime(parsed, format=date_format).to_pylist()
+            days = _floats(parsed.cast(pa.int64())) / DAY_MS
+            check = [i for i, (v, p) in enumerate(zip(values, printed, strict=True)) if v != p]
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        days = np.full(len(values), np.nan)  # some value (or the format) Arrow cannot take
+    days[list(check)] = np.nan
+    _parse_as_the_model_does(values, list(check), date_format, days, unparsed)
     return days
 
 
-def _parse(value: str, date_format: str | None) -> datetime | None:
-    try:
-        if date_format:
-            moment = datetime.strptime(value, date_format)
+def _parse_as_the_model_does(
+    values: list[str | None],
+    positions: list[int],
+    date_format: str | None,
+    days: np.ndarray,
+    unparsed: Unparsed,
+) -> None:
+    """pandas, as a generated project's features.parse_dates reads dates for the model."""
+    import pandas as pd
+
+    chosen = [i for i in positions if values[i] is not None]
+    if not chosen:
+        return
+    series = pd.Series([values[i] for i in chosen], dtype=object)
+    parsed = pd.to_datetime(series, format=date_format or "ISO8601", errors="coerce", utc=True)
+    since = (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds() / 86_400
+    for position, value, day in zip(chosen, series, since, strict=True):
+        if pd.isna(day):
+            unparsed.add(str(value))
         else:
-            moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            days[position] = float(day)
 
 
 def _floats(array: pa.ChunkedArray | pa.Array) -> np.ndarray:

@@ -109,21 +109,31 @@ def profile_datetime(
 def profile_text(
     column: pa.ChunkedArray, settings: ProfileSettings, rng: np.random.Generator
 ) -> dict[str, Any]:
-    import pyarrow.compute as pc
 
-    from .measures import word_counts, words
+    import numpy as np
+    import pyarrow as pa
+
+    from .measures import out_of_vocabulary, word_counts, words
 
     result = summarise_numbers(word_counts(column), "text", settings, rng)
     found = words(column)
-    ranked = sorted(
-        ((item["values"], int(item["counts"])) for item in pc.value_counts(found).to_pylist()),
-        key=lambda kv: (-kv[1], kv[0]),
-    )
-    kept = ranked[:VOCABULARY]
-    outside = sum(count for _, count in ranked[VOCABULARY:])
+    # The share of words a new window may have outside the vocabulary is estimated out of
+    # sample: a vocabulary of the even rows, measured on the odd ones. Measured on the words
+    # that chose it, it would be too low, and a clean window of free text would drift.
+    rows = np.arange(len(column))
+    half = _vocabulary(words(column.take(pa.array(rows[::2]))))
+    found_odd, outside = out_of_vocabulary(column.take(pa.array(rows[1::2])), pa.array(half))
     return {**result, "unit": "words per value", "words": len(found),
-            "vocabulary": sorted(word for word, _ in kept),
-            "out_of_vocabulary": outside / len(found) if len(found) else 0.0}  # fmt: skip
+            "vocabulary": sorted(_vocabulary(found)),
+            "out_of_vocabulary": outside / found_odd if found_odd else 0.0}  # fmt: skip
+
+
+def _vocabulary(found: pa.Array) -> list[str]:
+    """The VOCABULARY most frequent words (ties by the word, so the same input gives the same)."""
+    import pyarrow.compute as pc
+
+    counted = [(item["values"], int(item["counts"])) for item in pc.value_counts(found).to_pylist()]
+    return [word for word, _ in sorted(counted, key=lambda kv: (-kv[1], kv[0]))[:VOCABULARY]]
 
 
 def summarise_numbers(
@@ -247,14 +257,14 @@ def build_profile(
         if schema and name not in roles:
             ignored[name] = "not in the model's schema"
             continue
-        if name in roles and kind != "boolean":
-            kind = roles[name]["kind"] if roles[name]["kind"] in MEASURED else kind
+        if name in roles:  # the model's kind; a boolean stays one (its categories are true/false)
+            kind = "boolean" if kind == "boolean" else roles[name]["kind"]
         if kind is None:
             ignored[name] = str(column.type)
             continue
         rng = np.random.default_rng([settings.seed, index])
         if kind == "numeric":
-            columns[name] = profile_numeric(column, settings, rng)
+            columns[name] = _numeric_or_refuse(name, column, settings, rng)
         elif kind == "datetime":
             date_format = roles.get(name, {}).get("format")
             columns[name] = profile_datetime(column, date_format, settings, rng)
@@ -275,6 +285,20 @@ def build_profile(
         "ignored": ignored,
         "excluded": sorted(set(exclude)),
     }  # fmt: skip
+
+
+def _numeric_or_refuse(
+    name: str, column: pa.ChunkedArray, settings: ProfileSettings, rng: np.random.Generator
+) -> dict[str, Any]:
+    import pyarrow as pa
+
+    try:
+        return profile_numeric(column, settings, rng)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise CouldNotCheck(
+            f"column {name!r} is numeric in the model's schema, but its values are not all "
+            f"numbers ({str(exc).splitlines()[0][:120]})"
+        ) from None
 
 
 def schema_hash(columns: dict[str, Any]) -> str:

@@ -142,8 +142,9 @@ def pool_sparse(
         pooled_cur[-1] += cur_counts[index]
         open_group = pooled_ref[-1] / reference * window < MIN_EXPECTED
     if open_group and len(pooled_ref) > 1:  # the rarest tail joins the group before it
-        pooled_ref[-2] += pooled_ref.pop()
-        pooled_cur[-2] += pooled_cur.pop()
+        tail_ref, tail_cur = pooled_ref.pop(), pooled_cur.pop()
+        pooled_ref[-1] += tail_ref
+        pooled_cur[-1] += tail_cur
     groups = len(pooled_ref)
     return (pooled_ref + list(ref_counts[present:]), pooled_cur + list(cur_counts[present:]),
             groups)  # fmt: skip
