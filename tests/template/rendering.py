@@ -103,6 +103,7 @@ COMMON_FILES = {
     "README.md",
     "dvc.yaml",
     "params.yaml",
+    "roles.yaml",
     "pyproject.toml",
     "ruff.toml",
     "src/{module}/__init__.py",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CouldNotCheck, require
-from .tabular import detect_format
+from .tabular import detect_format, zero_padded_columns
 
 if TYPE_CHECKING:
     import numpy as np
@@ -192,7 +192,8 @@ def _csv(path: Path, as_text: bool, progress: Callable[[int], None] | None) -> I
     if path.stat().st_size == 0:
         return
     read = pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
-    convert = pcsv.ConvertOptions(strings_can_be_null=True)
+    padded = {name: pa.string() for name in zero_padded_columns(path)}  # 02134 stays 02134
+    convert = pcsv.ConvertOptions(column_types=padded, strings_can_be_null=True)
     if as_text:
         with pcsv.open_csv(path, read_options=read) as probe:
             names = probe.schema.names

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -235,3 +237,47 @@ def test_corrupt_parquet(tmp_path: Path) -> None:
     with pytest.raises(CouldNotCheck) as info:
         read_table(path)
     assert str(info.value).startswith(f"{path}: cannot read as parquet: ")
+
+
+def zip_codes(path: Path, rows: int = 300) -> Path:
+    """Boston-style zip codes (02134), a count, and a code that only looks numeric."""
+    lines = ["zip,rooms,account"]
+    lines += [f"{2100 + i % 40:05d},{1 + i % 5},{i:08d}" for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_leading_zeros_are_kept_as_text(tmp_path: Path) -> None:
+    """02134 read as a number is 2134: the service gets "02134" and meets a stranger."""
+    from mlgate.io.columnar import read_all
+    from mlgate.io.tabular import zero_padded_columns
+
+    path = zip_codes(tmp_path / "homes.csv")
+    assert zero_padded_columns(path) == ["zip", "account"]
+    frame = read_table(path)
+    assert frame["zip"].iloc[0] == "02100" and frame["account"].iloc[1] == "00000001"
+    assert frame["rooms"].dtype.kind == "i"
+    table = read_all([path])
+    assert table.column("zip")[0].as_py() == "02100"
+    assert str(table.schema.field("rooms").type) == "int64"
+
+
+def test_zip_codes_are_categories_and_drift_compares_them_as_written(
+    tmp_path: Path, home: Path
+) -> None:
+    """suite init calls a zip code a category, the profile keeps 02134, and a window of the
+    same zip codes (read as text) does not drift on them."""
+    from support import run_mlgate
+
+    path = zip_codes(tmp_path / "homes.csv", rows=1200)
+    done = run_mlgate(home, "suite", "init", str(path), "-o", str(tmp_path / "s.json"))
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"zip\s+categorical", done.stdout), done.stdout
+    profile = tmp_path / "p.json"
+    assert run_mlgate(home, "profile", str(path), "-o", str(profile)).returncode == 0
+    spec = json.loads(profile.read_text(encoding="utf-8"))["columns"]["zip"]
+    assert spec["kind"] == "categorical" and "02100" in spec["top"]
+    report = tmp_path / "d.json"
+    done = run_mlgate(home, "drift", "--reference", str(profile), "--current", str(path),
+                      "--json", str(report))  # fmt: skip
+    assert done.returncode == 0, done.stdout

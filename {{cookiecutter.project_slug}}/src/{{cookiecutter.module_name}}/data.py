@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
+from mlgate.io.tabular import zero_padded_columns
 from sklearn import datasets
 from sklearn.model_selection import train_test_split
 
@@ -36,10 +37,11 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
 
 
 def read_csv(path: str | Path) -> pd.DataFrame:
+    """A CSV as mlgate reads it: digits with leading zeros (a zip code) stay text."""
     path = Path(path)
     if not path.is_file():
         raise SystemExit(f"{path}: not found; run `dvc repro` to produce it")
-    return pd.read_csv(path)
+    return pd.read_csv(path, dtype=dict.fromkeys(zero_padded_columns(path), str))
 
 
 def split(

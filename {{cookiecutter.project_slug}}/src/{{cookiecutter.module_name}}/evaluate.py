@@ -75,13 +75,31 @@ def save_figure(figure: plt.Figure, path: Path) -> None:
     plt.close(figure)
 
 
+def label_of(names: dict[Any, str] | None) -> Any:
+    """A class as people call it: data.class_names in params.yaml (0 -> malignant), else itself."""
+    lookup = {str(key): str(value) for key, value in (names or {}).items()}
+    return lambda value: lookup.get(str(value), str(value))
+
+
 def plot_classification(
-    y_true: pd.Series, y_pred: np.ndarray, roc: pd.DataFrame | None, plots: Path, figures: Path
+    y_true: pd.Series,
+    y_pred: np.ndarray,
+    roc: pd.DataFrame | None,
+    plots: Path,
+    figures: Path,
+    classes: list[Any] | None = None,
+    class_names: dict[Any, str] | None = None,
 ) -> None:
-    write_csv(pd.DataFrame({"actual": y_true.astype(str), "predicted": y_pred.astype(str)}),
+    name = label_of(class_names)
+    actual, predicted = y_true.map(name), pd.Series(y_pred).map(name)
+    write_csv(pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted.to_numpy()}),
               plots / "confusion.csv")  # fmt: skip
     figure, axis = plt.subplots(figsize=(5, 4))
-    metrics.ConfusionMatrixDisplay.from_predictions(y_true, y_pred, ax=axis, colorbar=False)
+    labels = classes if classes is not None else sorted(set(y_true) | set(y_pred))
+    metrics.ConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, labels=labels, display_labels=[name(c) for c in labels], ax=axis,
+        colorbar=False,
+    )  # fmt: skip
     axis.set_title("Confusion matrix (test split)")
     save_figure(figure, figures / "confusion_matrix.png")
 
@@ -90,6 +108,7 @@ def plot_classification(
         write_csv(roc.round(DIGITS), plots / "roc.csv")
         groups = list(roc.groupby("class", sort=True))
         for label, points in groups:
+            label = name(label)
             area = metrics.auc(points["fpr"], points["tpr"])
             versus = " vs the rest" if len(groups) > 1 else ""
             axis.plot(points["fpr"], points["tpr"], label=f"{label}{versus} (AUC {area:.3f})")
@@ -122,7 +141,11 @@ def plot_regression(y_true: pd.Series, y_pred: np.ndarray, plots: Path, figures:
 
 
 def evaluate(
-    model: Any, schema: dict[str, Any], test: pd.DataFrame, reports: str | Path
+    model: Any,
+    schema: dict[str, Any],
+    test: pd.DataFrame,
+    reports: str | Path,
+    class_names: dict[Any, str] | None = None,
 ) -> dict[str, float]:
     """Score the model on the test split, write metrics.json, plot data and figures."""
     reports = Path(reports)
@@ -137,7 +160,7 @@ def evaluate(
         proba = model.predict_proba(features) if hasattr(model, "predict_proba") else None
         scores = classification_metrics(y_true, y_pred, proba, classes)
         roc = roc_points(y_true, proba, classes) if proba is not None else None
-        plot_classification(y_true, y_pred, roc, plots, figures)
+        plot_classification(y_true, y_pred, roc, plots, figures, classes, class_names)
     else:
         scores = regression_metrics(y_true, y_pred)
         plot_regression(y_true, y_pred, plots, figures)
@@ -161,7 +184,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params(args.params)
     model, schema = load_model(args.models)
-    scores = evaluate(model, schema, read_csv(params["split"]["test"]), args.reports)
+    test = read_csv(params["split"]["test"])
+    scores = evaluate(model, schema, test, args.reports, params["data"].get("class_names"))
     for name, value in scores.items():
         print(f"{name:>16} {value:.4f}")
 

@@ -53,6 +53,9 @@ def load_params(path: str | Path = DEFAULT_PATH) -> dict[str, Any]:
                 raise ParamsError(f"missing key {section}.{key}")
     if params["data"]["task"] not in TASKS:
         raise ParamsError(f"data.task must be one of {TASKS}, got {params['data']['task']!r}")
+    names = params["data"].get("class_names")
+    if names is not None and not isinstance(names, dict):
+        raise ParamsError(f"data.class_names must map classes to names, got {names!r}")
     test_size = params["split"]["test_size"]
     if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
         raise ParamsError(f"split.test_size must be a fraction between 0 and 1, got {test_size!r}")
