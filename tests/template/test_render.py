@@ -60,12 +60,16 @@ def test_combination_renders(answers: dict[str, str], rendered: dict[str, Path])
             assert not leftover_template_markers(text), path.relative_to(project)
 
     params = yaml.safe_load((project / "params.yaml").read_text())
+    names = {0: "malignant", 1: "benign"}  # scikit-learn's names; the other sets have none
     assert params["data"] == {
         "dataset": answers["dataset"],
         "raw": "data/raw/data.csv",
         "target": "target",
         "task": answers["task"],
+        **({"class_names": names} if answers["dataset"] == "breast_cancer" else {}),
     }
+    assert params["features"] == {"roles": "roles.yaml", "reference_date": None,
+                                  "max_categories": 30, "text_max_features": 300}  # fmt: skip
     assert params["model"]["name"] == answers["model"]
     assert params["model"]["params"]
 
