@@ -73,7 +73,8 @@ def peer(project: Path, folder: Path) -> tuple[str, str, str]:
     import pandas as pd
 
     train = pd.read_csv(project / "data/processed/train.csv")
-    width = sum(train[c].nunique() for c in train.columns if train[c].dtype == object)
+    text = [c for c in train.columns if not pd.api.types.is_numeric_dtype(train[c])]
+    width = sum(train[c].nunique() for c in text)
     size = width * len(train) * 8
     if size > PEER_MEMORY_LIMIT:
         return "—", "—", f"{width:,} one-hot columns: {size / 1e9:,.0f} GB dense, not run"
@@ -91,7 +92,9 @@ def peer(project: Path, folder: Path) -> tuple[str, str, str]:
     )
     env = dict(project_env(project), PYTHONPATH=str(folder))  # `before`, not the render's src
     done = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True,
-                          text=True, check=True)  # fmt: skip
+                          text=True, check=False)  # fmt: skip
+    if done.returncode:
+        return "—", "—", f"failed: {done.stderr.strip().splitlines()[-1][:80]}"
     r2, fit = json.loads(done.stdout.strip().splitlines()[-1])
     return f"{r2:.3f}", f"{fit:.1f}", f"{width:,} one-hot columns"
 
@@ -100,7 +103,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[2_000, 100_000])
     args = parser.parse_args()
-    rows_out = []
+    rows_out: list[list[str]] = []
+    stages: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mlgate-own-data-") as scratch:
         scratch_path = Path(scratch)
         folder = before_package(scratch_path / "peer")
@@ -116,9 +120,9 @@ def main() -> None:
             init = run([sys.executable, "-m", "mlgate", *suite, "--roles", "roles.yaml"], project)
             params = project / "params.yaml"
             params.write_text(params.read_text().replace("  target: target", "  target: price"))
-            times = {
-                name: run(["bash", "-c", cmd], project) for name, cmd in stage_commands(project)
-            }
+            commands = stage_commands(project)
+            stages = [name for name, _ in commands]
+            times = {name: run(["bash", "-c", cmd], project) for name, cmd in commands}
             r2 = json.loads((project / "reports/metrics.json").read_text())["r2"]
             peer_r2, peer_fit, note = peer(project, folder)
             stage_times = [f"{t:.1f}" for t in times.values()]
@@ -127,7 +131,6 @@ def main() -> None:
                 [f"{rows:,}", f"{init:.1f}", *stage_times, total, f"{r2:.3f}", peer_r2, peer_fit,
                  note]
             )  # fmt: skip
-    stages = [name for name, _ in stage_commands(project)]
     print_table(["rows", "suite init s", *(f"{s} s" for s in stages), "pipeline s", "r2 roles",
                  "r2 before", "train before s", "before"], rows_out)  # fmt: skip
 
