@@ -148,7 +148,7 @@ SERVE = textwrap.dedent(
 
 def test_the_service_takes_future_dates_and_new_words(project: Path, home: Path) -> None:
     """A date after training and words never seen are answered; a date in another format is
-    a 422 naming the field; the id may be sent or not; the pipeline itself serves."""
+    a 422 naming the field; the id may be sent or not; the compiled path serves."""
     result = run(["python", "-c", SERVE], project, home)
     answers = json.loads(result.stdout)
     status, body = answers["future"]
@@ -157,9 +157,8 @@ def test_the_service_takes_future_dates_and_new_words(project: Path, home: Path)
     status, body = answers["bad date"]
     assert status == 422 and body["errors"][0]["field"] == "listed_at", body
     assert "%Y-%m-%d" in body["errors"][0]["message"]
-    # compiled.py redoes one-hot and scaling, not dates, words or target encoding: the service
-    # says it serves the pipeline itself (the answers above are the pipeline's)
-    assert answers["version"][1]["predictor"] == "pipeline"
+    # every block compiled (dates, words, target encoding) and verified on probe rows
+    assert answers["version"][1]["predictor"] == "compiled"
 
 
 def drift(project: Path, home: Path, window: Path) -> tuple[int, dict]:

@@ -5,7 +5,9 @@ pandas frames for every step and a random forest dispatches each tree through jo
 one-row predict_proba of the default forest takes ~17 ms, of which the trees' own work is ~2.
 `compile_pipeline` reads the fitted steps a generated project builds (its features.py: median
 imputing, scaling; text (the project's `as_text`, passed in) + constant imputing + one-hot
-encoding) and redoes them with numpy on the request's columns; the final estimator is called
+encoding; dates as calendar parts (its DateParts) + imputing + scaling; a bag of words
+(CountVectorizer, through its own analyzer); target encoding + scaling) and redoes them with
+numpy on the request's columns; the final estimator is called
 on the resulting matrix (a forest tree by tree with check_input=False, in the forest's own
 order). Anything else (a step the project added, an option this does not know) is not
 compiled and the service uses the pipeline. `verified` then compares both on probe rows built
@@ -18,14 +20,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    OneHotEncoder,
+    StandardScaler,
+    TargetEncoder,
+)
 
 MISSING = "missing"  # a generated project's fill value for a missing category
 RELATIVE_TOLERANCE = 1e-9
@@ -77,10 +86,98 @@ class CategoricalBlock:
 
 
 @dataclass(frozen=True)
+class DateBlock:
+    """Dates as year, month, day of week and age in days before a reference (UTC), then
+    median imputing and scaling: the project's DateParts without its pandas frames."""
+
+    positions: list[int]
+    formats: list[str | None]
+    reference: Any  # a UTC pandas Timestamp
+    fill: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return 4 * len(self.positions)
+
+    def transform(self, columns: Columns) -> np.ndarray:
+        """pandas parses, one call a column, as DateParts does (the same dates, the same gaps)."""
+        import pandas as pd
+
+        parts = []
+        for position, date_format in zip(self.positions, self.formats, strict=True):
+            text = pd.Series(columns[position], dtype=object)
+            text = text.where(text.notna(), None)
+            parsed = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce",
+                                    utc=True)  # fmt: skip
+            age = (self.reference - parsed).dt.total_seconds() / 86400.0
+            parts.append(
+                np.column_stack([parsed.dt.year, parsed.dt.month, parsed.dt.day_of_week, age])
+            )
+        block = np.hstack(parts).astype(float)
+        block = np.where(np.isnan(block), self.fill, block)
+        return (block - self.mean) / self.scale
+
+
+@dataclass(frozen=True)
+class WordsBlock:
+    """One text column as the fitted CountVectorizer counts it (its own analyzer)."""
+
+    position: int
+    analyzer: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    binary: bool
+
+    @property
+    def width(self) -> int:
+        return len(self.vocabulary)
+
+    def transform(self, columns: Columns) -> np.ndarray:
+        values = columns[self.position]
+        block = np.zeros((len(values), self.width))
+        for row, value in enumerate(values):
+            text = value if isinstance(value, str) else ""
+            for word in self.analyzer(text):
+                index = self.vocabulary.get(word)
+                if index is not None:
+                    block[row, index] = 1.0 if self.binary else block[row, index] + 1.0
+        return block
+
+
+@dataclass(frozen=True)
+class TargetBlock:
+    """Text, constant imputing, target means per category (unknown: the overall mean), scaling."""
+
+    positions: list[int]
+    lookups: list[dict[str, float]]
+    defaults: list[float]
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return len(self.positions)
+
+    def transform(self, columns: Columns) -> np.ndarray:
+        rows = len(columns[self.positions[0]])
+        block = np.empty((rows, self.width))
+        for index, (position, lookup) in enumerate(zip(self.positions, self.lookups, strict=True)):
+            default = self.defaults[index]
+            for row, value in enumerate(columns[position]):
+                missing = value is None or value != value
+                block[row, index] = lookup.get(MISSING if missing else str(value), default)
+        return (block - self.mean) / self.scale
+
+
+Block = NumericBlock | CategoricalBlock | DateBlock | WordsBlock | TargetBlock
+
+
+@dataclass(frozen=True)
 class CompiledPipeline:
     """predict(columns) -> (labels or values, class probabilities or None), as the pipeline."""
 
-    blocks: list[NumericBlock | CategoricalBlock]
+    blocks: list[Block]
     estimator: Any
     classes: list[Any]
     forest: bool
@@ -131,12 +228,12 @@ def compile_pipeline(
     fitted_on_names = hasattr(estimator, "feature_names_in_")
     if getattr(estimator, "n_features_in_", None) is None or fitted_on_names:
         raise NotCompiled("the model was not fitted on the transformer's matrix")
-    blocks: list[NumericBlock | CategoricalBlock] = []
+    blocks: list[Block] = []
     for label, transformer, selected in features.transformers_:
         if transformer == "drop" or (label == "remainder" and not _as_list(selected)):
             continue
         positions = _positions(_as_list(selected), names)
-        blocks.append(_block(transformer, positions, as_text))
+        blocks.append(_block(transformer, positions, as_text, one_column=isinstance(selected, str)))
     forest = isinstance(estimator, RandomForestClassifier | RandomForestRegressor)
     if forest and (estimator.n_outputs_ != 1 or not estimator.estimators_):
         raise NotCompiled("a forest with several outputs or no trees")
@@ -157,13 +254,11 @@ def _positions(selected: list[Any], names: list[str]) -> list[int]:
     return [names.index(s) for s in selected]
 
 
-def _width(block: NumericBlock | CategoricalBlock) -> int:
+def _width(block: Block) -> int:
     return len(block.positions) if isinstance(block, NumericBlock) else block.width
 
 
-def _block(
-    transformer: Any, positions: list[int], as_text: TextStep
-) -> NumericBlock | CategoricalBlock:
+def _block(transformer: Any, positions: list[int], as_text: TextStep, one_column: bool) -> Block:
     steps = (
         [s for _, s in transformer.steps] if isinstance(transformer, Pipeline) else [transformer]
     )
@@ -172,7 +267,65 @@ def _block(
         return _numeric(steps[0], steps[1], positions)
     if kinds == [FunctionTransformer, SimpleImputer, OneHotEncoder]:
         return _categorical(*steps, positions, as_text)
+    if kinds == [FunctionTransformer, SimpleImputer, TargetEncoder, StandardScaler]:
+        return _target(*steps, positions, as_text)
+    if kinds == [FunctionTransformer, CountVectorizer] and one_column:
+        return _words(steps[1], positions[0])
+    dates = type(steps[0]).__name__ == "DateParts"  # the project's own class (features.py)
+    if dates and kinds[1:] == [SimpleImputer, StandardScaler]:
+        return _dates(*steps, positions)
     raise NotCompiled(f"a transformer of steps {[k.__name__ for k in kinds]}")
+
+
+def _dates(
+    parts: Any, imputer: SimpleImputer, scaler: StandardScaler, positions: list[int]
+) -> DateBlock:
+    names = [str(n) for n in getattr(parts, "feature_names_in_", [])]
+    formats = getattr(parts, "formats", None) or {}
+    import pandas as pd
+
+    try:
+        reference = pd.Timestamp(str(parts.reference))
+    except (AttributeError, ValueError):
+        raise NotCompiled("date parts without a reference date") from None
+    reference = reference.tz_localize("UTC") if reference.tzinfo is None else reference
+    fill = np.asarray(imputer.statistics_, dtype=float)
+    if len(names) != len(positions) or len(fill) != 4 * len(positions) or imputer.add_indicator:
+        raise NotCompiled("date parts of another shape than year, month, day of week, age")
+    if not _imputes_nan(imputer) or np.isnan(fill).any():
+        raise NotCompiled("a date imputer that leaves gaps")
+    return DateBlock(positions, [formats.get(n) for n in names], reference.tz_convert("UTC"),
+                     fill, scaler.mean_, scaler.scale_)  # fmt: skip
+
+
+def _words(vectorizer: CountVectorizer, position: int) -> WordsBlock:
+    if vectorizer.analyzer != "word" or vectorizer.dtype not in (np.float64, float):
+        raise NotCompiled("a text vectorizer other than words counted as floats")
+    vocabulary = {str(w): int(i) for w, i in vectorizer.vocabulary_.items()}
+    return WordsBlock(position, vectorizer.build_analyzer(), vocabulary, bool(vectorizer.binary))
+
+
+def _target(
+    text: FunctionTransformer,
+    imputer: SimpleImputer,
+    encoder: TargetEncoder,
+    scaler: StandardScaler,
+    positions: list[int],
+    as_text: TextStep,
+) -> TargetBlock:
+    if as_text is None or text.func is not as_text or text.kw_args:
+        raise NotCompiled("a categorical step other than the project's as_text")
+    if not _imputes_nan(imputer) or imputer.strategy != "constant" or imputer.fill_value != MISSING:
+        raise NotCompiled(f"a categorical imputer other than the constant {MISSING!r}")
+    if encoder.target_type_ not in ("continuous", "binary"):
+        raise NotCompiled("target encoding of several classes")
+    lookups = []
+    for categories, means in zip(encoder.categories_, encoder.encodings_, strict=True):
+        if not all(isinstance(c, str) for c in categories):
+            raise NotCompiled("categories that are not text")
+        lookups.append({c: float(m) for c, m in zip(categories, means, strict=True)})
+    defaults = [float(encoder.target_mean_)] * len(positions)
+    return TargetBlock(positions, lookups, defaults, scaler.mean_, scaler.scale_)
 
 
 def _numeric(imputer: SimpleImputer, scaler: StandardScaler, positions: list[int]) -> NumericBlock:
@@ -226,6 +379,11 @@ def probe_columns(schema_features: list[dict[str, Any]], rows: int = 64, seed: i
             reach = high - low or 1.0
             values = list(rng.uniform(low - reach, high + reach, rows))
             values[:2] = [low, high]
+        elif feature.get("kind") == "datetime":
+            values = _probe_dates(feature, rng, rows)
+        elif feature.get("kind") == "text":
+            words = [*PROBE_WORDS, *(str(c) for c in feature.get("examples", []))]
+            values = [" ".join(rng.choice(words, rng.integers(0, 6))) for _ in range(rows)]
         else:
             pool = [*sorted(str(c) for c in feature.get("categories", [])), "an unseen category"]
             values = [pool[i] for i in rng.integers(0, len(pool), rows)]
@@ -233,6 +391,25 @@ def probe_columns(schema_features: list[dict[str, Any]], rows: int = 64, seed: i
             values[row] = None
         columns.append(values)
     return columns
+
+
+PROBE_WORDS = ["sea", "view", "renovated", "A", "garden", "new", "unseen", "Words", "2024", "x"]
+
+
+def _probe_dates(feature: dict[str, Any], rng: np.random.Generator, rows: int) -> list[Any]:
+    """Dates across and beyond the training range, in the feature's own format."""
+    try:
+        low = datetime.fromisoformat(str(feature["min"])).timestamp()
+        high = datetime.fromisoformat(str(feature["max"])).timestamp()
+    except (KeyError, ValueError):
+        low, high = 1.5e9, 1.7e9
+    reach = high - low or 86400.0
+    date_format = feature.get("format")
+    values: list[Any] = []
+    for stamp in rng.uniform(low - reach, high + reach, rows):
+        moment = datetime.fromtimestamp(float(stamp), UTC)
+        values.append(moment.strftime(date_format) if date_format else moment.isoformat())
+    return values
 
 
 def _bounds(feature: dict[str, Any]) -> tuple[float, float]:

@@ -96,6 +96,7 @@ class Model:
 
     def _compile(self, probabilities: bool) -> str:
         """compiled when compiled.py reproduces the pipeline on probe rows, else pipeline."""
+        self.compiled = None  # a reload must not keep the last model's compiled path
         names = [f.name for f in self.features]
         try:
             compiled = compile_pipeline(self.pipeline, names, probabilities, self.as_text)
