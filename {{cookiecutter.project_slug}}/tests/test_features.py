@@ -118,3 +118,41 @@ def test_roles_file_errors_name_the_file(tmp_path) -> None:
     assert read_roles(tmp_path / "absent.yaml") == {}
     with pytest.raises(ParamsError, match="features.reference_date"):
         feature_settings({"features": {"reference_date": "soon"}})
+
+
+@pytest.mark.parametrize(
+    ("roles", "change", "words"),
+    [
+        ({"notes": {"role": "text", "source": "roles.yaml"}}, {"notes": None}, "holds no word"),
+        ({"notes": {"role": "text", "source": "roles.yaml"}}, {"notes": "a b"}, "holds no word"),
+        ({"listed_at": {"role": "datetime", "format": "%Y-%m-%d %Q", "source": "roles.yaml"}},
+         {}, "is not valid"),
+        ({"listed_at": {"role": "datetime", "format": "%d/%m/%Y", "source": "roles.yaml"}},
+         {}, "no value parses as a date"),
+    ],
+)  # fmt: skip
+def test_roles_the_data_cannot_have_are_a_clear_error(
+    roles: dict, change: dict, words: str
+) -> None:
+    """A stage that cannot train says why in one line (exit 2), never with a traceback."""
+    frame = listings().assign(**change)
+    with pytest.raises(ParamsError, match=words):
+        infer_schema(frame, target="price", task="regression", roles=roles)
+
+
+def test_a_format_must_be_text(tmp_path) -> None:
+    path = tmp_path / "roles.yaml"
+    path.write_text("roles:\n  listed_at: {role: datetime, format: 2020}\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="format must be a strftime text"):
+        read_roles(path)
+
+
+def test_old_and_far_dates_are_ages_not_overflows() -> None:
+    """1700 and 2300 are dates: their age is a number of days, not an int64 overflow."""
+    frame = listings()
+    frame.loc[0, "listed_at"], frame.loc[1, "listed_at"] = "1700-06-01", "2300-01-01"
+    schema = infer_schema(frame, target="price", task="regression", roles=ROLES)
+    pre = build_preprocessor(schema).fit(frame.drop(columns=["price"]), frame["price"])
+    out = pre.transform(frame.drop(columns=["price"]))
+    dense = out.toarray() if hasattr(out, "toarray") else out
+    assert np.isfinite(dense).all()

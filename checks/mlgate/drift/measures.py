@@ -84,17 +84,19 @@ def _parse_as_the_model_does(
     days: np.ndarray,
     unparsed: Unparsed,
 ) -> None:
-    """pandas, as a generated project's features.parse_dates reads dates for the model."""
-    import pandas as pd
+    """mlgate.io.dates, as a generated project's model and service read dates."""
+    from ..io.dates import days_since_1970, parse_dates
 
     chosen = [i for i in positions if values[i] is not None]
     if not chosen:
         return
-    series = pd.Series([values[i] for i in chosen], dtype=object)
-    parsed = pd.to_datetime(series, format=date_format or "ISO8601", errors="coerce", utc=True)
-    since = (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds() / 86_400
-    for position, value, day in zip(chosen, series, since, strict=True):
-        if pd.isna(day):
+    given = [values[i] for i in chosen]
+    try:
+        found = days_since_1970(parse_dates(given, date_format))
+    except ValueError:  # a format pandas refuses: no value is a date in it
+        found = [float("nan")] * len(given)
+    for position, value, day in zip(chosen, given, found, strict=True):
+        if day != day:
             unparsed.add(str(value))
         else:
             days[position] = float(day)

@@ -122,7 +122,8 @@ def profile_text(
     # that chose it, it would be too low, and a clean window of free text would drift.
     rows = np.arange(len(column))
     half = _vocabulary(words(column.take(pa.array(rows[::2]))))
-    found_odd, outside = out_of_vocabulary(column.take(pa.array(rows[1::2])), pa.array(half))
+    odd = column.take(pa.array(rows[1::2]))
+    found_odd, outside = out_of_vocabulary(odd, pa.array(half, pa.string()))
     return {**result, "unit": "words per value", "words": len(found),
             "vocabulary": sorted(_vocabulary(found)),
             "out_of_vocabulary": outside / found_odd if found_odd else 0.0}  # fmt: skip
@@ -238,7 +239,10 @@ def build_profile(
     settings.check()
     roles, dropped = model_roles(schema) if schema else ({}, {})
     files = check_inputs(paths)
-    table = read_all(files)
+    # dates and text the model reads with its own format: not Arrow's guess (an ISO-looking
+    # %Y-%d-%m, or date32 typed from the first block and refusing a later bad date)
+    as_written = [name for name, spec in roles.items() if spec["kind"] in ("datetime", "text")]
+    table = read_all(files, text_columns=as_written)
     if table.num_rows == 0:
         raise CouldNotCheck("no rows to profile: the data files are empty")
     unknown = [name for name in exclude if name not in table.column_names]
@@ -450,7 +454,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bins", type=int, default=100, help="quantile bins (default 100)")
     parser.add_argument("--top-k", type=int, default=50, help="categories kept (default 50)")
     parser.add_argument(
-        "--sample", type=int, default=5000, help="raw values kept per numeric column (default 5000)"
+        "--sample",
+        type=int,
+        default=5000,
+        help="raw values kept per numeric, date and text column (default 5000)",
     )
     parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     parser.add_argument(

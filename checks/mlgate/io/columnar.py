@@ -42,13 +42,18 @@ def check_inputs(paths: Sequence[str | Path]) -> list[Path]:
 
 
 def iter_batches(
-    paths: Sequence[Path], *, as_text: bool, progress: Callable[[int], None] | None = None
+    paths: Sequence[Path],
+    *,
+    as_text: bool,
+    progress: Callable[[int], None] | None = None,
+    text_columns: Sequence[str] = (),
 ) -> Iterator[pa.Table]:
     """Batches of at most about BATCH_ROWS rows from every file in turn.
 
     `as_text` reads every CSV and JSON lines value as text (a window's types are decided by
     the reference, not guessed block by block, so one stray string cannot abort the read).
-    `progress` is told the bytes consumed after each batch.
+    `progress` is told the bytes consumed after each batch. `text_columns` are read as text
+    even when the others are typed (CSV dates whose format the caller knows).
     """
     require("pyarrow", "data")
     offset = 0
@@ -60,7 +65,7 @@ def iter_batches(
             if fmt == "parquet":
                 batches = _parquet(path, step)
             elif fmt == "csv":
-                batches = _csv(path, as_text, step)
+                batches = _csv(path, as_text, step, text_columns)
             else:
                 batches = _json_lines(path, as_text, step)
             yield from _unique_names(path, batches)
@@ -125,11 +130,13 @@ def _within(
     return lambda consumed: progress(offset + min(consumed, size))
 
 
-def read_all(paths: Sequence[Path]) -> pa.Table:
-    """Every file as one table with inferred types (for the reference profile)."""
+def read_all(paths: Sequence[Path], text_columns: Sequence[str] = ()) -> pa.Table:
+    """Every file as one table with inferred types (for the reference profile), except
+    `text_columns`, read as text."""
     import pyarrow as pa
 
-    tables = [t for t in iter_batches(paths, as_text=False) if t.num_rows]
+    batches = iter_batches(paths, as_text=False, text_columns=text_columns)
+    tables = [t for t in batches if t.num_rows]
     if not tables:
         return pa.table({})
     try:
@@ -185,14 +192,19 @@ def _parquet(path: Path, progress: Callable[[int], None] | None) -> Iterator[pa.
             progress(size * done // total_rows)
 
 
-def _csv(path: Path, as_text: bool, progress: Callable[[int], None] | None) -> Iterator[pa.Table]:
+def _csv(
+    path: Path,
+    as_text: bool,
+    progress: Callable[[int], None] | None,
+    text_columns: Sequence[str] = (),
+) -> Iterator[pa.Table]:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     if path.stat().st_size == 0:
         return
     read = pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
-    padded = {name: pa.string() for name in zero_padded_columns(path)}  # 02134 stays 02134
+    padded = {name: pa.string() for name in [*zero_padded_columns(path), *text_columns]}
     convert = pcsv.ConvertOptions(column_types=padded, strings_can_be_null=True)
     if as_text:
         with pcsv.open_csv(path, read_options=read) as probe:

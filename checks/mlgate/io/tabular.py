@@ -30,7 +30,7 @@ def zero_padded_columns(path: str | Path, rows: int = PADDED_SAMPLE_ROWS) -> lis
     service, which gets the text, would meet a category training never had. Read as text."""
     found: set[str] = set()
     try:
-        with Path(path).open(newline="", encoding="utf-8", errors="replace") as handle:
+        with Path(path).open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.reader(handle)
             header = next(reader, None) or []
             for _, row in zip(range(rows), reader, strict=False):

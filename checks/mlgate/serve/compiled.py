@@ -102,16 +102,13 @@ class DateBlock:
         return 4 * len(self.positions)
 
     def transform(self, columns: Columns) -> np.ndarray:
-        """pandas parses, one call a column, as DateParts does (the same dates, the same gaps)."""
-        import pandas as pd
+        """mlgate.io.dates, one call a column, as DateParts reads them (the same gaps)."""
+        from mlgate.io.dates import age_in_days, parse_dates
 
         parts = []
         for position, date_format in zip(self.positions, self.formats, strict=True):
-            text = pd.Series(columns[position], dtype=object)
-            text = text.where(text.notna(), None)
-            parsed = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce",
-                                    utc=True)  # fmt: skip
-            age = (self.reference - parsed).dt.total_seconds() / 86400.0
+            parsed = parse_dates(columns[position], date_format)
+            age = age_in_days(self.reference, parsed)
             parts.append(
                 np.column_stack([parsed.dt.year, parsed.dt.month, parsed.dt.day_of_week, age])
             )

@@ -5,9 +5,11 @@ The schema the training run saved is the contract: a record has exactly the trai
 categorical one text (a boolean column also true/false), a datetime one text that parses in
 the training data's format (any date: a future one is a point on the calendar the model
 knows), a text one any text, and null is a missing value that the model imputes as it did in
-training. A category never seen in training is accepted (the one-hot encoder ignores it) and
-counted, so a change in the data shows on /metrics. Columns the model leaves out (schema
-`dropped`: identifiers, ignored columns) may be sent, and are not used.
+training. A categorical column trained on numeric codes also takes the codes as JSON numbers
+(3, 3.0 or "3" become the text the model learned). A category never seen in training is
+accepted (one-hot: all zeros; target-encoded: the overall mean) and counted, so a change in
+the data shows on /metrics. Columns the model leaves out (schema `dropped`: identifiers,
+ignored columns) may be sent with any JSON scalar, and are not used.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pydantic import (
     ValidationError,
     create_model,
 )
+from pydantic_core import PydanticCustomError
 
 JSON_TYPES = {"numeric": "a number", "categorical": "text", "datetime": "a date as text",
               "text": "text"}  # fmt: skip
@@ -44,6 +47,7 @@ class Feature:
     example: Any  # a typical value: the middle of the training range, or a category
     limit: float  # numeric: values must lie within ±limit
     date_format: str | None = None  # datetime: strftime format; None: ISO 8601
+    codes: str | None = None  # categorical trained on numbers: "int" or "float" (their text)
 
 
 @dataclass(frozen=True)
@@ -63,14 +67,47 @@ def features_of(schema: dict[str, Any]) -> list[Feature]:
         Feature(
             name=str(f["name"]),
             kind=str(f["kind"]),
-            boolean=str(f.get("dtype", "")) == "bool" or f.get("role") == "boolean",
+            boolean=_boolean(f),
             categories=frozenset(str(c) for c in f.get("categories", [])),
             example=_example(f),
             limit=_limit(f),
             date_format=f.get("format"),
+            codes=_codes(f),
         )
         for f in schema["features"]
     ]
+
+
+def _boolean(feature: dict[str, Any]) -> bool:
+    """Trained on true/false: a bool column, or a boolean role whose values were booleans (a
+    0/1 column called boolean keeps its numbers)."""
+    if str(feature.get("dtype", "")) == "bool":
+        return True
+    values = {str(c) for c in feature.get("categories", [])}
+    return feature.get("role") == "boolean" and bool(values) and values <= {"True", "False"}
+
+
+def _codes(feature: dict[str, Any]) -> str | None:
+    if feature.get("kind") != "categorical" or _boolean(feature):
+        return None
+    dtype = str(feature.get("dtype", ""))
+    if dtype.startswith(("int", "uint", "Int", "UInt")):
+        return "int"
+    return "float" if dtype.startswith(("float", "Float")) else None
+
+
+def as_trained(value: Any, codes: str | None) -> Any:
+    """A numeric code as the text the model learned it as: 3 -> '3' (int), '3' -> '3.0' (float
+    with gaps); anything that is not a number is left as it is (an unseen category)."""
+    if codes is None or value is None or isinstance(value, bool):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    if codes == "int" and number.is_integer():
+        return str(int(number))
+    return str(number) if codes == "float" else value
 
 
 def dropped_of(schema: dict[str, Any]) -> list[str]:
@@ -113,15 +150,14 @@ def _date_example(feature: dict[str, Any]) -> str:
 
 
 def parses_as_date(text: str, date_format: str | None) -> bool:
-    """As the model reads it (a generated project's features.parse_dates): pandas, with the
-    training data's format or ISO 8601, so what passes here is never a silent gap there."""
-    import pandas as pd
+    """As the model reads it (mlgate.io.dates, which a generated project's features.py
+    calls), so what passes here is never a silent gap there."""
+    from mlgate.io.dates import is_date
 
     try:
-        pd.to_datetime(text, format=date_format or "ISO8601", utc=True)
-    except (ValueError, TypeError, OverflowError):
+        return is_date(text, date_format)
+    except ValueError:  # a format pandas refuses
         return False
-    return True
 
 
 def _date_check(date_format: str | None) -> AfterValidator:
@@ -129,7 +165,10 @@ def _date_check(date_format: str | None) -> AfterValidator:
 
     def check(value: str | None) -> str | None:
         if value is not None and not parses_as_date(value, date_format):
-            raise ValueError(f"{value!r} is not a date in the format {shown}")
+            raise PydanticCustomError(
+                "not_a_date", "{value} is not a date in the format {shown}",
+                {"value": repr(value), "shown": shown},
+            )  # fmt: skip
         return value
 
     return AfterValidator(check)
@@ -148,6 +187,10 @@ def _value_type(feature: Feature) -> Any:
         return Annotated[bool, Strict()] | Annotated[str, Strict()] | None
     if feature.kind == "datetime":
         return Annotated[Annotated[str, Strict()] | None, _date_check(feature.date_format)]
+    if feature.codes:
+        codes = feature.codes
+        given = Annotated[str, Strict()] | Annotated[int, Strict()] | Annotated[float, Strict()]
+        return Annotated[given | None, AfterValidator(lambda v: as_trained(v, codes))]
     return Annotated[str, Strict()] | None
 
 
@@ -169,7 +212,11 @@ def record_model(features: list[Feature], dropped: Sequence[str] = ()) -> type[B
     }
     for index, name in enumerate(dropped):
         fields[f"unused_{index}"] = (
-            Annotated[str, Strict()] | Annotated[int, Strict()] | None,
+            Annotated[str, Strict()]
+            | Annotated[int, Strict()]
+            | Annotated[float, Strict()]
+            | Annotated[bool, Strict()]
+            | None,
             Field(default=None, alias=name, description="not used by the model (may be sent)"),
         )
     config = ConfigDict(extra="forbid", populate_by_name=False, title="Record")

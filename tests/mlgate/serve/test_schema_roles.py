@@ -128,11 +128,11 @@ def test_a_dropped_column_may_be_left_out_and_is_not_required(
 
 def test_an_unknown_column_is_still_refused(request_model: type[BaseModel]) -> None:
     """Only features and dropped columns: anything else (a typo, a column from another table)
-    is a 422 naming it, and a dropped column of another type is refused too."""
+    is a 422 naming it; a dropped column takes any JSON scalar, not a list or an object."""
     assert refusal(request_model, {**RECORD, "colour": "red"}) == (
         422, [(0, "colour", "not a feature of this model")],
     )  # fmt: skip
-    status, problems = refusal(request_model, {**RECORD, "listing_id": 1.5})
+    status, problems = refusal(request_model, {**RECORD, "listing_id": [1, 2]})
     assert status == 422 and {field for _, field, _ in problems} == {"listing_id"}
 
 
@@ -210,3 +210,44 @@ def test_a_trained_pipeline_serves_a_far_future_date(
         assert "is not a date in the format %Y-%m-%d" in problem["message"]
     logged = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert "listing_id" not in logged[0]["features"][0]  # not a feature: not logged
+
+
+# --- numeric codes and left-out columns ---------------------------------------------------------
+
+
+def codes_model() -> type[BaseModel]:
+    schema = {
+        "features": [
+            {"name": "plan", "kind": "categorical", "dtype": "float64", "categories": ["3.0"]},
+            {"name": "tier", "kind": "categorical", "dtype": "int64", "categories": ["1", "2"]},
+            {"name": "flag", "kind": "categorical", "dtype": "int64", "role": "boolean",
+             "categories": ["0", "1"]},
+        ],
+        "dropped": [{"name": "leak", "role": "ignore"}],
+    }  # fmt: skip
+    return record_model(features_of(schema), dropped_of(schema))
+
+
+@pytest.mark.parametrize("given", [3, 3.0, "3", "3.0"])
+def test_numeric_codes_become_the_text_the_model_learned(given: Any) -> None:
+    """A code column with gaps trained as '3.0': 3, 3.0 and "3" are that category, not new."""
+    record = codes_model().model_validate({"plan": given, "tier": 2, "flag": 1, "leak": 0.75})
+    assert record.model_dump()["feature_0"] == "3.0"
+    assert record.model_dump()["feature_1"] == "2"
+    assert record.model_dump()["feature_2"] == "1"  # a 0/1 'boolean' keeps its numbers
+
+
+def test_a_left_out_column_takes_any_json_scalar() -> None:
+    model = codes_model()
+    for value in (0.75, True, "x", 3, None):
+        model.model_validate({"plan": "3", "tier": 1, "flag": 0, "leak": value})
+
+
+def test_the_clock_is_not_a_date_and_the_message_has_no_prefix(
+    request_model: type[BaseModel],
+) -> None:
+    """pandas reads "now" as this moment; the service refuses it, in its own words."""
+    for value in ("now", "today", ""):
+        _, problems = refusal(request_model, {**RECORD, "seen": value})
+        assert problems == [(0, "seen", f"{value!r} is not a date in the format ISO 8601 "
+                                        "(2025-01-31, 2025-01-31T09:30:00)")]  # fmt: skip

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from mlgate.io import dates
 from pandas.api import types
 from sklearn import __version__ as sklearn_version
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -95,6 +96,12 @@ def read_roles(path: str | Path) -> dict[str, dict[str, Any]]:
     roles: dict[str, dict[str, Any]] = {}
     for column, entry in (entries or {}).items():
         spec = entry if isinstance(entry, dict) else {"role": entry}
+        if not isinstance(spec.get("format"), str | None):
+            raise ParamsError(
+                f"column {column!r}: format must be a strftime text such as '%d/%m/%Y', not "
+                f"{spec.get('format')!r}",
+                str(path),
+            )
         if spec.get("role") not in ROLES:
             raise ParamsError(
                 f"column {column!r} has role {spec.get('role')!r}; roles are {', '.join(ROLES)}",
@@ -129,13 +136,9 @@ def _plain(value: Any) -> Any:
 
 
 def parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
-    """Dates as UTC timestamps (naive ones taken as UTC); what does not parse is missing."""
-    if types.is_datetime64_any_dtype(values):
-        parsed = pd.to_datetime(values, utc=True)
-    else:
-        text = values.astype(object).where(values.notna(), None)
-        parsed = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce", utc=True)
-    return parsed
+    """Dates as UTC timestamps, as the service and drift read them (mlgate.io.dates): what is
+    not a date in the format ("now", "today", a typo) is missing, and the imputer fills it."""
+    return dates.parse_dates(values, date_format)
 
 
 def infer_schema(
@@ -178,7 +181,11 @@ def _feature(name: str, series: pd.Series, chosen: dict[str, Any]) -> dict[str, 
     role = chosen["role"]
     kind = KIND_OF_ROLE[role]
     if kind == "numeric" and not types.is_numeric_dtype(series):
-        raise ParamsError(f"column {name!r} is {role} but holds text", chosen["source"])
+        raise ParamsError(
+            f"column {name!r} is {role} but holds text (digits written with leading zeros, "
+            "such as 02134, are read as text: make it categorical)",
+            chosen["source"],
+        )
     feature: dict[str, Any] = {"name": name, "kind": kind, "role": role,
                                "dtype": str(series.dtype), "source": chosen["source"]}  # fmt: skip
     if chosen.get("evidence"):
@@ -189,7 +196,10 @@ def _feature(name: str, series: pd.Series, chosen: dict[str, Any]) -> dict[str, 
         feature["min"] = _plain(series.min())
         feature["max"] = _plain(series.max())
     elif kind == "datetime":
-        parsed = parse_dates(series, chosen.get("format"))
+        try:
+            parsed = parse_dates(series, chosen.get("format"))
+        except ValueError as exc:
+            raise ParamsError(f"column {name!r}: {exc}", chosen["source"]) from None
         feature["format"] = chosen.get("format")
         present = parsed.dropna()
         if present.empty:
@@ -200,7 +210,15 @@ def _feature(name: str, series: pd.Series, chosen: dict[str, Any]) -> dict[str, 
             )
         feature["min"], feature["max"] = present.min().isoformat(), present.max().isoformat()
     else:  # text
-        feature["max_length"] = int(series.dropna().astype(str).str.len().max() or 0)
+        present = series.dropna().astype(str)
+        words = present.str.findall(r"(?u)\b\w\w+\b").str.len().sum()  # CountVectorizer's words
+        if not words:
+            raise ParamsError(
+                f"column {name!r} is text but holds no word of two or more letters or digits: "
+                "make it categorical, or ignore it",
+                chosen["source"],
+            )
+        feature["max_length"] = int(present.str.len().max())
     return feature
 
 
@@ -238,12 +256,10 @@ class DateParts(TransformerMixin, BaseEstimator):
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         frame = pd.DataFrame(frame, columns=list(self.feature_names_in_))
-        reference = pd.Timestamp(self.reference)
-        reference = reference.tz_localize("UTC") if reference.tzinfo is None else reference
         blocks = []
         for name in self.feature_names_in_:
             parsed = parse_dates(frame[name], (self.formats or {}).get(name))
-            age = (reference - parsed).dt.total_seconds() / 86400.0
+            age = dates.age_in_days(self.reference, parsed)
             blocks.append(
                 np.column_stack([parsed.dt.year, parsed.dt.month, parsed.dt.day_of_week, age])
             )

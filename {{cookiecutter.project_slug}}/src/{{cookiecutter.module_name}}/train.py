@@ -102,11 +102,12 @@ def describe_roles(schema: dict[str, Any]) -> list[str]:
     guessed = [
         f"{c['name']} {c['role']}"
         for c in [*schema["features"], *schema.get("dropped", [])]
-        if c["source"] == "inferred" and c["role"] not in ("numeric", "integer")
+        if c["source"] == "inferred"
     ]
     if guessed:
         lines.append(
-            f"roles inferred, not chosen: {', '.join(guessed)}; list them in roles.yaml "
+            f"roles inferred, not chosen ({len(guessed)}): {', '.join(guessed[:6])}"
+            f"{', ...' if len(guessed) > 6 else ''}; list them in roles.yaml "
             "(`mlgate suite init --roles roles.yaml` writes a draft) to fix them"
         )
     if schema.get("reference_date"):

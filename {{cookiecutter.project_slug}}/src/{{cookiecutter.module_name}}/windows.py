@@ -46,7 +46,7 @@ def drifted(
             result[name] = column.map(lambda v: v[::-1] if isinstance(v, str) else v)
         elif pd.api.types.is_bool_dtype(column):
             result[name] = ~column.astype(bool)
-        elif pd.api.types.is_numeric_dtype(column):
+        elif pd.api.types.is_numeric_dtype(column) and kind != "categorical":  # not codes
             spread = float(column.std()) or 1.0
             moved = column + 2 * spread + rng.normal(0, 0.1 * spread, len(column))
             if whole_numbers(column):
@@ -54,7 +54,7 @@ def drifted(
                 if pd.api.types.is_integer_dtype(column):
                     moved = moved.astype(column.dtype)
             result[name] = moved
-        else:
+        elif column.notna().any():
             rarest = column.value_counts().index[-1]
             result[name] = column.where(rng.random(len(column)) < 0.2, rarest)
     return result
