@@ -93,3 +93,21 @@ def test_accepted_requests_are_logged_for_drift(
     assert len(lines) == 3  # written at shutdown at the latest; refused requests are not
     used = [f["name"] for f in json.loads((model_dir / "schema.json").read_text())["features"]]
     assert lines[0]["features"] == [{k: r[k] for k in used} for r in batch["records"]]
+
+
+def test_outcomes_come_back_by_request_id(
+    service, sample_frame: pd.DataFrame, project_params: dict, model_dir: Path
+) -> None:
+    """Each prediction has a request_id; POST /feedback takes its real outcome by that id."""
+    client, _ = service
+    data = project_params["data"]
+    batch = records(sample_frame, data["target"], 2)
+    ids = client.post("/predict", json={"records": batch}).json()["request_ids"]
+    assert len(set(ids)) == 2
+    actual = sample_frame[data["target"]].head(2).tolist()
+    outcomes = [{"request_id": i, "outcome": v} for i, v in zip(ids, actual, strict=True)]
+    answer = client.post("/feedback", json={"outcomes": outcomes})
+    assert answer.json() == {"accepted": 2}, answer.text
+    refused = client.post("/feedback", json={"outcomes": [{"request_id": "x", "outcome": 1}]})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "request_id"

@@ -28,9 +28,10 @@ from pydantic import BaseModel, ValidationError
 
 from mlgate.serve.batching import Batcher
 from mlgate.serve.compiled import TextStep
+from mlgate.serve.feedback import FeedbackAnswer, feedback_model, new_request_ids
 from mlgate.serve.metrics import ServiceMetrics
 from mlgate.serve.model import Model, plain, read_schema
-from mlgate.serve.request_log import RequestLog
+from mlgate.serve.request_log import FeedbackLog, RequestLog
 from mlgate.serve.schema import (
     ErrorAnswer,
     PredictAnswer,
@@ -75,7 +76,7 @@ async def read_body(request: Request, limit: int) -> bytes | JSONResponse:
     """The body, or a 4xx answer: too large (413, before reading it all), wrong type (415)."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != JSON_MEDIA:
-        return error_answer(415, f"send the records as {JSON_MEDIA}, not {media or 'no type'}")
+        return error_answer(415, f"send the body as {JSON_MEDIA}, not {media or 'no type'}")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         return error_answer(413, f"the body is {declared} bytes; the limit is {limit}")
@@ -137,19 +138,24 @@ def create_app(
     categorical = [(i, f) for i, f in enumerate(model.features) if f.kind == "categorical"]
     metrics = ServiceMetrics(model.task)
     batcher = Batcher(model.predict, settings.max_batch, metrics.observe_model_call)
-    log = RequestLog(settings.request_log, max_bytes=settings.request_log_max_bytes,
-                     backups=settings.request_log_backups, flush_s=settings.request_log_flush_s,
-                     version=version)  # fmt: skip
+    rotation = {"max_bytes": settings.request_log_max_bytes,
+                "backups": settings.request_log_backups,
+                "flush_s": settings.request_log_flush_s, "version": version}  # fmt: skip
+    log = RequestLog(settings.request_log, **rotation)
+    outcomes_log = FeedbackLog(settings.feedback_log, **rotation)
+    outcomes_body = feedback_model(schema, settings.max_batch)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         log.start()
+        outcomes_log.start()
         threading.Thread(target=model.load, name="model-load", daemon=True).start()
         try:
             yield
         finally:
             batcher.close()
             log.close()  # after uvicorn finished the requests in flight
+            outcomes_log.close()
 
     app = FastAPI(title=f"{package} model service", version=version, lifespan=lifespan)
     app.state.model, app.state.log, app.state.metrics = model, log, metrics
@@ -231,11 +237,35 @@ def create_app(
         # metrics and the log keep what the model predicted; the client gets the finished answer
         metrics.observe_predictions(predictions)
         rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
-        log.append(rows, predictions)
-        answer: dict[str, Any] = {"model_version": version, "predictions": shown}
+        request_ids = new_request_ids(len(rows))
+        log.append(rows, predictions, request_ids)
+        answer: dict[str, Any] = {"model_version": version, "predictions": shown,
+                                  "request_ids": request_ids}  # fmt: skip
         if shown_probabilities is not None:
             answer["probabilities"] = shown_probabilities
         return JSONResponse(answer)
+
+    @app.post(
+        "/feedback",
+        summary="send the real outcomes of earlier predictions, by request_id",
+        response_model=FeedbackAnswer,
+        responses={code: errors[code] for code in (400, 413, 415, 422)},
+        openapi_extra={"requestBody": {"required": True, "content": {
+            JSON_MEDIA: {"schema": {"$ref": "#/components/schemas/FeedbackRequest"}}}}},
+    )  # fmt: skip
+    async def feedback(request: Request) -> Response:
+        body = await read_body(request, settings.max_body_bytes)
+        if isinstance(body, Response):
+            return body
+        try:
+            parsed = outcomes_body.model_validate_json(body)
+        except ValidationError as exc:
+            status, problems = explain(exc, container="outcomes")
+            return error_answer(status, summary(problems), problems)
+        outcomes = [(o.request_id, o.outcome) for o in parsed.outcomes]  # type: ignore[attr-defined]
+        outcomes_log.append(outcomes)
+        metrics.observe_feedback(len(outcomes))
+        return JSONResponse({"accepted": len(outcomes)})
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -245,11 +275,16 @@ def create_app(
             schemas = spec.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(request_schema.pop("$defs", {}))
             schemas["PredictRequest"] = request_schema
+            feedback_schema = outcomes_body.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            schemas.update(feedback_schema.pop("$defs", {}))
+            schemas["FeedbackRequest"] = feedback_schema
             app.openapi_schema = spec
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    routes = {"/health", "/ready", "/version", "/metrics", "/predict"}
+    routes = {"/health", "/ready", "/version", "/metrics", "/predict", "/feedback"}
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=routes)  # type: ignore[arg-type]
     return app
 

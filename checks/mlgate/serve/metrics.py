@@ -37,6 +37,9 @@ class ServiceMetrics:
             ("route",), buckets=LATENCY_BUCKETS, registry=self.registry,
         )  # fmt: skip
         self.records = Counter("prediction_records", "records predicted", registry=self.registry)
+        self.feedback = Counter(
+            "feedback_outcomes", "real outcomes received on /feedback", registry=self.registry
+        )
         self.classes = Counter(
             "predictions_by_class", "predictions of each class", ("label",),
             registry=self.registry,
@@ -61,6 +64,9 @@ class ServiceMetrics:
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route).observe(seconds)
+
+    def observe_feedback(self, count: int) -> None:
+        self.feedback.inc(count)
 
     def observe_predictions(self, predictions: Iterable[Any]) -> None:
         values = list(predictions)

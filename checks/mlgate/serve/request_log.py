@@ -1,4 +1,6 @@
-"""The request log: one JSON line per accepted request, the input of `mlgate drift`.
+"""The service's JSON-lines logs: the request log (one line per accepted request, with each
+record's request_id: the input of `mlgate drift`) and the feedback log (one line per outcome
+sent to /feedback, joined to the predictions by request_id).
 
 Writing happens off the request path: a request appends to an in-memory buffer, and a
 background thread turns the buffer into lines every interval (and at shutdown, so nothing
@@ -17,14 +19,18 @@ from pathlib import Path
 from typing import Any, TextIO
 
 
-class RequestLog:
+class JsonLinesLog:
+    """A buffered, rotating JSON-lines file; each entry gets the time and the model version."""
+
+    NAME = "log"
+
     def __init__(
         self, target: str, *, max_bytes: int, backups: int, flush_s: float, version: str
     ) -> None:
         self.target = target  # a path, or "-" for standard output
         self.max_bytes, self.backups, self.flush_s = max_bytes, backups, flush_s
         self.version = version
-        self._pending: list[tuple[str, list[dict[str, Any]], list[Any]]] = []
+        self._pending: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = False
@@ -41,11 +47,12 @@ class RequestLog:
         self._thread = threading.Thread(target=self._run, name="request-log", daemon=True)
         self._thread.start()
 
-    def append(self, records: list[dict[str, Any]], predictions: list[Any]) -> None:
-        """Called per accepted request: a list append under a lock, nothing more."""
+    def append_entries(self, entries: list[dict[str, Any]]) -> None:
+        """Called per accepted request: a list extend under a lock, nothing more."""
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        stamped = [{"ts": stamp, "model_version": self.version, **entry} for entry in entries]
         with self._lock:
-            self._pending.append((stamp, records, predictions))
+            self._pending.extend(stamped)
 
     def close(self) -> None:
         """Write everything still buffered, then stop the writer (called at shutdown)."""
@@ -68,7 +75,7 @@ class RequestLog:
             pending, self._pending = self._pending, []
         if not pending:
             return
-        text = "".join(self._line(*entry) for entry in pending)
+        text = "".join(_line(entry) for entry in pending)
         out = self._file if self._file is not None else sys.stdout
         try:
             out.write(text)
@@ -77,20 +84,11 @@ class RequestLog:
             with self._lock:
                 self._pending[:0] = pending
             self.errors += 1
-            print(f"request log: cannot write {self.target}: {exc}", file=sys.stderr)
+            print(f"{self.NAME}: cannot write {self.target}: {exc}", file=sys.stderr)
             return
         self.written += len(pending)
         if self._file is not None and self._file.tell() >= self.max_bytes:
             self._rotate()
-
-    def _line(self, stamp: str, records: list[dict[str, Any]], predictions: list[Any]) -> str:
-        entry = {
-            "ts": stamp,
-            "model_version": self.version,
-            "features": records[0] if len(records) == 1 else records,
-            "predictions": predictions,
-        }
-        return json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=_json) + "\n"
 
     def _rotate(self) -> None:
         assert self._file is not None
@@ -104,6 +102,30 @@ class RequestLog:
                     os.replace(f"{path}.{index}", f"{path}.{index + 1}")
             os.replace(path, f"{path}.1")
         self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (kept open on purpose)
+
+
+class RequestLog(JsonLinesLog):
+    NAME = "request log"
+
+    def append(
+        self, records: list[dict[str, Any]], predictions: list[Any], request_ids: list[str]
+    ) -> None:
+        """One line per request: its records' features, predictions and request ids."""
+        one = len(records) == 1
+        self.append_entries([{"features": records[0] if one else records,
+                              "predictions": predictions, "request_ids": request_ids}])  # fmt: skip
+
+
+class FeedbackLog(JsonLinesLog):
+    NAME = "feedback log"
+
+    def append(self, outcomes: list[tuple[str, Any]]) -> None:
+        """One line per outcome: the request_id it belongs to, and what really happened."""
+        self.append_entries([{"request_id": rid, "outcome": value} for rid, value in outcomes])
+
+
+def _line(entry: dict[str, Any]) -> str:
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=_json) + "\n"
 
 
 def _json(value: Any) -> Any:

@@ -232,6 +232,9 @@ def batch_model(record: type[BaseModel], max_batch: int) -> type[BaseModel]:
 class PredictAnswer(BaseModel):
     model_version: str
     predictions: list[float | int | str | bool]
+    request_ids: list[str] = Field(
+        description="per record, the id to send its real outcome with (POST /feedback)"
+    )
     probabilities: list[dict[str, float]] | None = Field(
         default=None, description="classifiers: per record, each class's probability"
     )
@@ -248,8 +251,11 @@ class ErrorAnswer(BaseModel):
     errors: list[ErrorDetail] = []
 
 
-def explain(error: ValidationError) -> tuple[int, list[RequestError]]:
-    """HTTP status and one RequestError per pydantic error, in the request's own terms."""
+def explain(error: ValidationError, container: str = "records") -> tuple[int, list[RequestError]]:
+    """HTTP status and one RequestError per pydantic error, in the request's own terms.
+
+    container: the body's list ("records" for /predict, "outcomes" for /feedback).
+    """
     problems: list[RequestError] = []
     status = 422
     for item in error.errors(include_url=False):
@@ -257,24 +263,30 @@ def explain(error: ValidationError) -> tuple[int, list[RequestError]]:
         kind = item.get("type", "")
         if kind == "json_invalid":
             return 400, [RequestError(f"the body is not valid JSON: {item.get('msg', '')}")]
-        if loc[:1] == ["records"] and len(loc) == 1 and kind == "too_long":
+        if loc[:1] == [container] and len(loc) == 1 and kind == "too_long":
             status = 413
         record = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
         field = str(loc[2]) if len(loc) > 2 else (str(loc[0]) if len(loc) == 1 else None)
-        problems.append(RequestError(_message(kind, item), record, field))
+        problems.append(RequestError(_message(kind, item, container), record, field))
     return status, problems
 
 
-def _message(kind: str, item: Any) -> str:
+def _message(kind: str, item: Any, container: str = "records") -> str:
     loc = list(item.get("loc", ()))
+    body = f'{{"{container}": [{{...}}, ...]}}'
+    records = container == "records"
     if len(loc) == 1 and kind in ("missing", "extra_forbidden"):
-        return 'the body is {"records": [{...}, ...]} and nothing else'
+        return f"the body is {body} and nothing else"
     if kind == "missing":
-        return "this feature is missing (send null for an unknown value)"
+        return (
+            "this feature is missing (send null for an unknown value)"
+            if records
+            else ("this field is missing")
+        )
     if kind == "extra_forbidden":
-        return "not a feature of this model"
+        return "not a feature of this model" if records else "not a field of this request"
     if kind == "too_short":
-        return "send at least one record"
+        return f"send at least one {container[:-1]}"
     if kind in ("greater_than_equal", "less_than_equal"):
         limit = (item.get("ctx") or {}).get("ge", (item.get("ctx") or {}).get("le"))
         return (
@@ -284,9 +296,9 @@ def _message(kind: str, item: Any) -> str:
     if kind == "too_long":
         context = item.get("ctx") or {}
         return (
-            f"at most {context.get('max_length')} records per request (SERVICE_MAX_BATCH), "
+            f"at most {context.get('max_length')} {container} per request (SERVICE_MAX_BATCH), "
             f"not {context.get('actual_length')}: split the batch"
         )
     if kind == "model_type" and not item.get("loc"):
-        return 'the body must be a JSON object: {"records": [{...}, ...]}'
+        return f"the body must be a JSON object: {body}"
     return str(item.get("msg", kind))

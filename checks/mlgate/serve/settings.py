@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     request_log_max_bytes: Annotated[int, Field(ge=1024)] = 100 << 20  # rotate beyond this
     request_log_backups: Annotated[int, Field(ge=0)] = 5  # requests.jsonl.1 ... .5
     request_log_flush_s: Positive = 0.5  # the writer's interval; the request path never writes
+    feedback_log: Annotated[str, Field(min_length=1)] = "-"  # outcomes sent to /feedback
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     shutdown_timeout_s: Positive = 30.0  # in-flight requests get this long on SIGTERM
 
