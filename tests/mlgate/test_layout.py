@@ -1,5 +1,5 @@
-"""mlgate's package layout: features import the foundation (io, policy, errors, hints), never
-each other, and the foundation imports no feature (docs/architecture.md)."""
+"""mlgate's package layout: features import the foundation (io, policy, errors, hints, scores),
+never each other, and the foundation imports no feature (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ FEATURES = {"gate", "drift", "verify", "suite", "github", "check", "serve", "new
 FOUNDATION = {  # who may be imported by whom, below the features
     "errors": set(),
     "hints": set(),
+    "scores": set(),  # a model's metrics on labelled rows (evaluate stage and production)
     "io": {"errors", "hints"},
     "policy": {"errors", "hints", "io"},
 }

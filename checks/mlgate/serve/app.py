@@ -238,7 +238,7 @@ def create_app(
         metrics.observe_predictions(predictions)
         rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
         request_ids = new_request_ids(len(rows))
-        log.append(rows, predictions, request_ids)
+        log.append(rows, predictions, request_ids, probabilities)
         answer: dict[str, Any] = {"model_version": version, "predictions": shown,
                                   "request_ids": request_ids}  # fmt: skip
         if shown_probabilities is not None:

@@ -108,12 +108,20 @@ class RequestLog(JsonLinesLog):
     NAME = "request log"
 
     def append(
-        self, records: list[dict[str, Any]], predictions: list[Any], request_ids: list[str]
+        self,
+        records: list[dict[str, Any]],
+        predictions: list[Any],
+        request_ids: list[str],
+        probabilities: list[dict[str, float]] | None = None,
     ) -> None:
-        """One line per request: its records' features, predictions and request ids."""
+        """One line per request: its records' features, predictions (and a classifier's class
+        probabilities, which production scoring needs for ROC AUC) and request ids."""
         one = len(records) == 1
-        self.append_entries([{"features": records[0] if one else records,
-                              "predictions": predictions, "request_ids": request_ids}])  # fmt: skip
+        entry = {"features": records[0] if one else records, "predictions": predictions,
+                 "request_ids": request_ids}  # fmt: skip
+        if probabilities is not None:
+            entry["probabilities"] = probabilities
+        self.append_entries([entry])
 
 
 class FeedbackLog(JsonLinesLog):

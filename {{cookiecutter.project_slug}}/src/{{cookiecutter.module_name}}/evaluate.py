@@ -1,7 +1,9 @@
 """Stage `evaluate`: metrics DVC tracks (reports/metrics.json) and plots of the test split.
 
 The metrics file is what `mlgate gate` compares across commits, so it is written with
-sorted keys and rounded values: the same model on the same data gives the same bytes.
+sorted keys and rounded values: the same model on the same data gives the same bytes. The
+metrics themselves are mlgate.scores', which also scores production predictions against
+their real outcomes: one definition of each metric in both places.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import joblib
 import matplotlib
 import numpy as np
 import pandas as pd
+from mlgate.scores import classification_metrics, regression_metrics
 from sklearn import metrics
 
 from .data import read_csv, write_csv
@@ -26,35 +29,6 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless back
 
 DIGITS = 6
 PNG_METADATA = {"Software": None}  # no version stamp: identical runs give identical files
-
-
-def classification_metrics(
-    y_true: pd.Series, y_pred: np.ndarray, proba: np.ndarray | None, classes: list[Any]
-) -> dict[str, float]:
-    scores = {
-        "accuracy": metrics.accuracy_score(y_true, y_pred),
-        "f1_macro": metrics.f1_score(y_true, y_pred, average="macro", zero_division=0),
-        "precision_macro": metrics.precision_score(
-            y_true, y_pred, average="macro", zero_division=0
-        ),
-        "recall_macro": metrics.recall_score(y_true, y_pred, average="macro", zero_division=0),
-    }
-    if proba is not None and y_true.nunique() > 1:
-        if len(classes) == 2:
-            scores["roc_auc"] = metrics.roc_auc_score(y_true, proba[:, 1])
-        else:
-            scores["roc_auc"] = metrics.roc_auc_score(
-                y_true, proba, multi_class="ovr", labels=classes
-            )
-    return scores
-
-
-def regression_metrics(y_true: pd.Series, y_pred: np.ndarray) -> dict[str, float]:
-    return {
-        "rmse": float(np.sqrt(metrics.mean_squared_error(y_true, y_pred))),
-        "mae": metrics.mean_absolute_error(y_true, y_pred),
-        "r2": metrics.r2_score(y_true, y_pred),
-    }
 
 
 def roc_points(y_true: pd.Series, proba: np.ndarray, classes: list[Any]) -> pd.DataFrame:

@@ -1,0 +1,173 @@
+"""Production predictions joined with their real outcomes, by request_id (issue 19's join).
+
+The request log has one line per request (`request_ids`, `predictions`, for a classifier
+`probabilities`, `model_version`, `ts`); the feedback log one line per outcome (`request_id`,
+`outcome`, `ts`). The outcomes are read first and kept by request_id (they are what arrives
+late and rarely: far fewer than predictions); the request log is then streamed line by line,
+so memory grows with the outcomes, not with the predictions.
+
+Every outcome ends in exactly one place, and each is counted: joined (a prediction of the
+model version being judged), foreign (a prediction of another version: another model's
+metric), unknown (no prediction in these logs has its id: too old, or from elsewhere), or a
+repeat (the same request_id sent again: the last one counts, as a correction would). Label
+delay is the time from the prediction to its (last) outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import CouldNotCheck
+
+
+@dataclass
+class Outcome:
+    value: Any
+    ts: str | None
+    used: bool = False
+
+
+@dataclass
+class Joined:
+    """Labelled predictions of one model version, and what happened to every outcome."""
+
+    version: str | None
+    y_true: list[Any] = field(default_factory=list)
+    y_pred: list[Any] = field(default_factory=list)
+    proba: list[dict[str, float]] = field(default_factory=list)
+    delays_s: list[float] = field(default_factory=list)
+    predictions: int = 0  # of the version judged
+    outcomes: int = 0  # outcome lines read
+    repeats: int = 0  # outcome lines for a request_id already labelled (the last counts)
+    foreign: int = 0  # outcomes of predictions by another model version
+    unknown: int = 0  # outcomes whose request_id no prediction in the logs has
+    duplicate_predictions: int = 0  # labelled request_ids logged twice (the first counts)
+    versions: dict[str, int] = field(default_factory=dict)  # predictions per model version
+
+    @property
+    def labelled(self) -> int:
+        return len(self.y_true)
+
+    @property
+    def labelled_share(self) -> float | None:
+        return self.labelled / self.predictions if self.predictions else None
+
+    @property
+    def median_delay_s(self) -> float | None:
+        return statistics.median(self.delays_s) if self.delays_s else None
+
+    @property
+    def has_probabilities(self) -> bool:
+        return bool(self.proba) and len(self.proba) == len(self.y_true)
+
+
+def read_outcomes(paths: Sequence[Path]) -> tuple[dict[str, Outcome], int, int]:
+    """request_id -> its last outcome; also the outcome lines read and the repeats."""
+    outcomes: dict[str, Outcome] = {}
+    lines = repeats = 0
+    for path, number, entry in _entries(paths):
+        request_id, value = entry.get("request_id"), entry.get("outcome")
+        if not isinstance(request_id, str) or "outcome" not in entry:
+            raise CouldNotCheck(
+                f"{path}:{number}: a feedback line needs a request_id and an outcome"
+            )
+        lines += 1
+        if request_id in outcomes:
+            repeats += 1
+        outcomes[request_id] = Outcome(value, entry.get("ts"))
+    return outcomes, lines, repeats
+
+
+def join(requests: Sequence[Path], feedback: Sequence[Path], version: str | None = None) -> Joined:
+    """Outcomes joined with the predictions of `version` (None: the version most predictions
+    in the logs have, i.e. the one serving)."""
+    outcomes, lines, repeats = read_outcomes(feedback)
+    if version is None:
+        version = _main_version(requests)
+    joined = Joined(version, outcomes=lines, repeats=repeats)
+    for path, number, entry in _entries(requests):
+        ids, predictions = entry.get("request_ids"), entry.get("predictions")
+        if ids is None:
+            continue  # a line from before request ids: nothing to join
+        if (
+            not isinstance(ids, list)
+            or not isinstance(predictions, list)
+            or len(ids) != len(predictions)
+        ):
+            raise CouldNotCheck(f"{path}:{number}: request_ids and predictions must be lists of "
+                                "the same length")  # fmt: skip
+        line_version = str(entry.get("model_version"))
+        joined.versions[line_version] = joined.versions.get(line_version, 0) + len(ids)
+        proba = entry.get("probabilities")
+        mine = line_version == version
+        joined.predictions += len(ids) if mine else 0
+        for index, (request_id, prediction) in enumerate(zip(ids, predictions, strict=True)):
+            outcome = outcomes.get(request_id)
+            if outcome is None:
+                continue  # not labelled (yet): remembered nowhere, so memory follows outcomes
+            if outcome.used:  # the same prediction logged twice (a log read twice)
+                joined.duplicate_predictions += 1
+                continue
+            outcome.used = True
+            if not mine:
+                joined.foreign += 1
+                continue
+            joined.y_true.append(outcome.value)
+            joined.y_pred.append(prediction)
+            if isinstance(proba, list) and index < len(proba):
+                joined.proba.append(proba[index])
+            delay = _seconds_between(entry.get("ts"), outcome.ts)
+            if delay is not None:
+                joined.delays_s.append(delay)
+    joined.unknown = sum(1 for outcome in outcomes.values() if not outcome.used)
+    return joined
+
+
+def _main_version(requests: Sequence[Path]) -> str | None:
+    counts: dict[str, int] = {}
+    for _, _, entry in _entries(requests):
+        ids = entry.get("request_ids")
+        if isinstance(ids, list):
+            version = str(entry.get("model_version"))
+            counts[version] = counts.get(version, 0) + len(ids)
+    return max(counts, key=lambda v: (counts[v], v)) if counts else None
+
+
+def _entries(paths: Sequence[Path]) -> Iterator[tuple[Path, int, dict[str, Any]]]:
+    for path in paths:
+        try:
+            handle = path.open(encoding="utf-8")
+        except FileNotFoundError:
+            raise CouldNotCheck(f"{path}: not found") from None
+        except OSError as exc:
+            raise CouldNotCheck(f"{path}: cannot be read ({exc.strerror})") from None
+        with handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    entry = json.loads(line)
+                except ValueError as exc:
+                    raise CouldNotCheck(f"{path}:{number}: not a JSON line ({exc})") from None
+                if not isinstance(entry, dict):
+                    raise CouldNotCheck(f"{path}:{number}: each line must be a JSON object")
+                yield path, number, entry
+
+
+def _seconds_between(start: Any, end: Any) -> float | None:
+    try:
+        return (_moment(end) - _moment(start)).total_seconds()
+    except (TypeError, ValueError):
+        return None
+
+
+def _moment(stamp: Any) -> datetime:
+    if not isinstance(stamp, str):
+        raise TypeError(stamp)
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
