@@ -32,6 +32,11 @@ COMMANDS: dict[str, Command] = {
     "gate": Command(
         "mlgate.gate.command", "judge metrics against thresholds and against a baseline ref"
     ),
+    "monitor": Command(
+        "mlgate.gate.monitor",
+        "judge production metrics from the service's delayed labels",
+        "serve",
+    ),  # scikit-learn computes the metrics: the serve extra carries it
     "profile": Command("mlgate.drift.profile", "summarise reference data for drift checks", "data"),
     "drift": Command(
         "mlgate.drift.command", "compare a window of data with a reference profile", "data"

@@ -42,6 +42,13 @@ def inputs(tmp_path_factory: pytest.TempPathFactory, home: Path) -> Path:
                  ["suite", "init", "data.csv", "-o", "suite.json"]):  # fmt: skip
         made = run_mlgate(home, *args, cwd=folder)
         assert made.returncode == 0, made.stderr
+    rid = "a" * 32  # one labelled prediction of a service's logs, for `mlgate monitor`
+    (folder / "requests.jsonl").write_text(
+        f'{{"model_version": "1", "predictions": [1], "request_ids": ["{rid}"]}}\n'
+    )
+    (folder / "feedback.jsonl").write_text(f'{{"request_id": "{rid}", "outcome": 1}}\n')
+    (folder / "mlgate.yaml").write_text("gate:\n  rules:\n    accuracy: {min: 0.5}\n")
+    (folder / "schema.json").write_text('{"task": "classification", "target": {"classes": [0, 1]}}')
     return folder
 
 
@@ -60,6 +67,20 @@ def mlgate(bin_dir: Path, cwd: Path, home: Path, *args: str) -> subprocess.Compl
         (["validate", "suite.json", "data.csv"], "data"),
         (["suite", "init", "data.csv", "-o", "again.json"], "data"),
         (["new", "--no-input", "-o", "out"], "new"),
+        (
+            [
+                "monitor",
+                "--requests",
+                "requests.jsonl",
+                "--feedback",
+                "feedback.jsonl",
+                "--min-labels",
+                "1",
+                "--schema",
+                "schema.json",
+            ],
+            "serve",
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) else " ".join(value[:2]),
 )
@@ -76,8 +97,8 @@ def test_a_command_without_its_extra_exits_2_naming_it(
 
 
 @pytest.mark.parametrize(
-    "command", ["new", "validate", "suite init", "gate", "profile", "drift", "window", "check",
-                "verify", "comment", "issue", "pr", "dispatch"],
+    "command", ["new", "validate", "suite init", "gate", "monitor", "profile", "drift", "window",
+                "check", "verify", "comment", "issue", "pr", "dispatch"],
 )  # fmt: skip
 def test_every_command_shows_its_help_without_extras(base: Path, home: Path, command: str) -> None:
     result = mlgate(base, home, home, *command.split(), "--help")

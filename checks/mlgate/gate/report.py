@@ -39,6 +39,7 @@ class GateReport:
     baseline_note: str = ""
     policy_changes: list[PolicyChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    title: str = "mlgate gate"  # or "mlgate monitor": production judged by the same rules
 
     @property
     def verdict(self) -> str:
@@ -76,7 +77,7 @@ def _baseline_line(report: GateReport) -> str:
 def to_text(report: GateReport) -> str:
     rows = [COLUMNS, *_rows(report)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    lines = [f"mlgate gate: {report.verdict.upper()}"]
+    lines = [f"{report.title}: {report.verdict.upper()}"]
     lines.append(f"metrics: {report.metrics_path}   policy: {report.policy_source}")
     if baseline := _baseline_line(report):
         lines.append(baseline)
@@ -108,7 +109,7 @@ def _cell(text: str) -> str:
 
 def to_markdown(report: GateReport) -> str:
     mark = {0: "✅", FAIL: "❌", COULD_NOT_CHECK: "⚠️"}[report.exit_code]
-    lines = [f"### {mark} mlgate gate: {report.verdict}", ""]
+    lines = [f"### {mark} {report.title}: {report.verdict}", ""]
     context = [f"metrics `{report.metrics_path}`", f"policy: {_cell(report.policy_source)}"]
     if report.baseline is not None:
         context.insert(0, f"baseline `{report.baseline.ref}` (`{report.baseline.short}`)")

@@ -1,0 +1,189 @@
+"""`mlgate monitor`: production metrics from delayed labels, judged as the gate judges a commit.
+
+The service's request log and feedback log are joined by request_id (outcomes.py); the
+metrics are mlgate.scores', exactly as the evaluate stage computes them on the test split;
+the gate section of mlgate.yaml judges them, against its bounds and, with --baseline, against
+the metrics committed at that ref: the deployed release tag asks "does production perform as
+this release did in testing?". Too few labelled predictions (--min-labels) is UNMEASURED and
+exit 2: a handful of labels never passes, and never fails, a model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import COULD_NOT_CHECK, CouldNotCheck
+from ..io import step_summary
+from ..io.git import resolve
+from ..io.textfile import write_text
+from ..policy import DEFAULT_POLICY, GatePolicy, read_policy
+from .command import _baseline
+from .judge import MetricResult, Verdict, exit_code, judge
+from .outcomes import Joined, join
+from .report import RENDERERS, GateReport, error_report, to_json, to_markdown
+
+DEFAULT_MIN_LABELS = 100
+DEFAULT_SCHEMA = "models/schema.json"
+
+
+def build_monitor_report(
+    requests: list[Path],
+    feedback: list[Path],
+    *,
+    config_path: Path,
+    baseline_ref: str | None,
+    version: str | None,
+    min_labels: int,
+    schema_path: Path | None,
+) -> GateReport:
+    root = config_path.parent
+    policy = GatePolicy.from_policy(read_policy(config_path), str(config_path))
+    revision = resolve(baseline_ref, root) if baseline_ref else None
+    baseline, baseline_note = _baseline(revision, policy, root)
+    joined = join(requests, feedback, version)
+    if joined.version is None:
+        raise CouldNotCheck(
+            "no prediction in the request logs has a request_id: is the service older than "
+            "request ids, or are these the right logs?"
+        )
+    task, classes = _task(joined, schema_path)
+    notes = [_coverage(joined)]
+    if joined.labelled < min_labels:
+        results = [
+            MetricResult(
+                rule.metric, rule.describe(), verdict=Verdict.UNMEASURED,
+                reasons=[f"only {joined.labelled} labelled predictions of {joined.version}; "
+                         f"--min-labels is {min_labels}"],
+            )
+            for rule in policy.rules
+        ]  # fmt: skip
+        code = COULD_NOT_CHECK
+    else:
+        current = _metrics(joined, task, classes)
+        results = judge(policy, current, baseline)
+        code = exit_code(results)
+    return GateReport(
+        exit_code=code,
+        metrics_path=f"production, model version {joined.version} ({joined.labelled} labelled)",
+        policy_source=policy.source,
+        results=results,
+        baseline=revision,
+        baseline_note=baseline_note,
+        notes=notes,
+        title="mlgate monitor",
+    )
+
+
+def _task(joined: Joined, schema_path: Path | None) -> tuple[str, list[Any]]:
+    """The model's task and classes: from its schema.json, else from what it logged."""
+    if schema_path is not None and schema_path.is_file():
+        try:
+            schema = json.loads(schema_path.read_text(encoding="utf-8"))
+            task = str(schema["task"])
+            return task, list((schema.get("target") or {}).get("classes") or [])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CouldNotCheck(f"{schema_path} is not a model schema: {exc}") from None
+    if joined.proba:
+        return "classification", sorted(joined.proba[0])
+    raise CouldNotCheck(
+        f"which task is this? no {DEFAULT_SCHEMA} (--schema) and no class probabilities in "
+        "the request log"
+    )
+
+
+def _metrics(joined: Joined, task: str, classes: list[Any]) -> dict[str, float]:
+    from ..scores import classification_metrics, regression_metrics
+
+    if task == "regression":
+        try:
+            return regression_metrics([float(v) for v in joined.y_true],
+                                      [float(v) for v in joined.y_pred])  # fmt: skip
+        except (TypeError, ValueError):
+            raise CouldNotCheck("an outcome or a prediction of this regressor is not a number") \
+                from None  # fmt: skip
+    by_text = {str(c): c for c in classes}
+    y_true = [by_text.get(str(v), v) for v in joined.y_true]
+    y_pred = [by_text.get(str(v), v) for v in joined.y_pred]
+    proba = None
+    if joined.has_probabilities and classes:
+        proba = [[float(row.get(str(c), 0.0)) for c in classes] for row in joined.proba]
+    return classification_metrics(y_true, y_pred, proba, classes)
+
+
+def _coverage(joined: Joined) -> str:
+    share = joined.labelled_share
+    parts = [
+        f"{joined.labelled} of {joined.predictions} predictions of {joined.version} labelled"
+        + (f" ({share:.1%})" if share is not None else "")
+    ]
+    if joined.median_delay_s is not None:
+        parts.append(f"median label delay {_duration(joined.median_delay_s)}")
+    counted = [(joined.repeats, "outcomes repeated (the last counts)"),
+               (joined.foreign, "outcomes for other model versions (not counted)"),
+               (joined.unknown, "outcomes for request_ids not in these logs"),
+               (joined.duplicate_predictions, "predictions logged twice")]  # fmt: skip
+    parts += [f"{count} {what}" for count, what in counted if count]
+    return "; ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if abs(seconds) >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Join the service's request log with its feedback log by request_id, compute the "
+        "evaluate stage's metrics on the labelled predictions, and judge them with mlgate.yaml's "
+        "gate rules (against the metrics committed at --baseline, e.g. the deployed tag)."
+    )
+    parser.epilog = (
+        "Exit codes: 0 pass, 1 a metric failed, 2 could not check (too few labels, broken logs)."
+    )
+    parser.add_argument(
+        "--requests",
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="request logs (JSON lines: logs/requests.jsonl and its rotations)",
+    )
+    parser.add_argument("--feedback", nargs="+", required=True, metavar="FILE",
+                        help="feedback logs (JSON lines: logs/feedback.jsonl)")  # fmt: skip
+    parser.add_argument("--config", help="policy file (default: mlgate.yaml)")
+    parser.add_argument("--baseline", metavar="REF", help="git ref of the deployed release")
+    parser.add_argument("--model-version", help="judge this version (default: the most served)")
+    parser.add_argument("--min-labels", type=int, default=DEFAULT_MIN_LABELS,
+                        help=f"fewer labelled predictions is UNMEASURED (default "
+                             f"{DEFAULT_MIN_LABELS})")  # fmt: skip
+    parser.add_argument("--schema", default=DEFAULT_SCHEMA,
+                        help=f"the model's schema, for its task and classes (default "
+                             f"{DEFAULT_SCHEMA})")  # fmt: skip
+    parser.add_argument("--format", choices=["text", "md", "json"], default="text")
+    parser.add_argument("--json", metavar="FILE", help="also write the JSON report here")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.min_labels < 1:
+        raise CouldNotCheck(f"--min-labels must be 1 or more, not {args.min_labels}")
+    try:
+        report = build_monitor_report(
+            [Path(p) for p in args.requests], [Path(p) for p in args.feedback],
+            config_path=Path(args.config or DEFAULT_POLICY), baseline_ref=args.baseline,
+            version=args.model_version, min_labels=args.min_labels,
+            schema_path=Path(args.schema) if args.schema else None,
+        )  # fmt: skip
+    except CouldNotCheck as exc:
+        if args.json:
+            write_text(args.json, error_report("json", str(exc)))
+        raise
+    sys.stdout.write(RENDERERS[args.format](report))
+    if args.json:
+        write_text(args.json, to_json(report))
+    step_summary.append(to_markdown(report))
+    return report.exit_code

@@ -1,0 +1,115 @@
+"""`mlgate monitor` end to end on real git: production metrics from the service's logs, judged
+by the gate's rules against the metrics committed at the deployed tag.
+
+A repository whose release v1.0.0 committed accuracy 0.90 and a rule `{min: 0.8, max_drop:
+0.05}`; a request log of 300 predictions of v1.0.0 and a feedback log: outcomes that agree
+with 90% of them pass, outcomes flipped for a third fail on accuracy, and 20 labels are too few
+(UNMEASURED, exit 2).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gitrepo import commit, git, init_repo, metrics_json
+from sklearn import metrics
+from support import run_mlgate
+
+POLICY = """gate:
+  metrics: reports/metrics.json
+  rules:
+    accuracy: {min: 0.8, max_drop: 0.05}
+    roc_auc: {min: 0.8}
+"""
+SCHEMA = json.dumps({"task": "classification", "target": {"name": "y", "classes": [0, 1]},
+                     "features": []})  # fmt: skip
+
+
+@pytest.fixture
+def repo(tmp_path: Path, home: Path) -> Path:
+    path = init_repo(tmp_path / "project", home)
+    commit(path, home, {"mlgate.yaml": POLICY, "models/schema.json": SCHEMA,
+                        "reports/metrics.json": metrics_json({"accuracy": 0.9, "roc_auc": 0.95})},
+           "release")  # fmt: skip
+    git(path, home, "tag", "v1.0.0")
+    return path
+
+
+def write_logs(folder: Path, rows: int, wrong: float, labelled: int | None = None) -> list[int]:
+    """Predictions with confident probabilities, and outcomes that disagree with `wrong` of
+    them; returns the outcomes sent."""
+    rng = np.random.default_rng(4)
+    predictions = rng.integers(0, 2, rows).tolist()
+    ids = [f"{i:032x}" for i in range(rows)]
+    proba = [{"0": 0.2 + 0.6 * (1 - p), "1": 0.2 + 0.6 * p} for p in predictions]
+    with (folder / "requests.jsonl").open("w", encoding="utf-8") as log:
+        for start in range(0, rows, 10):
+            log.write(json.dumps({"ts": "2026-03-01T10:00:00Z", "model_version": "1.0.0",
+                                  "features": [{}] * 10,
+                                  "predictions": predictions[start:start + 10],
+                                  "probabilities": proba[start:start + 10],
+                                  "request_ids": ids[start:start + 10]}) + "\n")  # fmt: skip
+    flip = rng.random(rows) < wrong
+    outcomes = [1 - p if f else p for p, f in zip(predictions, flip, strict=True)]
+    with (folder / "feedback.jsonl").open("w", encoding="utf-8") as log:
+        for request_id, value in list(zip(ids, outcomes, strict=True))[:labelled]:
+            log.write(json.dumps({"ts": "2026-03-03T10:00:00Z", "model_version": "1.0.0",
+                                  "request_id": request_id, "outcome": value}) + "\n")  # fmt: skip
+    return outcomes
+
+
+def monitor(repo: Path, home: Path, *extra: str) -> tuple[int, dict]:
+    done = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
+                      "feedback.jsonl", "--baseline", "v1.0.0", "--format", "json", *extra,
+                      cwd=repo)  # fmt: skip
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_production_as_good_as_the_release_passes(repo: Path, home: Path) -> None:
+    outcomes = write_logs(repo, 300, wrong=0.08)
+    code, report = monitor(repo, home)
+    assert code == 0, report
+    accuracy = next(m for m in report["metrics"] if m["metric"] == "accuracy")
+    predictions = [json.loads(line)["predictions"] for line in (repo / "requests.jsonl").open()]
+    flat = [p for batch in predictions for p in batch]
+    assert accuracy["current"] == pytest.approx(metrics.accuracy_score(outcomes, flat))
+    assert accuracy["baseline"] == 0.9
+    assert "300 of 300 predictions of 1.0.0 labelled (100.0%)" in report["notes"][0]
+    assert "median label delay 2.0 d" in report["notes"][0]
+
+
+def test_a_degraded_stream_fails_on_the_metric(repo: Path, home: Path) -> None:
+    write_logs(repo, 300, wrong=0.35)
+    code, report = monitor(repo, home)
+    assert code == 1
+    failed = {m["metric"] for m in report["metrics"] if m["verdict"] == "FAIL"}
+    assert "accuracy" in failed
+    done = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
+                      "feedback.jsonl", "--baseline", "v1.0.0", cwd=repo)  # fmt: skip
+    assert done.stdout.startswith("mlgate monitor: FAIL")
+
+
+def test_too_few_labels_are_unmeasured(repo: Path, home: Path) -> None:
+    write_logs(repo, 300, wrong=0.0, labelled=20)
+    code, report = monitor(repo, home)
+    assert code == 2
+    assert {m["verdict"] for m in report["metrics"]} == {"UNMEASURED"}
+    assert (
+        "only 20 labelled predictions of 1.0.0; --min-labels is 100"
+        in (report["metrics"][0]["reasons"][0])
+    )
+    code, _ = monitor(repo, home, "--min-labels", "20")
+    assert code == 0
+
+
+def test_logs_without_request_ids_could_not_check(repo: Path, home: Path) -> None:
+    (repo / "requests.jsonl").write_text('{"features": {}, "predictions": [1]}\n')
+    (repo / "feedback.jsonl").write_text("")
+    done = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
+                      "feedback.jsonl", cwd=repo)  # fmt: skip
+    assert done.returncode == 2
+    assert "no prediction in the request logs has a request_id" in done.stderr
