@@ -86,11 +86,11 @@ def read_outcomes(paths: Sequence[Path]) -> tuple[dict[str, Outcome], int, int]:
 
 def join(requests: Sequence[Path], feedback: Sequence[Path], version: str | None = None) -> Joined:
     """Outcomes joined with the predictions of `version` (None: the version most predictions
-    in the logs have, i.e. the one serving)."""
+    in the logs have, i.e. the one serving). One pass over the request log: every version's
+    labelled predictions are kept (they are bounded by the outcomes) until the end decides."""
     outcomes, lines, repeats = read_outcomes(feedback)
-    if version is None:
-        version = _main_version(requests)
-    joined = Joined(version, outcomes=lines, repeats=repeats)
+    sides: dict[str, Joined] = {}
+    duplicates = 0
     for path, number, entry in _entries(requests):
         ids, predictions = entry.get("request_ids"), entry.get("predictions")
         if ids is None:
@@ -103,40 +103,36 @@ def join(requests: Sequence[Path], feedback: Sequence[Path], version: str | None
             raise CouldNotCheck(f"{path}:{number}: request_ids and predictions must be lists of "
                                 "the same length")  # fmt: skip
         line_version = str(entry.get("model_version"))
-        joined.versions[line_version] = joined.versions.get(line_version, 0) + len(ids)
+        side = sides.get(line_version)
+        if side is None:
+            side = sides[line_version] = Joined(line_version)
+        side.predictions += len(ids)
         proba = entry.get("probabilities")
-        mine = line_version == version
-        joined.predictions += len(ids) if mine else 0
         for index, (request_id, prediction) in enumerate(zip(ids, predictions, strict=True)):
             outcome = outcomes.get(request_id)
             if outcome is None:
                 continue  # not labelled (yet): remembered nowhere, so memory follows outcomes
             if outcome.used:  # the same prediction logged twice (a log read twice)
-                joined.duplicate_predictions += 1
+                duplicates += 1
                 continue
             outcome.used = True
-            if not mine:
-                joined.foreign += 1
-                continue
-            joined.y_true.append(outcome.value)
-            joined.y_pred.append(prediction)
+            side.y_true.append(outcome.value)
+            side.y_pred.append(prediction)
             if isinstance(proba, list) and index < len(proba):
-                joined.proba.append(proba[index])
+                side.proba.append(proba[index])
             delay = _seconds_between(entry.get("ts"), outcome.ts)
             if delay is not None:
-                joined.delays_s.append(delay)
+                side.delays_s.append(delay)
+    if version is None and sides:
+        version = max(sides, key=lambda v: (sides[v].predictions, v))
+    joined = sides.get(str(version)) if version is not None else None
+    joined = joined or Joined(version)
+    joined.version = version
+    joined.outcomes, joined.repeats, joined.duplicate_predictions = lines, repeats, duplicates
+    joined.versions = {name: side.predictions for name, side in sides.items()}
+    joined.foreign = sum(side.labelled for name, side in sides.items() if name != version)
     joined.unknown = sum(1 for outcome in outcomes.values() if not outcome.used)
     return joined
-
-
-def _main_version(requests: Sequence[Path]) -> str | None:
-    counts: dict[str, int] = {}
-    for _, _, entry in _entries(requests):
-        ids = entry.get("request_ids")
-        if isinstance(ids, list):
-            version = str(entry.get("model_version"))
-            counts[version] = counts.get(version, 0) + len(ids)
-    return max(counts, key=lambda v: (counts[v], v)) if counts else None
 
 
 def _entries(paths: Sequence[Path]) -> Iterator[tuple[Path, int, dict[str, Any]]]:
