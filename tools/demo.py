@@ -5,8 +5,9 @@ took; the metrics come from the project's reports/metrics.json. Then the flow of
 request: the outputs are committed on main, the gate passes against main; a branch with a
 much smaller model fails the gate (as it should); the project is left on main. Then a clean
 and a drifted window through `mlgate drift`; the model service (`make serve`) checked by
-`mlgate verify`, sent the clean window as traffic, its request log through `mlgate drift`; and
-`make check` (the repository standard).
+`mlgate verify`, sent the clean window as traffic, its request log through `mlgate drift`, the
+real outcomes sent back to /feedback and `mlgate monitor` passing, then a degraded stream
+failing it; and `make check` (the repository standard).
 """
 
 from __future__ import annotations
@@ -72,8 +73,8 @@ def drift_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
 
 def serve_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
     """`make serve`, `mlgate verify` on it, the clean window as traffic, its log through drift."""
-    log = project / "logs" / "requests.jsonl"
-    log.unlink(missing_ok=True)
+    for name in ("requests.jsonl", "feedback.jsonl"):
+        (project / "logs" / name).unlink(missing_ok=True)
     url = f"http://127.0.0.1:{(port := free_port())}"
     errors = (project / "logs" / "serve.err").open("w")
     server = subprocess.Popen(["make", "serve"], cwd=project, stdout=errors, stderr=errors,
@@ -83,15 +84,14 @@ def serve_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
         command = ["mlgate", "verify", url, "--sample", "logs/clean.jsonl", "--timeout", "120"]
         check = timed("mlgate verify", command, project, env)
         rows = [["mlgate verify (make serve)", f"{check.seconds:.1f}", verdict(check, 0)]]
-        lines = (project / "logs" / "clean.jsonl").read_text().splitlines()
-        records = [json.loads(line)["features"] for line in lines]
-        start = time.perf_counter()
+        records = json_records(project)
+        truth = test_outcomes(project)
         with requests.Session() as session:
-            for first in range(0, len(records), 20):
-                body = {"records": records[first : first + 20]}
-                session.post(f"{url}/predict", json=body, timeout=30).raise_for_status()
-        seconds = time.perf_counter() - start
-        rows.append([f"traffic: {len(records)} records", f"{seconds:.1f}", "ok"])
+            start = time.perf_counter()
+            ids = predict_all(session, url, records)
+            seconds = time.perf_counter() - start
+            rows.append([f"traffic: {len(records)} records", f"{seconds:.1f}", "ok"])
+            rows += feedback_flow(session, url, project, env, ids, truth)
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # make and the service: it flushes its log
         server.wait(60)
@@ -102,6 +102,66 @@ def serve_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
     rows.append(["drift, the service's log", f"{step.seconds:.1f}",
                  verdict(step, 0, words=("no drift", "drift"))])  # fmt: skip
     return rows
+
+
+def test_outcomes(project: Path) -> list[object]:
+    """The real classes of the test split, in the order logs/clean.jsonl holds its rows."""
+    import pandas as pd
+
+    target = yaml.safe_load((project / "params.yaml").read_text())["data"]["target"]
+    return pd.read_csv(project / "data" / "processed" / "test.csv")[target].tolist()
+
+
+def predict_all(session: requests.Session, url: str, records: list[dict]) -> list[str]:
+    """Every record predicted, 20 a request; the request_ids the service gave them."""
+    ids: list[str] = []
+    for first in range(0, len(records), 20):
+        answer = session.post(f"{url}/predict", json={"records": records[first : first + 20]},
+                              timeout=30)  # fmt: skip
+        answer.raise_for_status()
+        ids += answer.json()["request_ids"]
+    return ids
+
+
+def feedback_flow(
+    session: requests.Session,
+    url: str,
+    project: Path,
+    env: dict[str, str],
+    ids: list[str],
+    truth: list[object],
+) -> list[list[str]]:
+    """The real outcomes sent back by request_id: `mlgate monitor` passes; then the same
+    traffic again with a third of its outcomes turned around (the world changed): it fails."""
+    rows = []
+    for label, outcomes, expect in (("true outcomes", truth, 0),
+                                    ("a third turned", _turned(truth), 1)):  # fmt: skip
+        if expect:
+            ids = predict_all(session, url, json_records(project))
+        body = {
+            "outcomes": [
+                {"request_id": i, "outcome": o} for i, o in zip(ids, outcomes, strict=True)
+            ]
+        }
+        session.post(f"{url}/feedback", json=body, timeout=30).raise_for_status()
+        time.sleep(1.5)  # the service writes its logs every 0.5 s
+        command = ["mlgate", "monitor", "--requests", "logs/requests.jsonl", "--feedback",
+                   "logs/feedback.jsonl", "--baseline", "main"]  # fmt: skip
+        step = timed(f"monitor ({label})", command, project, env)
+        rows.append([f"monitor, {label}", f"{step.seconds:.1f}", verdict(step, expect)])
+        if expect:
+            print("\n" + step.output.strip())
+    return rows
+
+
+def json_records(project: Path) -> list[dict]:
+    lines = (project / "logs" / "clean.jsonl").read_text().splitlines()
+    return [json.loads(line)["features"] for line in lines]
+
+
+def _turned(truth: list[object]) -> list[object]:
+    """Every third binary outcome the other way round (the classes here are 0 and 1)."""
+    return [(1 - o if isinstance(o, int) and i % 3 == 0 else o) for i, o in enumerate(truth)]
 
 
 def verdict(step: Step, expect: int, words: tuple[str, str] = ("pass", "fail")) -> str:
