@@ -293,3 +293,43 @@ def test_mlgate_verify_cannot_check_an_unreachable_port(project: Path, home: Pat
     result = verify(project, home, f"http://127.0.0.1:{free_port()}", "--timeout", "2")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "could not reach" in result.stdout + result.stderr
+
+
+def test_outcomes_through_feedback_then_make_monitor(
+    project: Path, home: Path, tmp_path: Path
+) -> None:
+    """The loop of issue 19: predictions, their real outcomes sent to /feedback by request_id,
+    `make monitor` scoring them as the evaluate stage scores the test split."""
+    import pandas as pd
+    from sklearn import metrics
+
+    feedback_log = tmp_path / "monitor" / "feedback.jsonl"
+    server = start_service(project, home, tmp_path / "monitor",
+                           SERVICE_FEEDBACK_LOG=str(feedback_log))  # fmt: skip
+    rows = window_records(project, "clean")
+    truth = pd.read_csv(project / "data" / "processed" / "test.csv")["target"].tolist()
+    ids, predicted = [], []
+    for start in range(0, len(rows), 10):
+        answer = post(server, {"records": rows[start : start + 10]}).json()
+        ids += answer["request_ids"]
+        predicted += answer["predictions"]
+    outcomes = [{"request_id": i, "outcome": t} for i, t in zip(ids, truth, strict=True)]
+    answer = requests.post(f"{server.url}/feedback", json={"outcomes": outcomes}, timeout=10)
+    assert answer.json() == {"accepted": len(rows)}, answer.text
+    assert server.stop() == 0, server.text()
+    logs = project / "logs"
+    copies = [logs / "requests.jsonl", logs / "feedback.jsonl"]
+    copies[0].write_bytes(server.log.read_bytes())
+    copies[1].write_bytes(feedback_log.read_bytes())
+    try:  # -o setup: this venv serves the tests; the recipe itself is what is tried
+        command = ["make", "-o", "setup", "monitor", "BASELINE=HEAD", "MIN_LABELS=50"]
+        result = run(command, project, home, check=False)
+    finally:
+        for copy in copies:
+            copy.unlink()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("mlgate monitor: PASS"), result.stdout
+    accuracy = metrics.accuracy_score(truth, predicted)
+    line = next(line for line in result.stdout.splitlines() if line.startswith("accuracy"))
+    assert f"{accuracy:.4g}"[:5] in line, (accuracy, line)
+    assert f"{len(rows)} of {len(rows)} predictions" in result.stdout

@@ -12,6 +12,7 @@ from typing import Any
 from ...errors import CouldNotCheck
 from ...io.metrics import parse_metrics
 from ...policy import GatePolicy, parse_policy
+from ...scores import CLASSIFICATION, REGRESSION
 from ..execution import (
     Obligation,
     Run,
@@ -133,7 +134,10 @@ def _produced_metrics(repo: Repo, metrics_path: str) -> tuple[set[str] | None, s
         if metrics_path in paths(stage.get("metrics")):
             for dep in paths(stage.get("deps")):
                 if dep.endswith(".py"):
-                    sources.append(repo.read(dep).text or "")
+                    source = repo.read(dep).text or ""
+                    sources.append(source)
+                    if "mlgate.scores" in source:  # the names mlgate's shared scoring writes
+                        sources.append(" ".join(json.dumps(n) for n in CLASSIFICATION + REGRESSION))
     return None, "\n".join(sources)
 
 
