@@ -88,6 +88,20 @@ async def read_body(request: Request, limit: int) -> bytes | JSONResponse:
     return bytes(body)
 
 
+async def read_valid(
+    request: Request, model: type[BaseModel], limit: int, container: str
+) -> BaseModel | JSONResponse:
+    """The body checked against `model`, or the 4xx answer that says what is wrong with it."""
+    body = await read_body(request, limit)
+    if isinstance(body, Response):
+        return body
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        status, problems = explain(exc, container=container)
+        return error_answer(status, summary(problems), problems)
+
+
 class MetricsMiddleware:
     """Counts and times every request by route (unknown paths as one `other` route)."""
 
@@ -202,14 +216,9 @@ def create_app(
     async def predict(request: Request) -> Response:
         if not model.ready.is_set():
             return error_answer(503, model.error or "the model is loading; try again shortly")
-        body = await read_body(request, settings.max_body_bytes)
-        if isinstance(body, Response):
-            return body
-        try:
-            parsed = batch.model_validate_json(body)
-        except ValidationError as exc:
-            status, problems = explain(exc)
-            return error_answer(status, summary(problems), problems)
+        parsed = await read_valid(request, batch, settings.max_body_bytes, "records")
+        if isinstance(parsed, Response):
+            return parsed
         records: list[BaseModel] = parsed.records  # type: ignore[attr-defined]
         columns = [[getattr(r, name) for r in records] for name in fields]
         if preprocess is not None:
@@ -254,14 +263,9 @@ def create_app(
             JSON_MEDIA: {"schema": {"$ref": "#/components/schemas/FeedbackRequest"}}}}},
     )  # fmt: skip
     async def feedback(request: Request) -> Response:
-        body = await read_body(request, settings.max_body_bytes)
-        if isinstance(body, Response):
-            return body
-        try:
-            parsed = outcomes_body.model_validate_json(body)
-        except ValidationError as exc:
-            status, problems = explain(exc, container="outcomes")
-            return error_answer(status, summary(problems), problems)
+        parsed = await read_valid(request, outcomes_body, settings.max_body_bytes, "outcomes")
+        if isinstance(parsed, Response):
+            return parsed
         outcomes = [(o.request_id, o.outcome) for o in parsed.outcomes]  # type: ignore[attr-defined]
         outcomes_log.append(outcomes)
         metrics.observe_feedback(len(outcomes))

@@ -48,3 +48,14 @@ def params(sample_project: SimpleNamespace) -> dict:
 def sample_frame(sample_project: SimpleNamespace) -> pd.DataFrame:
     data = sample_project.params.load_params(sample_project.root / "params.yaml")["data"]
     return sample_project.data.load_sample(data["dataset"], data["target"])
+
+
+@pytest.fixture(scope="module")
+def model_dir(
+    sample_project: SimpleNamespace, sample_frame: pd.DataFrame, tmp_path_factory
+) -> Path:
+    """The render's own training on its sample data, saved as a service loads it."""
+    params = sample_project.params.load_params(sample_project.root / "params.yaml")
+    folder = tmp_path_factory.mktemp("models")
+    sample_project.train.save(*sample_project.train.train(sample_frame, params), folder)
+    return folder

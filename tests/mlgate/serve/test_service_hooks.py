@@ -6,7 +6,6 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -14,16 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mlgate.serve import Settings, create_app
-
-
-@pytest.fixture(scope="module")
-def model_dir(
-    sample_project: SimpleNamespace, sample_frame: pd.DataFrame, tmp_path_factory
-) -> Path:
-    params = sample_project.params.load_params(sample_project.root / "params.yaml")
-    folder = tmp_path_factory.mktemp("models")
-    sample_project.train.save(*sample_project.train.train(sample_frame, params), folder)
-    return folder
 
 
 def serving(model_dir: Path, log: Path, **hooks: Any) -> Iterator[TestClient]:
