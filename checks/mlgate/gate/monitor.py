@@ -42,6 +42,7 @@ def build_monitor_report(
 ) -> GateReport:
     root = config_path.parent
     policy = GatePolicy.from_policy(read_policy(config_path), str(config_path))
+    baseline_ref = baseline_ref or policy.baseline
     revision = resolve(baseline_ref, root) if baseline_ref else None
     baseline, baseline_note = _baseline(revision, policy, root)
     joined = join(requests, feedback, version)
@@ -63,8 +64,11 @@ def build_monitor_report(
         ]  # fmt: skip
         code = COULD_NOT_CHECK
     else:
-        current = _metrics(joined, task, classes)
+        current, missing = _metrics(joined, task, classes)
         results = judge(policy, current, baseline)
+        for result in results:  # production's own reason, not the metrics file's
+            if result.metric in missing and result.current is None:
+                result.reasons = [missing[result.metric]]
         code = exit_code(results)
     return GateReport(
         exit_code=code,
@@ -87,6 +91,8 @@ def _task(joined: Joined, schema_path: Path | None) -> tuple[str, list[Any]]:
             return task, list((schema.get("target") or {}).get("classes") or [])
         except (ValueError, KeyError, TypeError) as exc:
             raise CouldNotCheck(f"{schema_path} is not a model schema: {exc}") from None
+    if schema_path is not None and str(schema_path) != DEFAULT_SCHEMA:
+        raise CouldNotCheck(f"--schema {schema_path}: not found")
     if joined.proba:
         return "classification", sorted(joined.proba[0])
     raise CouldNotCheck(
@@ -95,23 +101,57 @@ def _task(joined: Joined, schema_path: Path | None) -> tuple[str, list[Any]]:
     )
 
 
-def _metrics(joined: Joined, task: str, classes: list[Any]) -> dict[str, float]:
-    from ..scores import classification_metrics, regression_metrics
+def _metrics(
+    joined: Joined, task: str, classes: list[Any]
+) -> tuple[dict[str, float], dict[str, str]]:
+    """The metrics, and why any the evaluate stage writes could not be computed here."""
+    from ..scores import CLASSIFICATION, classification_metrics, regression_metrics
 
     if task == "regression":
         try:
-            return regression_metrics([float(v) for v in joined.y_true],
-                                      [float(v) for v in joined.y_pred])  # fmt: skip
+            y_true = [float(v) for v in joined.y_true]
+            y_pred = [float(v) for v in joined.y_pred]
         except (TypeError, ValueError):
             raise CouldNotCheck("an outcome or a prediction of this regressor is not a number") \
                 from None  # fmt: skip
-    by_text = {str(c): c for c in classes}
-    y_true = [by_text.get(str(v), v) for v in joined.y_true]
-    y_pred = [by_text.get(str(v), v) for v in joined.y_pred]
+        return regression_metrics(y_true, y_pred), {}
+    y_true = [_as_class(v, classes, "outcome") for v in joined.y_true]
+    y_pred = [_as_class(v, classes, "prediction") for v in joined.y_pred]
     proba = None
     if joined.has_probabilities and classes:
-        proba = [[float(row.get(str(c), 0.0)) for c in classes] for row in joined.proba]
-    return classification_metrics(y_true, y_pred, proba, classes)
+        proba = [[_probability(row, c) for c in classes] for row in joined.proba]
+    try:
+        scores = classification_metrics(y_true, y_pred, proba, classes)
+    except (ValueError, TypeError) as exc:
+        raise CouldNotCheck(f"the joined rows cannot be scored: {exc}") from None
+    missing = {}
+    if "roc_auc" not in scores:
+        seen = sorted({repr(v) for v in y_true})
+        why = ("no class probabilities in the request log" if proba is None
+               else f"the labelled outcomes hold only {', '.join(seen)} of the classes "
+                    f"{', '.join(repr(c) for c in classes)}")  # fmt: skip
+        missing["roc_auc"] = f"ROC AUC is undefined here: {why}"
+    return scores, {k: v for k, v in missing.items() if k in CLASSIFICATION}
+
+
+def _as_class(value: Any, classes: list[Any], what: str) -> Any:
+    if not classes:
+        return value
+    from ..scores import class_of
+
+    found, cls = class_of(value, classes)
+    if not found:
+        shown = ", ".join(repr(c) for c in classes[:10])
+        raise CouldNotCheck(
+            f"an {what} {value!r} is not a class of the model (its classes: {shown}): is "
+            "--schema the deployed model's?"
+        )
+    return cls
+
+
+def _probability(row: dict[str, Any], cls: Any) -> float:
+    value = row.get(str(cls), 0.0)
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def _coverage(joined: Joined) -> str:

@@ -9,8 +9,10 @@ so memory grows with the outcomes, not with the predictions.
 Every outcome ends in exactly one place, and each is counted: joined (a prediction of the
 model version being judged), foreign (a prediction of another version: another model's
 metric), unknown (no prediction in these logs has its id: too old, or from elsewhere), or a
-repeat (the same request_id sent again: the last one counts, as a correction would). Label
-delay is the time from the prediction to its (last) outcome.
+repeat (the same request_id sent again: the newest by its time counts, as a correction would,
+whatever order rotated logs are read in). Label delay is the time from the prediction to that
+outcome. Without a version to judge, the one that served last (the newest request line) is
+judged: after a deploy, older predictions of the previous model fill the logs for a while.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class Joined:
     delays_s: list[float] = field(default_factory=list)
     predictions: int = 0  # of the version judged
     outcomes: int = 0  # outcome lines read
-    repeats: int = 0  # outcome lines for a request_id already labelled (the last counts)
+    repeats: int = 0  # outcome lines for a request_id already labelled (the newest counts)
     foreign: int = 0  # outcomes of predictions by another model version
     unknown: int = 0  # outcomes whose request_id no prediction in the logs has
     duplicate_predictions: int = 0  # labelled request_ids logged twice (the first counts)
@@ -68,7 +70,7 @@ class Joined:
 
 
 def read_outcomes(paths: Sequence[Path]) -> tuple[dict[str, Outcome], int, int]:
-    """request_id -> its last outcome; also the outcome lines read and the repeats."""
+    """request_id -> its newest outcome; also the outcome lines read and the repeats."""
     outcomes: dict[str, Outcome] = {}
     lines = repeats = 0
     for path, number, entry in _entries(paths):
@@ -78,18 +80,23 @@ def read_outcomes(paths: Sequence[Path]) -> tuple[dict[str, Outcome], int, int]:
                 f"{path}:{number}: a feedback line needs a request_id and an outcome"
             )
         lines += 1
-        if request_id in outcomes:
+        stamp = entry.get("ts") if isinstance(entry.get("ts"), str) else None
+        earlier = outcomes.get(request_id)
+        if earlier is not None:
             repeats += 1
-        outcomes[request_id] = Outcome(value, entry.get("ts"))
+            if stamp is None or (earlier.ts is not None and earlier.ts > stamp):
+                continue  # rotated logs come in any order: the newest outcome counts
+        outcomes[request_id] = Outcome(value, stamp)
     return outcomes, lines, repeats
 
 
 def join(requests: Sequence[Path], feedback: Sequence[Path], version: str | None = None) -> Joined:
-    """Outcomes joined with the predictions of `version` (None: the version most predictions
-    in the logs have, i.e. the one serving). One pass over the request log: every version's
-    labelled predictions are kept (they are bounded by the outcomes) until the end decides."""
+    """Outcomes joined with the predictions of `version` (None: the version of the newest
+    request line, the one serving). One pass over the request log: every version's labelled
+    predictions are kept (they are bounded by the outcomes) until the end decides."""
     outcomes, lines, repeats = read_outcomes(feedback)
     sides: dict[str, Joined] = {}
+    latest: dict[str, str] = {}  # the newest request time of each version
     duplicates = 0
     for path, number, entry in _entries(requests):
         ids, predictions = entry.get("request_ids"), entry.get("predictions")
@@ -102,12 +109,21 @@ def join(requests: Sequence[Path], feedback: Sequence[Path], version: str | None
         ):
             raise CouldNotCheck(f"{path}:{number}: request_ids and predictions must be lists of "
                                 "the same length")  # fmt: skip
+        if not all(isinstance(i, str) for i in ids):
+            raise CouldNotCheck(f"{path}:{number}: request_ids must be text")
         line_version = str(entry.get("model_version"))
         side = sides.get(line_version)
         if side is None:
             side = sides[line_version] = Joined(line_version)
         side.predictions += len(ids)
+        stamp = entry.get("ts")
+        if isinstance(stamp, str) and (latest.get(line_version) or "") < stamp:
+            latest[line_version] = stamp
         proba = entry.get("probabilities")
+        if proba is not None and not (
+            isinstance(proba, list) and all(isinstance(row, dict) for row in proba)
+        ):
+            raise CouldNotCheck(f"{path}:{number}: probabilities must be one object per record")
         for index, (request_id, prediction) in enumerate(zip(ids, predictions, strict=True)):
             outcome = outcomes.get(request_id)
             if outcome is None:
@@ -124,7 +140,7 @@ def join(requests: Sequence[Path], feedback: Sequence[Path], version: str | None
             if delay is not None:
                 side.delays_s.append(delay)
     if version is None and sides:
-        version = max(sides, key=lambda v: (sides[v].predictions, v))
+        version = max(sides, key=lambda v: (latest.get(v, ""), sides[v].predictions, v))
     joined = sides.get(str(version)) if version is not None else None
     joined = joined or Joined(version)
     joined.version = version

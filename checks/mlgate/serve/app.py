@@ -2,10 +2,12 @@
 
 GET /health (the process answers), GET /ready (the model is loaded; 503 before), GET /version
 (what is deployed: version, commit, model hash, training time, its metrics), POST /predict (a
-batch of records -> predictions, and class probabilities for a classifier), GET /metrics
+batch of records -> predictions, a request_id per record, and class probabilities for a
+classifier), POST /feedback (real outcomes by request_id, feedback.py), GET /metrics
 (Prometheus). Requests are checked against models/schema.json before the model sees them: bad
 input gets a 4xx that names the record and the field, never a 500. Every accepted request is
-logged as a JSON line (request_log.py) for `mlgate drift`. Settings: SERVICE_* (settings.py).
+logged as a JSON line (request_log.py) for `mlgate drift` and `mlgate monitor`, every accepted
+outcome to the feedback log. Settings: SERVICE_* (settings.py).
 
 A project adapts the service in its own serve.py, not here: `preprocess` gets each request's
 validated columns (feature name -> values) and returns what the model sees (that is also what
@@ -61,11 +63,11 @@ def error_answer(status: int, detail: str, problems: list[RequestError] = ()) ->
     return JSONResponse(body, status_code=status)
 
 
-def summary(problems: list[RequestError]) -> str:
+def summary(problems: list[RequestError], item: str = "record") -> str:
     first = problems[0]
     where = []
     if first.record is not None:
-        where.append(f"record {first.record}")
+        where.append(f"{item} {first.record}")
     if first.field:
         where.append(f"field {first.field!r}")
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -99,7 +101,7 @@ async def read_valid(
         return model.model_validate_json(body)
     except ValidationError as exc:
         status, problems = explain(exc, container=container)
-        return error_answer(status, summary(problems), problems)
+        return error_answer(status, summary(problems, container[:-1]), problems)
 
 
 class MetricsMiddleware:

@@ -7,8 +7,9 @@ version. When the outcome is known (a day, a month later) the caller sends
 line of the feedback log, which `mlgate monitor` joins with the request log by request_id.
 
 Checked like /predict: the request_id's shape (an id this service could have given), and the
-outcome against the model's target: for a classifier one of its classes (1 and "1" are the
-class 1; a class it never learned is refused), for a regressor a finite number. Whether the id
+outcome against the model's target: for a classifier one of its classes, matched by value (1,
+1.0 and "1" are the class 1; true is the class True; a class it never learned is refused), for
+a regressor a finite number. Whether the id
 was really served is the join's to say (late, duplicated and foreign ids are reported there),
 not a lookup on the request path.
 """
@@ -22,6 +23,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic_core import PydanticCustomError
+
+from mlgate.scores import class_of
 
 REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -41,29 +44,32 @@ def _request_id(value: str) -> str:
     return value
 
 
+LARGEST = 1e300  # a regression outcome beyond this is a unit or encoding error, refused
+
+
 def _outcome_check(task: str, classes: list[Any]) -> AfterValidator:
-    by_text = {str(c): c for c in classes}
     shown = ", ".join(repr(c) for c in classes[:10]) + (", ..." if len(classes) > 10 else "")
 
     def check(value: Any) -> Any:
-        if isinstance(value, float) and value.is_integer() and task == "classification":
-            value = int(value)  # 1.0 is the class 1
         if task == "classification":
-            if isinstance(value, bool | dict | list) or str(value) not in by_text:
+            found, cls = class_of(value, classes)
+            if not found:
                 raise PydanticCustomError(
                     "not_a_class", "{value} is not a class of this model (its classes: {shown})",
                     {"value": repr(value)[:60], "shown": shown},
                 )  # fmt: skip
-            return by_text[str(value)]
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
+            return cls
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        try:
+            finite = number and math.isfinite(value) and abs(value) <= LARGEST
+        except OverflowError:  # an integer beyond any float
+            finite = False
+        if not finite:
             raise PydanticCustomError(
-                "not_a_number", "{value} is not a finite number (the model predicts a value)",
+                "not_a_number",
+                "{value} is not a finite number within ±1e300 (the model predicts a value)",
                 {"value": repr(value)[:60]},
-            )  # fmt: skip
+            )
         return value
 
     return AfterValidator(check)
@@ -78,8 +84,9 @@ def feedback_model(schema: dict[str, Any], max_batch: int) -> type[BaseModel]:
     # generate only bodies the service takes
     allowed: dict[str, Any] = (
         {"enum": [*classes, *(str(c) for c in classes if not isinstance(c, str))]}
-        if task == "classification" else {"type": "number"}
-    )  # fmt: skip
+        if task == "classification"
+        else {"type": "number", "minimum": -LARGEST, "maximum": LARGEST}
+    )
     outcome = create_model(
         "Outcome",
         __config__=ConfigDict(extra="forbid", title="Outcome"),

@@ -113,3 +113,27 @@ def test_logs_without_request_ids_could_not_check(repo: Path, home: Path) -> Non
                       "feedback.jsonl", cwd=repo)  # fmt: skip
     assert done.returncode == 2
     assert "no prediction in the request logs has a request_id" in done.stderr
+
+
+def test_an_outcome_the_model_has_no_class_for_could_not_check(repo: Path, home: Path) -> None:
+    write_logs(repo, 150, wrong=0.0)
+    with (repo / "feedback.jsonl").open("a", encoding="utf-8") as log:
+        log.write(json.dumps({"request_id": f"{7:032x}", "outcome": "yes",
+                              "ts": "2026-03-09T00:00:00Z"}) + "\n")  # fmt: skip
+    done = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
+                      "feedback.jsonl", cwd=repo)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "an outcome 'yes' is not a class of the model" in done.stderr
+
+
+def test_the_policys_baseline_is_the_default_and_a_missing_schema_is_named(
+    repo: Path, home: Path
+) -> None:
+    (repo / "mlgate.yaml").write_text(POLICY.replace("gate:\n", "gate:\n  baseline: v1.0.0\n"))
+    write_logs(repo, 300, wrong=0.08)
+    done = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
+                      "feedback.jsonl", cwd=repo)  # fmt: skip
+    assert done.returncode == 0 and "baseline: v1.0.0" in done.stdout, done.stdout
+    done = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
+                      "feedback.jsonl", "--schema", "nope.json", cwd=repo)  # fmt: skip
+    assert done.returncode == 2 and "--schema nope.json: not found" in done.stderr

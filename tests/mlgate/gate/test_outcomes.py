@@ -44,7 +44,7 @@ def logs(tmp_path: Path) -> tuple[Path, Path]:
     requests = write(tmp_path / "requests.jsonl", [
         request("2026-01-01T10:00:00Z", "v1", "abc", [1, 0, 1]),
         request("2026-01-01T11:00:00Z", "v1", "de", [0, 1]),
-        request("2026-01-01T12:00:00Z", "v0", "k", [1]),  # the version before
+        request("2025-12-31T12:00:00Z", "v0", "k", [1]),  # the version before
         {"ts": "2025-12-31T00:00:00Z", "model_version": "v0", "features": {}, "predictions": [1]},
     ])  # fmt: skip
     feedback = write(tmp_path / "feedback.jsonl", [
@@ -60,7 +60,7 @@ def logs(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_every_outcome_is_joined_or_counted(logs: tuple[Path, Path]) -> None:
     joined = join([logs[0]], [logs[1]])
-    assert joined.version == "v1"  # the version most predictions have
+    assert joined.version == "v1"  # the version of the newest request line
     assert (joined.y_true, joined.y_pred) == ([1, 0, 1], [1, 0, 0])  # a, b, d
     assert (joined.predictions, joined.labelled) == (5, 3)
     assert joined.labelled_share == pytest.approx(3 / 5)
@@ -110,3 +110,25 @@ def test_broken_logs_are_could_not_check(
 def test_a_missing_log_is_could_not_check(logs: tuple[Path, Path], tmp_path: Path) -> None:
     with pytest.raises(CouldNotCheck, match=r"absent\.jsonl: not found"):
         join([tmp_path / "absent.jsonl"], [logs[1]])
+
+
+def test_the_newest_version_is_judged_even_with_fewer_predictions(tmp_path: Path) -> None:
+    """After a deploy the old model's predictions still fill the logs: the one serving now is
+    judged, not the one with the most lines."""
+    requests = write(tmp_path / "requests.jsonl", [
+        request("2026-01-01T10:00:00Z", "old", "abcdefgh", [1] * 8),
+        request("2026-01-02T10:00:00Z", "new", "ij", [0, 0]),
+    ])  # fmt: skip
+    feedback = write(tmp_path / "feedback.jsonl", [outcome("2026-01-03T00:00:00Z", "i", 1)])
+    joined = join([requests], [feedback])
+    assert (joined.version, joined.y_true, joined.y_pred) == ("new", [1], [0])
+
+
+def test_the_newest_outcome_counts_whatever_order_rotated_logs_come_in(
+    logs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """feedback.jsonl (newest) read before feedback.jsonl.1, as make's wildcard lists them."""
+    newest = write(tmp_path / "feedback.jsonl", [outcome("2026-01-05T00:00:00Z", "a", 0)])
+    older = write(tmp_path / "feedback.jsonl.1", [outcome("2026-01-02T00:00:00Z", "a", 1)])
+    joined = join([logs[0]], [newest, older])
+    assert (joined.y_true, joined.repeats) == ([0], 1)

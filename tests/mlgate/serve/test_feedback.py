@@ -120,3 +120,30 @@ def test_the_openapi_document_describes_feedback(service: tuple[TestClient, Path
     spec = client.get("/openapi.json").json()
     assert "/feedback" in spec["paths"]
     assert {"FeedbackRequest", "Outcome"} <= set(spec["components"]["schemas"])
+
+
+@pytest.mark.parametrize(
+    ("classes", "sent", "logged"),
+    [([False, True], True, True), ([False, True], "true", True), ([0.0, 1.0], 1, 1.0),
+     ([0.0, 1.0], "1", 1.0), (["no", "yes"], "yes", "yes")],
+)  # fmt: skip
+def test_a_class_is_matched_by_value(classes: list, sent: Any, logged: Any) -> None:
+    """A classifier trained on booleans or floats answers True or 1.0: those come back."""
+    from mlgate.serve.feedback import feedback_model
+
+    model = feedback_model({"task": "classification", "target": {"classes": classes}}, 10)
+    parsed = model.model_validate({"outcomes": [{"request_id": "a" * 32, "outcome": sent}]})
+    value = parsed.outcomes[0].outcome  # type: ignore[attr-defined]
+    assert value == logged and type(value) is type(logged)
+
+
+@pytest.mark.parametrize("sent", [10**400, 1e301, float("inf"), "3", True, None])
+def test_a_regression_outcome_must_be_a_sane_number(sent: Any) -> None:
+    """A 400-digit integer was a 500 (math.isfinite overflows): now a 422 like any bad value."""
+    from pydantic import ValidationError
+
+    from mlgate.serve.feedback import feedback_model
+
+    model = feedback_model({"task": "regression", "target": {}}, 10)
+    with pytest.raises(ValidationError, match="is not a finite number"):
+        model.model_validate({"outcomes": [{"request_id": "a" * 32, "outcome": sent}]})

@@ -1,9 +1,10 @@
 """The model service: `python -m <module>.serve` (`make serve`, and the container's CMD).
 
-mlgate.serve does the serving: the endpoints (/predict, /health, /ready, /version, /metrics),
-requests checked against models/schema.json (a 4xx that names the record and the field), the
-compiled predict path, batching, the request log for `mlgate drift`, and the SERVICE_*
-settings listed in the README. This module is where the project adapts it: edit `preprocess`
+mlgate.serve does the serving: the endpoints (/predict, /feedback, /health, /ready, /version,
+/metrics), requests checked against models/schema.json (a 4xx that names the record and the
+field), the compiled predict path, batching, a request_id per prediction, the request log for
+`mlgate drift` and the feedback log for `mlgate monitor`, and the SERVICE_* settings listed
+in the README. This module is where the project adapts it: edit `preprocess`
 and `postprocess` below; a ValueError raised in either is answered as a 422 with its message.
 """
 
