@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import CouldNotCheck
 
 
-@dataclass
+@dataclass(slots=True)  # one per outcome: millions of them, no __dict__ each
 class Outcome:
     value: Any
     ts: str | None
