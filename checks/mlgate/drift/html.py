@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import html
 import itertools
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..io.dates import date_of_day
 from .judge import ColumnResult, DriftResult
 from .report import HEADLINE, ordered, rule_text, summary_line
 from .report import number as fmt
@@ -72,7 +72,7 @@ def display_counts(edges: list[float], counts: list[float], bins: int) -> list[f
 
 def axis_label(value: float, kind: str) -> str:
     if kind == "datetime":
-        return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=value)).date().isoformat()
+        return date_of_day(value)
     return f"{value:.6g}"
 
 

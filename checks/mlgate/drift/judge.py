@@ -280,10 +280,7 @@ def judge_column(
 def _note_dates_out_of_range(
     spec: dict[str, Any], window: DateWindow, result: ColumnResult
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    def day(days: float) -> str:
-        return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=days)).date().isoformat()
+    from ..io.dates import date_of_day as day
 
     before, after = int(window.bins[0]), int(window.bins[-1])
     if before or after:

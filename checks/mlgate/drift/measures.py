@@ -56,30 +56,30 @@ def epoch_days(
         column = column.cast(pa.string())
     text = column.cast(pa.string())
     text = pc.if_else(pc.equal(pc.utf8_trim_whitespace(text), ""), None, text)
-    values = text.to_pylist()
-    days = np.full(len(values), np.nan)
-    check = range(len(values))
+    present = pc.is_valid(text)
     try:
         if date_format is None:
-            days = _floats(text.cast(pa.timestamp("ms")).cast(pa.int64())) / DAY_MS
-            check = range(0)
-        else:
-            # Arrow's strptime is lenient (31/02 rolls over, '24' passes as %Y): a value is
-            # taken only if it prints back as written; the rest are read as the model reads them
-            parsed = pc.strptime(text, format=date_format, unit="ms", error_is_null=True)
-            printed = pc.strftime(parsed, format=date_format).to_pylist()
-            days = _floats(parsed.cast(pa.int64())) / DAY_MS
-            check = [i for i, (v, p) in enumerate(zip(values, printed, strict=True)) if v != p]
+            return _floats(text.cast(pa.timestamp("ms")).cast(pa.int64())) / DAY_MS
+        # Arrow's strptime is lenient (31/02 rolls over, '24' passes as %Y): a value is taken
+        # only if it prints back as written; the rest are read as the model reads them
+        parsed = pc.strptime(text, format=date_format, unit="ms", error_is_null=True)
+        printed = pc.strftime(parsed, format=date_format)
+        days = _floats(parsed.cast(pa.int64())) / DAY_MS
+        doubtful = pc.and_(present, pc.fill_null(pc.not_equal(text, printed), True))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        days = np.full(len(values), np.nan)  # some value (or the format) Arrow cannot take
-    days[list(check)] = np.nan
-    _parse_as_the_model_does(values, list(check), date_format, days, unparsed)
+        days = np.full(len(text), np.nan)  # some value (or the format) Arrow cannot take
+        doubtful = present
+    positions = np.flatnonzero(np.asarray(doubtful.to_numpy(zero_copy_only=False), dtype=bool))
+    if positions.size:
+        days[positions] = np.nan
+        given = text.take(pa.array(positions)).to_pylist()
+        _parse_as_the_model_does(positions, given, date_format, days, unparsed)
     return days
 
 
 def _parse_as_the_model_does(
-    values: list[str | None],
-    positions: list[int],
+    positions: np.ndarray,
+    given: list[str],
     date_format: str | None,
     days: np.ndarray,
     unparsed: Unparsed,
@@ -87,15 +87,11 @@ def _parse_as_the_model_does(
     """mlgate.io.dates, as a generated project's model and service read dates."""
     from ..io.dates import days_since_1970, parse_dates
 
-    chosen = [i for i in positions if values[i] is not None]
-    if not chosen:
-        return
-    given = [values[i] for i in chosen]
     try:
         found = days_since_1970(parse_dates(given, date_format))
     except ValueError:  # a format pandas refuses: no value is a date in it
         found = [float("nan")] * len(given)
-    for position, value, day in zip(chosen, given, found, strict=True):
+    for position, value, day in zip(positions, given, found, strict=True):
         if day != day:
             unparsed.add(str(value))
         else:
@@ -131,10 +127,14 @@ def words(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 def out_of_vocabulary(column: pa.ChunkedArray | pa.Array, vocabulary: pa.Array) -> tuple[int, int]:
     """(words, words not in the vocabulary) of a column."""
+    found = words(column)
+    return len(found), unknown(found, vocabulary)
+
+
+def unknown(found: pa.Array, vocabulary: pa.Array) -> int:
+    """How many of these words the vocabulary does not hold."""
     import pyarrow.compute as pc
 
-    found = words(column)
     if len(found) == 0:
-        return 0, 0
-    known = pc.sum(pc.is_in(found, value_set=vocabulary)).as_py() or 0
-    return len(found), len(found) - int(known)
+        return 0
+    return len(found) - int(pc.sum(pc.is_in(found, value_set=vocabulary)).as_py() or 0)

@@ -113,20 +113,20 @@ def profile_text(
     import numpy as np
     import pyarrow as pa
 
-    from .measures import out_of_vocabulary, word_counts, words
+    from .measures import unknown, word_counts, words
 
     result = summarise_numbers(word_counts(column), "text", settings, rng)
-    found = words(column)
     # The share of words a new window may have outside the vocabulary is estimated out of
     # sample: a vocabulary of the even rows, measured on the odd ones. Measured on the words
     # that chose it, it would be too low, and a clean window of free text would drift.
     rows = np.arange(len(column))
-    half = _vocabulary(words(column.take(pa.array(rows[::2]))))
-    odd = column.take(pa.array(rows[1::2]))
-    found_odd, outside = out_of_vocabulary(odd, pa.array(half, pa.string()))
+    even = words(column.take(pa.array(rows[::2])))
+    odd = words(column.take(pa.array(rows[1::2])))
+    outside = unknown(odd, pa.array(_vocabulary(even), pa.string()))
+    found = pa.concat_arrays([even, odd])  # every word, each row's tokenised once
     return {**result, "unit": "words per value", "words": len(found),
             "vocabulary": sorted(_vocabulary(found)),
-            "out_of_vocabulary": outside / found_odd if found_odd else 0.0}  # fmt: skip
+            "out_of_vocabulary": outside / len(odd) if len(odd) else 0.0}  # fmt: skip
 
 
 def _vocabulary(found: pa.Array) -> list[str]:

@@ -17,7 +17,6 @@ judged: after a deploy, older predictions of the previous model fill the logs fo
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CouldNotCheck
+from ..io.textfile import json_lines
 
 
 @dataclass(slots=True)  # one per outcome: millions of them, no __dict__ each
@@ -153,23 +153,15 @@ def join(requests: Sequence[Path], feedback: Sequence[Path], version: str | None
 
 def _entries(paths: Sequence[Path]) -> Iterator[tuple[Path, int, dict[str, Any]]]:
     for path in paths:
+        if not path.is_file():
+            raise CouldNotCheck(f"{path}: not found")
         try:
-            handle = path.open(encoding="utf-8")
-        except FileNotFoundError:
-            raise CouldNotCheck(f"{path}: not found") from None
-        except OSError as exc:
-            raise CouldNotCheck(f"{path}: cannot be read ({exc.strerror})") from None
-        with handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    entry = json.loads(line)
-                except ValueError as exc:
-                    raise CouldNotCheck(f"{path}:{number}: not a JSON line ({exc})") from None
+            for number, _, entry in json_lines(path):
                 if not isinstance(entry, dict):
                     raise CouldNotCheck(f"{path}:{number}: each line must be a JSON object")
                 yield path, number, entry
+        except OSError as exc:
+            raise CouldNotCheck(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def _seconds_between(start: Any, end: Any) -> float | None:

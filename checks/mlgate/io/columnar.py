@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import CouldNotCheck, require
 from .tabular import detect_format, zero_padded_columns
+from .textfile import json_lines
 
 if TYPE_CHECKING:
     import numpy as np
@@ -204,14 +205,14 @@ def _csv(
     if path.stat().st_size == 0:
         return
     read = pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
-    padded = {name: pa.string() for name in [*zero_padded_columns(path), *text_columns]}
-    convert = pcsv.ConvertOptions(column_types=padded, strings_can_be_null=True)
     if as_text:
         with pcsv.open_csv(path, read_options=read) as probe:
-            names = probe.schema.names
-        convert = pcsv.ConvertOptions(
-            column_types={name: pa.string() for name in names}, strings_can_be_null=True
-        )
+            text = probe.schema.names
+    else:  # typed, except what must stay as written: 02134, the model's dates and text
+        text = [*zero_padded_columns(path), *text_columns]
+    convert = pcsv.ConvertOptions(
+        column_types={name: pa.string() for name in text}, strings_can_be_null=True
+    )
     try:
         reader = pcsv.open_csv(path, read_options=read, convert_options=convert)
     except pa.ArrowInvalid as exc:
@@ -232,21 +233,13 @@ def _json_lines(
 ) -> Iterator[pa.Table]:
     rows: list[dict[str, Any]] = []
     consumed = 0
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            consumed += len(line)
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                raise CouldNotCheck(f"{path}:{number}: not a JSON object ({exc})") from None
-            rows.extend(_records(record, path, number))
-            if len(rows) >= JSON_LINES_PER_BATCH:
-                yield _table(rows, as_text)
-                rows = []
-                if progress:
-                    progress(consumed)
+    for number, consumed, record in json_lines(path):
+        rows.extend(_records(record, path, number))
+        if len(rows) >= JSON_LINES_PER_BATCH:
+            yield _table(rows, as_text)
+            rows = []
+            if progress:
+                progress(consumed)
     if rows:
         yield _table(rows, as_text)
     if progress:

@@ -63,6 +63,13 @@ def days_since_1970(parsed: pd.Series) -> np.ndarray:
     return np.asarray((parsed - epoch).dt.total_seconds(), dtype=float) / SECONDS_PER_DAY
 
 
+def date_of_day(days: float) -> str:
+    """A day number (days since 1970-01-01 UTC, as drift profiles dates) as its date."""
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=days)).date().isoformat()
+
+
 def age_in_days(reference: Any, parsed: pd.Series) -> np.ndarray:
     """Days from each date back from `reference` (negative after it), NaN for NaT."""
     import numpy as np

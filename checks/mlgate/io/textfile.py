@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..errors import CouldNotCheck
 
@@ -50,3 +50,22 @@ def write_text(path: str, text: str) -> None:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CouldNotCheck(f"cannot write {path}: {exc.strerror}") from None
+
+
+def json_lines(path: Path) -> Iterator[tuple[int, int, Any]]:
+    """(line number, bytes read so far, parsed value) of every non-blank line: the request,
+    feedback and window logs all read this way. A line that is not JSON is a CouldNotCheck
+    naming path:line; opening it is the caller's (each says its own hint)."""
+    import json
+
+    consumed = 0
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            consumed += len(line)
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError as exc:
+                raise CouldNotCheck(f"{path}:{number}: not a JSON object ({exc})") from None
+            yield number, consumed, value

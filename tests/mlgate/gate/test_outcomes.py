@@ -92,7 +92,7 @@ def test_the_metrics_are_scikit_learns_on_the_joined_rows(logs: tuple[Path, Path
 @pytest.mark.parametrize(
     ("requests", "feedback", "words"),
     [
-        ("{not json\n", "", "requests.jsonl:1: not a JSON line"),
+        ("{not json\n", "", "requests.jsonl:1: not a JSON object"),
         ('{"request_ids": ["a"], "predictions": [1, 2]}\n', "", "must be lists of the same"),
         ("", '{"outcome": 1}\n', "feedback.jsonl:1: a feedback line needs a request_id"),
         ("", "[1]\n", "feedback.jsonl:1: each line must be a JSON object"),
