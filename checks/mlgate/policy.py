@@ -349,7 +349,8 @@ METHODS = {  # name: (default threshold, drift when the score is below the thres
     "jensenshannon": (0.1, False),
     "psi": (0.1, False),
 }
-DRIFT_KEYS = ("reference", "current", "drift_share", "min_rows", "columns", "retrain")
+DRIFT_KEYS = ("reference", "current", "drift_share", "min_rows", "columns", "outputs", "retrain")
+OUTPUT_NAMES = ("prediction", "confidence")  # the model's outputs prediction drift judges
 COLUMN_KEYS = ("method", "threshold", "ignore")
 CURRENT_KEYS = ("path", "url", "token_env", "dvc")
 DEFAULT_REFERENCE = "models/reference_profile.json"
@@ -375,6 +376,7 @@ class DriftPolicy:
     min_rows: int = 30
     columns: dict[str, ColumnRule] = field(default_factory=dict)
     retrain: bool = False  # on drift, drift.yml also dispatches retrain.yml
+    outputs: dict[str, ColumnRule] = field(default_factory=dict)  # prediction drift's rules
 
     @classmethod
     def from_policy(cls, policy: dict[str, Any], source: str) -> DriftPolicy:
@@ -392,7 +394,12 @@ class DriftPolicy:
         rules = {str(name): _column_rule(rule, f"{where}.columns.{name}") for name, rule
                  in columns.items()}  # fmt: skip
         retrain = flag(drift.get("retrain", False), f"{where}.retrain")
-        return cls(source, reference, dict(current), drift_share, min_rows, rules, retrain)
+        outputs = mapping(drift.get("outputs"), f"{where}.outputs", "{confidence: {ignore: true}}")
+        check_keys(outputs, OUTPUT_NAMES, f"{where}.outputs")
+        output_rules = {str(name): _column_rule(rule, f"{where}.outputs.{name}") for name, rule
+                        in outputs.items()}  # fmt: skip
+        return cls(source, reference, dict(current), drift_share, min_rows, rules, retrain,
+                   output_rules)  # fmt: skip
 
 
 def load_drift_policy(config: str | None) -> DriftPolicy:

@@ -22,7 +22,7 @@ def test_evaluate_writes_metrics_and_plots(
     train_frame, test_frame = split(sample_frame, target=data["target"], task=data["task"],
                                     test_size=0.3, seed=0)  # fmt: skip
     model, schema = train(train_frame, params)
-    scores = evaluate(model, schema, test_frame, tmp_path)
+    scores = evaluate(model, schema, test_frame, tmp_path, held_out=tmp_path / "held_out.jsonl")
     assert set(scores) == EXPECTED[data["task"]]
     assert all(math.isfinite(v) for v in scores.values())
     assert json.loads((tmp_path / "metrics.json").read_text()) == scores
@@ -32,3 +32,13 @@ def test_evaluate_writes_metrics_and_plots(
         assert 0.5 <= scores["accuracy"] <= 1.0
     else:
         assert scores["rmse"] >= 0
+    text = (tmp_path / "held_out.jsonl").read_text()
+    held_out = [json.loads(line) for line in text.splitlines()]
+    assert len(held_out) == len(test_frame)
+    assert [row["outcome"] for row in held_out] == test_frame[data["target"]].tolist()
+    features = test_frame.drop(columns=[data["target"]])
+    assert [row["prediction"] for row in held_out] == model.predict(features).tolist()
+    if data["task"] == "classification":  # keyed by the class as text, as the service logs them
+        classes = [str(c) for c in schema["target"]["classes"]]
+        assert all(list(row["probabilities"]) == classes for row in held_out)
+        assert all(abs(sum(row["probabilities"].values()) - 1) < 1e-4 for row in held_out)

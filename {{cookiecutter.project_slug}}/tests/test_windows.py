@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from project.windows import drifted, request_log
+from project.windows import drifted, model_answers, request_log
 
 
 def features(rows: int = 200) -> pd.DataFrame:
@@ -56,3 +56,21 @@ def test_request_log_lines_carry_the_features(tmp_path: Path) -> None:
     assert set(lines[0]["features"]) == {"size cm", "colour", "flag"}
     assert lines[1]["features"]["size cm"] is None
     assert isinstance(lines[0]["features"]["flag"], bool)
+
+
+def test_windows_carry_the_models_answers(tmp_path: Path) -> None:
+    """With a trained model, each line has its prediction (and probabilities), as the service
+    logs them: prediction drift compares those with the held-out answers."""
+    import joblib
+    from sklearn.linear_model import LogisticRegression
+
+    frame = features()
+    model = LogisticRegression().fit(frame[["size cm"]], frame["flag"])
+    joblib.dump(model, tmp_path / "model.joblib")
+    answers = model_answers(tmp_path, frame[["size cm"]])
+    assert answers is not None
+    path = request_log(frame[["size cm"]], tmp_path / "w.jsonl", answers)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["predictions"][0] for line in lines] == model.predict(frame[["size cm"]]).tolist()
+    assert set(lines[0]["probabilities"][0]) == {"False", "True"}
+    assert model_answers(tmp_path / "untrained", frame) is None

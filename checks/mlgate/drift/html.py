@@ -17,7 +17,7 @@ from typing import Any
 
 from ..io.dates import date_of_day
 from .judge import ColumnResult, DriftResult
-from .report import HEADLINE, ordered, rule_text, summary_line
+from .report import HEADLINE, ordered, outputs_line, rule_text, summary_line
 from .report import number as fmt
 
 WIDTH, HEIGHT, PAD = 420, 160, 4
@@ -198,8 +198,7 @@ def _column_block(column: ColumnResult) -> str:
     return f'<div class="col"><div>{title}</div>{figure}</div>'
 
 
-def render(result: DriftResult) -> str:
-    columns = ordered(result)
+def _table(columns: list[ColumnResult]) -> str:
     rows = "".join(
         "<tr>"
         f"<td>{html.escape(c.name)}</td><td>{c.kind}</td>"
@@ -209,6 +208,14 @@ def render(result: DriftResult) -> str:
         f"<td>{html.escape('; '.join(c.reasons))}</td></tr>"
         for c in columns
     )
+    return (
+        "<table><tr><th>column</th><th>kind</th><th>score is a</th><th>score</th>"
+        f"<th>drift when</th><th>verdict</th><th>notes</th></tr>{rows}</table>"
+    )
+
+
+def render(result: DriftResult) -> str:
+    columns, outputs = ordered(result.columns), ordered(result.outputs)
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in result.notes)
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
@@ -217,11 +224,12 @@ def render(result: DriftResult) -> str:
         f"<h1>Drift: {html.escape(HEADLINE[result.exit_code])}</h1>"
         f"<p>{html.escape(summary_line(result))}. Reference {result.reference_rows} rows, "
         f"window {result.current_rows} rows.</p>"
-        "<table><tr><th>column</th><th>kind</th><th>score is a</th><th>score</th>"
-        f"<th>drift when</th><th>verdict</th><th>notes</th></tr>{rows}</table>"
+        f"{_table(columns)}"
         f"{f'<ul>{notes}</ul>' if notes else ''}"
+        f"<h2>{html.escape(outputs_line(result))}</h2>"
+        f"{_table(outputs) if outputs else ''}"
         "<p>p-values: lower is more different (drift below the threshold); distances and PSI:"
         " higher is more different (drift at or above it).</p>"
-        + "".join(_column_block(c) for c in columns)
+        + "".join(_column_block(c) for c in outputs + columns)
         + "</body></html>\n"
     )

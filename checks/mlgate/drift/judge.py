@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import COULD_NOT_CHECK, FAIL, PASS, CouldNotCheck
-from ..io.columnar import iter_batches
+from ..io.columnar import OUTPUT_COLUMNS, iter_batches
 from ..policy import METHODS, ColumnRule, DriftPolicy
 from .profile import DISCRETE_MAX, MEASURED
 from .window import Accumulator, DateWindow, NumericWindow, TextWindow, accumulator_for
@@ -65,6 +65,13 @@ class DriftResult:
     drift_share: float
     new_columns: list[str]
     notes: list[str] = field(default_factory=list)
+    outputs: list[ColumnResult] = field(default_factory=list)  # prediction drift
+    outputs_note: str | None = None  # why the outputs were not compared, when they were not
+    reference_outputs: int = 0  # held-out predictions the outputs' reference holds
+
+    @property
+    def outputs_drifted(self) -> bool:
+        return any(c.drifted for c in self.outputs)
 
     @property
     def judged(self) -> list[ColumnResult]:
@@ -78,6 +85,8 @@ class DriftResult:
 
     @property
     def exit_code(self) -> int:
+        if self.outputs_drifted:  # the answers moved: drift, whatever the inputs say
+            return FAIL
         share = self.share
         if share is None:
             return COULD_NOT_CHECK
@@ -98,7 +107,6 @@ def default_method(spec: dict[str, Any], reference_rows: int) -> str:
 
 def plan(profile: dict[str, Any], policy: DriftPolicy) -> dict[str, tuple[str, float]]:
     """Method and threshold per reference column (ignored columns left out)."""
-    chosen: dict[str, tuple[str, float]] = {}
     columns = profile["columns"]
     unknown = [name for name in policy.columns if name not in columns]
     if unknown:
@@ -106,13 +114,28 @@ def plan(profile: dict[str, Any], policy: DriftPolicy) -> dict[str, tuple[str, f
             f"{policy.source}: drift.columns names columns the reference profile does not "
             f"have: {', '.join(unknown)}"
         )
+    return _choose(columns, profile["rows"], policy.columns, policy.source)
+
+
+def plan_outputs(profile: dict[str, Any], policy: DriftPolicy) -> dict[str, tuple[str, float]]:
+    """The same for the model's outputs, when the profile has them (drift.outputs' rules)."""
+    section = profile.get("outputs")
+    if not section:
+        return {}
+    return _choose(section["columns"], section["rows"], policy.outputs, policy.source)
+
+
+def _choose(
+    columns: dict[str, Any], rows: int, rules: dict[str, ColumnRule], source: str
+) -> dict[str, tuple[str, float]]:
+    chosen: dict[str, tuple[str, float]] = {}
     for name, spec in columns.items():
-        rule = policy.columns.get(name, ColumnRule())
+        rule = rules.get(name, ColumnRule())
         if rule.ignore:
             continue
-        method = rule.method or default_method(spec, profile["rows"])
+        method = rule.method or default_method(spec, rows)
         if spec.get("count"):  # a column without values is UNMEASURED whatever the method
-            _check_method_fits(name, spec, method, policy.source)
+            _check_method_fits(name, spec, method, source)
         threshold = rule.threshold if rule.threshold is not None else METHODS[method][0]
         chosen[name] = (method, threshold)
     return chosen
@@ -139,18 +162,25 @@ def read_window(
     profile: dict[str, Any],
     methods: dict[str, tuple[str, float]],
     *,
+    outputs: dict[str, tuple[str, float]] | None = None,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, Accumulator], int, list[str]]:
-    """Stream the window into one accumulator per planned column; also the new columns."""
+    """Stream the window into one accumulator per planned column (outputs under their
+    OUTPUT_COLUMNS names); also the new columns."""
     columns = profile["columns"]
+    specs = {name: columns[name] for name in methods}
+    planned = dict(methods)
+    for name, chosen in (outputs or {}).items():
+        specs[OUTPUT_COLUMNS[name]] = profile["outputs"]["columns"][name]
+        planned[OUTPUT_COLUMNS[name]] = chosen
     accumulators = {
-        name: accumulator_for(columns[name], needs_sample=method == "ks", seed=seed + index)
-        for index, (name, (method, _)) in enumerate(methods.items())
+        name: accumulator_for(specs[name], needs_sample=method == "ks", seed=seed + index)
+        for index, (name, (method, _)) in enumerate(planned.items())
     }
     rows = 0
     seen: set[str] = set()
-    for batch in iter_batches(paths, as_text=True, progress=progress):
+    for batch in iter_batches(paths, as_text=True, progress=progress, outputs=bool(outputs)):
         rows += batch.num_rows
         names = set(batch.column_names)
         seen |= names
@@ -159,6 +189,7 @@ def read_window(
                 accumulator.add(batch.column(name))
             else:
                 accumulator.nulls += batch.num_rows  # absent from these rows (JSON lines)
+    seen -= set(OUTPUT_COLUMNS.values())
     known = set(columns) | set(profile.get("ignored") or {}) | set(profile.get("excluded") or [])
     new_columns = sorted(seen - known)
     missing = [name for name in methods if name not in seen]
@@ -390,7 +421,10 @@ def check_window(
     methods = plan(profile, policy)
     if not methods:
         raise CouldNotCheck("every reference column is ignored by the policy: nothing to check")
-    windows, rows, new_columns = read_window(paths, profile, methods, progress=progress)
+    outputs = plan_outputs(profile, policy)
+    windows, rows, new_columns = read_window(
+        paths, profile, methods, outputs=outputs, progress=progress
+    )
     if rows == 0:
         raise CouldNotCheck("no current rows: the window is empty")
     columns = profile["columns"]
@@ -411,4 +445,45 @@ def check_window(
     unmeasured = [c.name for c in results if c.verdict is ColumnVerdict.UNMEASURED]
     if unmeasured and result.share is None:
         result.notes.append(f"no column could be judged: {', '.join(unmeasured)}")
+    judge_outputs(profile, outputs, windows, policy, result)
     return result
+
+
+def judge_outputs(
+    profile: dict[str, Any],
+    planned: dict[str, tuple[str, float]],
+    windows: dict[str, Accumulator],
+    policy: DriftPolicy,
+    result: DriftResult,
+) -> None:
+    """Prediction drift: the logged outputs against the held-out ones, as a section of its own.
+    A window without predictions (a CSV export rather than the request log) is not compared,
+    and says so; it is not an error, since the inputs were still judged."""
+    section = profile.get("outputs")
+    if not section:
+        result.outputs_note = "the reference profile has none: `mlgate profile --outputs`"
+        return
+    result.reference_outputs = int(section["rows"])
+    if not planned:
+        result.outputs_note = "every output is ignored by the policy (drift.outputs)"
+        return
+    logged = {name: windows[OUTPUT_COLUMNS[name]] for name in planned}
+    if not any(w.count or getattr(w, "not_numbers", 0) for w in logged.values()):
+        result.outputs_note = "the window carries none; the service's request log does"
+        return
+    columns = section["columns"]
+    for name, (method, threshold) in planned.items():
+        window = logged[name]
+        if window.count == 0 and not getattr(window, "not_numbers", 0):
+            unmeasured = ColumnResult(name, columns[name]["kind"], method, threshold,
+                                      verdict=ColumnVerdict.UNMEASURED)  # fmt: skip
+            unmeasured.reasons.append(f"the window's predictions carry no {name}")
+            result.outputs.append(unmeasured)
+            continue
+        judged = judge_column(name, columns[name], method, threshold, window, policy.min_rows)
+        result.outputs.append(judged)
+    for name in columns:
+        if name not in planned:
+            result.outputs.append(ColumnResult(name, columns[name]["kind"], None, None,
+                                               verdict=ColumnVerdict.IGNORED,
+                                               reasons=["ignored by the policy"]))  # fmt: skip

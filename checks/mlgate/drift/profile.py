@@ -227,6 +227,18 @@ def model_roles(path: str | Path) -> tuple[dict[str, dict[str, Any]], dict[str, 
     return features, dropped
 
 
+def model_task(path: str | Path) -> str:
+    """The task a generated project's models/schema.json names."""
+    try:
+        text = read_text(Path(path), str(path), missing=f"no model schema at {path}: train first")
+        task = json.loads(text).get("task")
+    except (ValueError, AttributeError):
+        task = None
+    if not isinstance(task, str):
+        raise CouldNotCheck(f"{path} names no task (classification or regression)")
+    return task
+
+
 def build_profile(
     paths: Sequence[str | Path],
     *,
@@ -331,8 +343,15 @@ def write_profile(
     exclude: Sequence[str],
     settings: ProfileSettings,
     schema: str | None = None,
+    outputs: str | None = None,
 ) -> int:
     profile = build_profile(paths, exclude=exclude, settings=settings, schema=schema)
+    if outputs:
+        from .outputs import profile_outputs
+
+        if not schema:
+            raise CouldNotCheck("--outputs needs --schema: the model's task says what they are")
+        profile["outputs"] = profile_outputs(outputs, model_task(schema), settings)
     target = Path(output)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -344,6 +363,10 @@ def write_profile(
     print(f"profiled {profile['rows']} rows, {len(kinds)} columns ({summary}) -> {output}")
     for name, data_type in profile["ignored"].items():
         print(f"  not profiled: {name} ({data_type})")
+    if "outputs" in profile:
+        section = profile["outputs"]
+        names = ", ".join(section["columns"])
+        print(f"  outputs: {section['rows']} held-out predictions ({names})")
     for name, spec in profile["columns"].items():
         if spec.get("unparsed"):
             print(f"  {name}: {spec['unparsed']} values are not dates in the format "
@@ -371,12 +394,18 @@ def load_profile(path: str | Path) -> dict[str, Any]:
     if not _is_count(profile.get("rows")) or profile["rows"] < 1:
         raise CouldNotCheck(f"{shown}: 'rows' must be a positive count")
     for name, spec in columns.items():
-        problem = _column_problem(spec)
+        problem = column_problem(spec)
         if problem:
             raise CouldNotCheck(f"{shown}: column {name!r} {problem}")
     for key, kind in (("ignored", dict), ("excluded", list)):
         if not isinstance(profile.get(key, kind()), kind):
             raise CouldNotCheck(f"{shown}: {key!r} must be a {kind.__name__}")
+    if "outputs" in profile:
+        from .outputs import outputs_problem
+
+        problem = outputs_problem(profile["outputs"])
+        if problem:
+            raise CouldNotCheck(f"{shown}: the outputs section {problem}")
     return profile
 
 
@@ -388,7 +417,7 @@ def _refuse_constant(name: str) -> Any:
     raise _NonFinite(name)
 
 
-def _column_problem(spec: Any) -> str | None:
+def column_problem(spec: Any) -> str | None:
     """What is wrong with one column's summary, in words; None when it is usable."""
     if not isinstance(spec, dict) or spec.get("kind") not in KINDS:
         return "has no valid kind"
@@ -466,10 +495,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a generated project's models/schema.json: the model's roles decide each column's "
         "kind (dates, text); columns it leaves out are not profiled",
     )
+    parser.add_argument(
+        "--outputs",
+        metavar="HELD_OUT_JSONL",
+        help="the model's outputs on the held-out split (a generated project's "
+        "models/held_out.jsonl): profiled too, for prediction drift (needs --schema)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     settings = ProfileSettings(args.bins, args.top_k, args.sample, args.seed)
     return write_profile(
-        args.data, args.output, exclude=args.exclude, settings=settings, schema=args.schema
-    )
+        args.data, args.output, exclude=args.exclude, settings=settings, schema=args.schema,
+        outputs=args.outputs,
+    )  # fmt: skip

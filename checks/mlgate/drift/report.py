@@ -27,8 +27,8 @@ MARKS = {0: "✅", FAIL: "❌", COULD_NOT_CHECK: "⚠️"}
 COLUMNS = ("column", "kind", "method", "score", "threshold", "verdict", "notes")
 
 
-def ordered(result: DriftResult) -> list[ColumnResult]:
-    return sorted(result.columns, key=lambda c: (ORDER[c.verdict], c.name))
+def ordered(columns: list[ColumnResult]) -> list[ColumnResult]:
+    return sorted(columns, key=lambda c: (ORDER[c.verdict], c.name))
 
 
 def number(value: float | None) -> str:
@@ -59,12 +59,35 @@ def summary_line(result: DriftResult) -> str:
     )
 
 
-def _rows(result: DriftResult) -> list[tuple[str, ...]]:
+def outputs_line(result: DriftResult) -> str:
+    """The prediction-drift section's headline."""
+    if result.outputs_note:
+        return f"predictions: not compared ({result.outputs_note})"
+    drifted = [c.name for c in result.outputs if c.drifted]
+    judged = [c for c in result.outputs if c.verdict in (ColumnVerdict.OK, ColumnVerdict.DRIFT)]
+    verdict = (f"DRIFT in {', '.join(drifted)}" if drifted else "no drift" if judged
+               else "could not be judged")  # fmt: skip
+    return f"predictions: {verdict} (against {result.reference_outputs} held-out predictions)"
+
+
+def _rows(columns: list[ColumnResult]) -> list[tuple[str, ...]]:
     return [
         (c.name, c.kind, c.method or "—", number(c.score), rule_text(c), c.verdict.value,
          "; ".join(c.reasons))
-        for c in ordered(result)
+        for c in ordered(columns)
     ]  # fmt: skip
+
+
+def _text_table(columns: list[ColumnResult]) -> list[str]:
+    lines = []
+    rows = [COLUMNS, *_rows(columns)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS) - 1)]
+    for index, row in enumerate(rows):
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        lines.append(("  ".join(cells) + "  " + row[-1]).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  -----")
+    return lines
 
 
 def to_text(result: DriftResult) -> str:
@@ -74,15 +97,12 @@ def to_text(result: DriftResult) -> str:
         f"reference: {result.reference_rows} rows; window: {result.current_rows} rows",
         summary_line(result),
         "",
+        *_text_table(result.columns),
     ]
-    rows = [COLUMNS, *_rows(result)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS) - 1)]
-    for index, row in enumerate(rows):
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
-        lines.append(("  ".join(cells) + "  " + row[-1]).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths) + "  -----")
     lines.extend(f"note: {note}" for note in result.notes)
+    lines.extend(["", outputs_line(result)])
+    if result.outputs:
+        lines.extend(_text_table(result.outputs))
     return "\n".join(lines) + "\n"
 
 
@@ -98,16 +118,23 @@ def to_markdown(result: DriftResult) -> str:
         f"{summary_line(result)} · reference {result.reference_rows} rows · window "
         f"{result.current_rows} rows",
         "",
-        "| " + " | ".join(COLUMNS) + " |",
-        "|---|---|---|---:|---|---|---|",
+        *_markdown_table(result.columns),
     ]
-    for row in _rows(result):
-        cells = [f"`{_cell(row[0])}`", *(_cell(cell) for cell in row[1:])]
-        lines.append("| " + " | ".join(cells) + " |")
     if result.notes:
         lines.append("")
         lines.extend(f"- {_cell(note)}" for note in result.notes)
+    lines.extend(["", f"#### {_cell(outputs_line(result))}"])
+    if result.outputs:
+        lines.extend(["", *_markdown_table(result.outputs)])
     return "\n".join(lines) + "\n"
+
+
+def _markdown_table(columns: list[ColumnResult]) -> list[str]:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|---|---|---|---:|---|---|---|"]
+    for row in _rows(columns):
+        cells = [f"`{_cell(row[0])}`", *(_cell(cell) for cell in row[1:])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def _finite(value: float | None) -> float | None:
@@ -125,25 +152,33 @@ def to_dict(result: DriftResult) -> dict[str, Any]:
             "reference_rows": result.reference_rows,
             "current_rows": result.current_rows,
         },
-        "columns": [
-            {
-                "column": c.name,
-                "kind": c.kind,
-                "method": c.method,
-                "score": _finite(c.score),
-                "threshold": c.threshold,
-                "verdict": c.verdict.value,
-                "drifted": c.drifted,
-                "reasons": c.reasons,
-                "reference_count": c.reference_count,
-                "current_count": c.current_count,
-                "null_share_reference": c.null_share_reference,
-                "null_share_current": c.null_share_current,
-            }
-            for c in ordered(result)
-        ],
+        "columns": [_column_dict(c) for c in ordered(result.columns)],
         "new_columns": result.new_columns,
         "notes": result.notes,
+        "outputs": {
+            "compared": result.outputs_note is None,
+            "drifted": result.outputs_drifted,
+            "reference_rows": result.reference_outputs,
+            "note": result.outputs_note,
+            "columns": [_column_dict(c) for c in ordered(result.outputs)],
+        },
+    }
+
+
+def _column_dict(c: ColumnResult) -> dict[str, Any]:
+    return {
+        "column": c.name,
+        "kind": c.kind,
+        "method": c.method,
+        "score": _finite(c.score),
+        "threshold": c.threshold,
+        "verdict": c.verdict.value,
+        "drifted": c.drifted,
+        "reasons": c.reasons,
+        "reference_count": c.reference_count,
+        "current_count": c.current_count,
+        "null_share_reference": c.null_share_reference,
+        "null_share_current": c.null_share_current,
     }
 
 

@@ -3,12 +3,15 @@
 Drift windows can be far larger than memory, so they are read batch by batch: Parquet by its
 row groups, CSV with Arrow's streaming reader, JSON lines a block of lines at a time. A line
 of the model service's request log (`{"ts": ..., "features": {...}, "prediction": ...}`) is
-read as its features, so the log is a first-class drift input.
+read as its features, so the log is a first-class drift input; asked for its `outputs`, each
+row also carries the model's prediction and confidence (the highest class probability) under
+OUTPUT_COLUMNS' names, for prediction drift.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
 BATCH_ROWS = 65_536
 JSON_LINES_PER_BATCH = 20_000
 CSV_BLOCK_BYTES = 4 << 20
+# a request-log row's outputs, named so that no feature can share the name
+OUTPUT_COLUMNS = {"prediction": "mlgate:prediction", "confidence": "mlgate:confidence"}
 
 
 def check_inputs(paths: Sequence[str | Path]) -> list[Path]:
@@ -48,13 +53,15 @@ def iter_batches(
     as_text: bool,
     progress: Callable[[int], None] | None = None,
     text_columns: Sequence[str] = (),
+    outputs: bool = False,
 ) -> Iterator[pa.Table]:
     """Batches of at most about BATCH_ROWS rows from every file in turn.
 
     `as_text` reads every CSV and JSON lines value as text (a window's types are decided by
     the reference, not guessed block by block, so one stray string cannot abort the read).
     `progress` is told the bytes consumed after each batch. `text_columns` are read as text
-    even when the others are typed (CSV dates whose format the caller knows).
+    even when the others are typed (CSV dates whose format the caller knows). `outputs` adds
+    the predictions of request-log lines (OUTPUT_COLUMNS).
     """
     require("pyarrow", "data")
     offset = 0
@@ -68,7 +75,7 @@ def iter_batches(
             elif fmt == "csv":
                 batches = _csv(path, as_text, step, text_columns)
             else:
-                batches = _json_lines(path, as_text, step)
+                batches = _json_lines(path, as_text, step, outputs)
             yield from _unique_names(path, batches)
         except CouldNotCheck:
             raise
@@ -229,12 +236,13 @@ def _csv(
 
 
 def _json_lines(
-    path: Path, as_text: bool, progress: Callable[[int], None] | None
+    path: Path, as_text: bool, progress: Callable[[int], None] | None, outputs: bool = False
 ) -> Iterator[pa.Table]:
     rows: list[dict[str, Any]] = []
     consumed = 0
     for number, consumed, record in json_lines(path):
-        rows.extend(_records(record, path, number))
+        found = _records(record, path, number)
+        rows.extend(_with_outputs(record, found) if outputs else found)
         if len(rows) >= JSON_LINES_PER_BATCH:
             yield _table(rows, as_text)
             rows = []
@@ -258,7 +266,33 @@ def _records(record: Any, path: Path, number: int) -> list[dict[str, Any]]:
     return [record]
 
 
-def _text(value: Any) -> str | None:
+def _with_outputs(record: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each request-log row with its prediction and confidence; other lines as they are."""
+    predictions = record.get("predictions")
+    if "features" not in record or not isinstance(predictions, list):
+        return rows
+    if len(predictions) != len(rows):
+        return rows  # a line that does not say which prediction is whose: no outputs
+    probabilities = record.get("probabilities")
+    if not isinstance(probabilities, list) or len(probabilities) != len(rows):
+        probabilities = [None] * len(rows)
+    name, confidence = OUTPUT_COLUMNS["prediction"], OUTPUT_COLUMNS["confidence"]
+    return [
+        {**row, name: prediction, confidence: highest(probability)}
+        for row, prediction, probability in zip(rows, predictions, probabilities, strict=True)
+    ]
+
+
+def highest(probabilities: Any) -> float | None:
+    """A classifier's confidence: its highest class probability (None when there is none)."""
+    if not isinstance(probabilities, dict) or not probabilities:
+        return None
+    values = [v for v in probabilities.values() if type(v) in (int, float) and math.isfinite(v)]
+    return float(max(values)) if len(values) == len(probabilities) else None
+
+
+def json_text(value: Any) -> str | None:
+    """A JSON value as text, the same way in every window and profile (1 -> '1', true -> 'true')."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -285,5 +319,5 @@ def _table(rows: list[dict[str, Any]], as_text: bool) -> pa.Table:
                 continue
             except (pa.ArrowInvalid, pa.ArrowTypeError):
                 pass  # numbers and text in one column: this column (only) is read as text
-        columns[name] = pa.array([_text(value) for value in values], type=pa.string())
+        columns[name] = pa.array([json_text(value) for value in values], type=pa.string())
     return pa.table(columns)

@@ -135,7 +135,11 @@ def test_clean_window_exits_0_with_a_table(profile: Path, tmp_path: Path, home: 
     ]
     header = ["column", "kind", "method", "score", "threshold", "verdict", "notes"]
     assert lines[4].split() == header
-    assert sorted(line.split()[0] for line in lines[6:]) == sorted(COLUMNS)
+    assert sorted(line.split()[0] for line in lines[6:11]) == sorted(COLUMNS)
+    assert lines[11:] == [
+        "",
+        "predictions: not compared (the reference profile has none: `mlgate profile --outputs`)",
+    ]
     assert done.stderr == ""
 
 

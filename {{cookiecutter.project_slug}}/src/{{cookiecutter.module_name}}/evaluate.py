@@ -1,7 +1,11 @@
 """Stage `evaluate`: metrics DVC tracks (reports/metrics.json) and plots of the test split.
 
 The metrics file is what `mlgate gate` compares across commits, so it is written with
-sorted keys and rounded values: the same model on the same data gives the same bytes. The
+sorted keys and rounded values: the same model on the same data gives the same bytes.
+models/held_out.jsonl keeps each test row's prediction, class probabilities and real
+outcome: the profile stage summarises the predictions (prediction drift compares the
+service's answers with them), and `mlgate monitor` calibrates its label-free estimate on
+them. The
 metrics themselves are mlgate.scores', which also scores production predictions against
 their real outcomes: one definition of each metric in both places.
 """
@@ -28,6 +32,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless backend)
 
 DIGITS = 6
+HELD_OUT_FILE = "held_out.jsonl"
 PNG_METADATA = {"Software": None}  # no version stamp: identical runs give identical files
 
 
@@ -114,12 +119,35 @@ def plot_regression(y_true: pd.Series, y_pred: np.ndarray, plots: Path, figures:
     save_figure(figure, figures / "residuals.png")
 
 
+def plain(value: Any) -> Any:
+    """A numpy scalar as the JSON value the service would log for it."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def write_held_out(
+    path: Path, y_true: pd.Series, y_pred: np.ndarray, proba: np.ndarray | None, classes: list[Any]
+) -> None:
+    """One JSON line per test row: prediction, class probabilities (as the service logs them,
+    keyed by the class as text) and the real outcome."""
+    lines = []
+    for index, (outcome, prediction) in enumerate(zip(y_true, y_pred, strict=True)):
+        row: dict[str, Any] = {"prediction": plain(prediction)}
+        if proba is not None:
+            pairs = zip(classes, proba[index], strict=True)
+            row["probabilities"] = {str(cls): round(float(p), DIGITS) for cls, p in pairs}
+        row["outcome"] = plain(outcome)
+        lines.append(json.dumps(row, separators=(",", ":")) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
 def evaluate(
     model: Any,
     schema: dict[str, Any],
     test: pd.DataFrame,
     reports: str | Path,
     class_names: dict[Any, str] | None = None,
+    held_out: str | Path | None = None,
 ) -> dict[str, float]:
     """Score the model on the test split, write metrics.json, plot data and figures."""
     reports = Path(reports)
@@ -136,8 +164,11 @@ def evaluate(
         roc = roc_points(y_true, proba, classes) if proba is not None else None
         plot_classification(y_true, y_pred, roc, plots, figures, classes, class_names)
     else:
+        proba, classes = None, []
         scores = regression_metrics(y_true, y_pred)
         plot_regression(y_true, y_pred, plots, figures)
+    if held_out is not None:
+        write_held_out(Path(held_out), y_true, y_pred, proba, classes)
     scores = {name: round(float(value), DIGITS) for name, value in sorted(scores.items())}
     text = json.dumps(scores, indent=2, sort_keys=True) + "\n"
     (reports / "metrics.json").write_text(text, encoding="utf-8")
@@ -159,7 +190,10 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params(args.params)
     model, schema = load_model(args.models)
     test = read_csv(params["split"]["test"])
-    scores = evaluate(model, schema, test, args.reports, params["data"].get("class_names"))
+    held_out = Path(args.models) / HELD_OUT_FILE
+    scores = evaluate(
+        model, schema, test, args.reports, params["data"].get("class_names"), held_out
+    )
     for name, value in scores.items():
         print(f"{name:>16} {value:.4f}")
 

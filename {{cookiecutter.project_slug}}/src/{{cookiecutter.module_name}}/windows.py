@@ -1,9 +1,10 @@
 """Sample drift windows: a clean and a drifted request log, so both outcomes can be seen.
 
 `python -m <module>.windows` writes logs/clean.jsonl (held-out test rows, as the service
-would log them) and logs/drifted.jsonl (the same rows with numeric features shifted by two
-standard deviations, the category mix turned around, dates three years later and text in
-words the training data never had). Then:
+would log them, with the trained model's predictions) and logs/drifted.jsonl (the same rows
+with numeric features shifted by two standard deviations, the category mix turned around,
+dates three years later and text in words the training data never had, and what the model
+predicts for them). Then:
 `make drift WINDOW=logs/clean.jsonl` passes and `make drift WINDOW=logs/drifted.jsonl` fails.
 """
 
@@ -14,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 import pandas as pd
 
@@ -68,15 +70,39 @@ def whole_numbers(column: pd.Series) -> bool:
     return len(values) > 0 and bool((values == values.round()).all())
 
 
-def request_log(frame: pd.DataFrame, path: Path) -> Path:
-    """One JSON object per request, shaped like the service's log: features under 'features'."""
+Answers = tuple[list[Any], list[dict[str, float]] | None]
+
+
+def request_log(frame: pd.DataFrame, path: Path, answers: Answers | None = None) -> Path:
+    """One JSON object per request, shaped like the service's log: features under 'features',
+    and the model's predictions (and class probabilities) when there is a model."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as log:
-        for record in frame.to_dict(orient="records"):
+        for index, record in enumerate(frame.to_dict(orient="records")):
             features = {k: (None if pd.isna(v) else v) for k, v in record.items()}
-            line = {"model_version": MODEL_VERSION, "features": features}
+            line: dict[str, Any] = {"model_version": MODEL_VERSION, "features": features}
+            if answers is not None:
+                predictions, probabilities = answers
+                line["predictions"] = [predictions[index]]
+                if probabilities is not None:
+                    line["probabilities"] = [probabilities[index]]
             log.write(json.dumps(line, default=_plain) + "\n")
     return path
+
+
+def model_answers(models: Path, frame: pd.DataFrame) -> Answers | None:
+    """What the trained model predicts for these rows, as the service logs it (None before
+    training): prediction drift needs the answers, not only the inputs."""
+    path = models / "model.joblib"
+    if not path.exists():
+        return None
+    model = joblib.load(path)
+    predictions = [_plain(value) for value in model.predict(frame)]
+    if not hasattr(model, "predict_proba"):
+        return predictions, None
+    keys = [str(_plain(cls)) for cls in model.classes_]
+    rows = model.predict_proba(frame).tolist()
+    return predictions, [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def _plain(value: object) -> object:
@@ -100,10 +126,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params()
     features = read_csv(params["split"]["test"]).drop(columns=[params["data"]["target"]])
-    clean = request_log(features, args.out / "clean.jsonl")
+    clean = request_log(features, args.out / "clean.jsonl", model_answers(args.models, features))
+    moved_rows = drifted(features, params.get("seed", 0), model_kinds(args.models))
     moved = request_log(
-        drifted(features, params.get("seed", 0), model_kinds(args.models)),
-        args.out / "drifted.jsonl",
+        moved_rows, args.out / "drifted.jsonl", model_answers(args.models, moved_rows)
     )
     print(f"wrote {clean} and {moved} ({len(features)} requests each)")
 
