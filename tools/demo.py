@@ -7,7 +7,8 @@ much smaller model fails the gate (as it should); the project is left on main. T
 and a drifted window through `mlgate drift`; the model service (`make serve`) checked by
 `mlgate verify`, sent the clean window as traffic, its request log through `mlgate drift`, the
 real outcomes sent back to /feedback and `mlgate monitor` passing, then a degraded stream
-failing it; and `make check` (the repository standard).
+failing it, then traffic of borderline cases without labels, where the label-free estimate
+fails before any outcome arrives; and `make check` (the repository standard).
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def serve_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
             seconds = time.perf_counter() - start
             rows.append([f"traffic: {len(records)} records", f"{seconds:.1f}", "ok"])
             rows += feedback_flow(session, url, project, env, ids, truth)
+            rows += estimate_flow(session, url, project, env, records)
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # make and the service: it flushes its log
         server.wait(60)
@@ -152,6 +154,37 @@ def feedback_flow(
         if expect:
             print("\n" + step.output.strip())
     return rows
+
+
+def estimate_flow(
+    session: requests.Session, url: str, project: Path, env: dict[str, str], records: list[dict]
+) -> list[list[str]]:
+    """A shift towards the cases the model finds hard (its highest class probability under
+    0.9), 200 requests with no outcome yet: the realised metrics cannot be judged, the
+    estimate from the logged probabilities fails the rules already."""
+    hard = [r for r, p in zip(records, confidences(session, url, records), strict=True) if p < 0.9]
+    log = project / "logs" / "requests.jsonl"
+    time.sleep(1.5)  # everything sent so far is in the log
+    start = log.stat().st_size
+    shifted = [hard[i % len(hard)] for i in range(200)]
+    predict_all(session, url, shifted)
+    time.sleep(1.5)
+    with log.open("rb") as whole:
+        whole.seek(start)
+        (project / "logs" / "shifted.jsonl").write_bytes(whole.read())
+    command = ["mlgate", "monitor", "--requests", "logs/shifted.jsonl", "--feedback",
+               "logs/feedback.jsonl", "--baseline", "main"]  # fmt: skip
+    step = timed("monitor (shifted, no labels)", command, project, env)
+    print("\n" + step.output.strip())
+    label = f"monitor, {len(hard)} borderline cases x 200, no labels: estimate"
+    return [[label, f"{step.seconds:.1f}", verdict(step, 1)]]
+
+
+def confidences(session: requests.Session, url: str, records: list[dict]) -> list[float]:
+    """The service's highest class probability for each record."""
+    answer = session.post(f"{url}/predict", json={"records": records}, timeout=60)
+    answer.raise_for_status()
+    return [max(row.values()) for row in answer.json()["probabilities"]]
 
 
 def json_records(project: Path) -> list[dict]:

@@ -6,6 +6,12 @@ the gate section of mlgate.yaml judges them, against its bounds and, with --base
 the metrics committed at that ref: the deployed release tag asks "does production perform as
 this release did in testing?". Too few labelled predictions (--min-labels) is UNMEASURED and
 exit 2: a handful of labels never passes, and never fails, a model.
+
+Beside the realised metrics, a classifier's metrics are estimated from its logged probabilities
+on every prediction, labelled or not (estimate.py: CBPE, calibrated on models/held_out.jsonl),
+and judged by the same rules. The estimate is shown always; it decides only when the labels are
+too few, and then only to fail: an estimate may raise the alarm before the labels arrive, it
+never clears a model.
 """
 
 from __future__ import annotations
@@ -16,18 +22,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import COULD_NOT_CHECK, CouldNotCheck
+from ..errors import COULD_NOT_CHECK, FAIL, CouldNotCheck
 from ..io import step_summary
 from ..io.git import resolve
 from ..io.textfile import write_text
 from ..policy import DEFAULT_POLICY, GatePolicy, read_policy
 from .command import _baseline
+from .estimate import Calibration, Tally, calibrate
 from .judge import MetricResult, Verdict, exit_code, judge
 from .outcomes import Joined, join
 from .report import RENDERERS, GateReport, error_report, to_json, to_markdown
 
 DEFAULT_MIN_LABELS = 100
 DEFAULT_SCHEMA = "models/schema.json"
+DEFAULT_HELD_OUT = "models/held_out.jsonl"
 
 
 def build_monitor_report(
@@ -39,13 +47,16 @@ def build_monitor_report(
     version: str | None,
     min_labels: int,
     schema_path: Path | None,
+    held_out: Path | None = None,
+    explicit_held_out: bool = False,
 ) -> GateReport:
     root = config_path.parent
     policy = GatePolicy.from_policy(read_policy(config_path), str(config_path))
     baseline_ref = baseline_ref or policy.baseline
     revision = resolve(baseline_ref, root) if baseline_ref else None
     baseline, baseline_note = _baseline(revision, policy, root)
-    joined = join(requests, feedback, version)
+    estimator, estimate_note = prepare_estimate(held_out, explicit_held_out, schema_path)
+    joined = join(requests, feedback, version, observe=estimator.observe if estimator else None)
     if joined.version is None:
         raise CouldNotCheck(
             "no prediction in the request logs has a request_id: is the service older than "
@@ -70,6 +81,11 @@ def build_monitor_report(
             if result.metric in missing and result.current is None:
                 result.reasons = [missing[result.metric]]
         code = exit_code(results)
+    estimated, estimate_note = _estimate(estimator, joined, policy, baseline, estimate_note)
+    if code == COULD_NOT_CHECK and estimated and exit_code(estimated) == FAIL:
+        code = FAIL  # too few labels to judge, but the estimate says it is failing already
+        notes.append("too few labels to judge; the estimate fails a rule: an early alarm "
+                     "(the labels, once in, decide)")  # fmt: skip
     return GateReport(
         exit_code=code,
         metrics_path=f"production, model version {joined.version} ({joined.labelled} labelled)",
@@ -79,18 +95,74 @@ def build_monitor_report(
         baseline_note=baseline_note,
         notes=notes,
         title="mlgate monitor",
+        estimated=estimated,
+        estimate_note=estimate_note,
+    )
+
+
+class Estimator:
+    """The label-free estimate's side of the one pass over the request log: a tally per
+    model version (which version is judged is known only at the end)."""
+
+    def __init__(self, calibration: Calibration) -> None:
+        self.calibration = calibration
+        self.tallies: dict[str, Tally] = {}
+
+    def observe(self, version: str, prediction: Any, probabilities: Any) -> None:
+        tally = self.tallies.get(version)
+        if tally is None:
+            tally = self.tallies[version] = Tally(self.calibration)
+        tally.add(prediction, probabilities)
+
+
+def prepare_estimate(
+    held_out: Path | None, explicit: bool, schema_path: Path | None
+) -> tuple[Estimator | None, str]:
+    """An estimator when the model and its held-out outputs allow one; else why not."""
+    if held_out is None:
+        return None, "no estimate: not asked for (--held-out)"
+    if not held_out.is_file():
+        if explicit:
+            raise CouldNotCheck(f"--held-out {held_out}: not found")
+        return None, f"no estimate: no {held_out} (the evaluate stage writes it)"
+    if schema_path is None or not schema_path.is_file():
+        return None, "no estimate: it needs the model's classes (--schema)"
+    task, classes = _schema_task(schema_path)
+    if task != "classification":
+        return None, "no estimate: estimating from probabilities is for classifiers"
+    calibration = calibrate(held_out, classes)
+    if calibration.problem:
+        return None, f"estimate UNMEASURED: {calibration.problem}"
+    return Estimator(calibration), ""
+
+
+def _estimate(
+    estimator: Estimator | None,
+    joined: Joined,
+    policy: GatePolicy,
+    baseline: Any,
+    note: str,
+) -> tuple[list[MetricResult] | None, str]:
+    if estimator is None:
+        return None, note
+    tally = estimator.tallies.get(str(joined.version))
+    if tally is None or not tally.metrics():
+        return None, f"no estimate: no prediction of {joined.version} has class probabilities"
+    calibration = estimator.calibration
+    skipped = f"; {tally.skipped} without probabilities left out" if tally.skipped else ""
+    return judge(policy, tally.metrics(), baseline), (
+        f"estimated (CBPE) from the probabilities of all {tally.rows} predictions of "
+        f"{joined.version}, labelled or not{skipped}; calibrated on {calibration.rows} held-out "
+        f"rows (out-of-sample calibration error {calibration.error:.3f}, usable up to "
+        f"{calibration.limit:.3f}); it assumes the chance of each outcome given the score is "
+        "unchanged (it cannot see concept drift)"
     )
 
 
 def _task(joined: Joined, schema_path: Path | None) -> tuple[str, list[Any]]:
     """The model's task and classes: from its schema.json, else from what it logged."""
     if schema_path is not None and schema_path.is_file():
-        try:
-            schema = json.loads(schema_path.read_text(encoding="utf-8"))
-            task = str(schema["task"])
-            return task, list((schema.get("target") or {}).get("classes") or [])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CouldNotCheck(f"{schema_path} is not a model schema: {exc}") from None
+        return _schema_task(schema_path)
     if schema_path is not None and str(schema_path) != DEFAULT_SCHEMA:
         raise CouldNotCheck(f"--schema {schema_path}: not found")
     if joined.proba:
@@ -99,6 +171,15 @@ def _task(joined: Joined, schema_path: Path | None) -> tuple[str, list[Any]]:
         f"which task is this? no {DEFAULT_SCHEMA} (--schema) and no class probabilities in "
         "the request log"
     )
+
+
+def _schema_task(schema_path: Path) -> tuple[str, list[Any]]:
+    try:
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+        task = str(schema["task"])
+        return task, list((schema.get("target") or {}).get("classes") or [])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CouldNotCheck(f"{schema_path} is not a model schema: {exc}") from None
 
 
 def _metrics(
@@ -204,6 +285,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--schema", default=DEFAULT_SCHEMA,
                         help=f"the model's schema, for its task and classes (default "
                              f"{DEFAULT_SCHEMA})")  # fmt: skip
+    parser.add_argument(
+        "--held-out",
+        metavar="FILE",
+        help="the model's held-out outputs with outcomes, to calibrate the label-free "
+        f"estimate on (default {DEFAULT_HELD_OUT} if there)",
+    )
     parser.add_argument("--format", choices=["text", "md", "json"], default="text")
     parser.add_argument("--json", metavar="FILE", help="also write the JSON report here")
 
@@ -217,6 +304,7 @@ def run(args: argparse.Namespace) -> int:
             config_path=Path(args.config or DEFAULT_POLICY), baseline_ref=args.baseline,
             version=args.model_version, min_labels=args.min_labels,
             schema_path=Path(args.schema) if args.schema else None,
+            held_out=Path(args.held_out or DEFAULT_HELD_OUT), explicit_held_out=bool(args.held_out),
         )  # fmt: skip
     except CouldNotCheck as exc:
         if args.json:

@@ -18,7 +18,7 @@ judged: after a deploy, older predictions of the previous model fill the logs fo
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -90,10 +90,20 @@ def read_outcomes(paths: Sequence[Path]) -> tuple[dict[str, Outcome], int, int]:
     return outcomes, lines, repeats
 
 
-def join(requests: Sequence[Path], feedback: Sequence[Path], version: str | None = None) -> Joined:
+# told every logged prediction: (model version, prediction, its class probabilities or None)
+Observer = Callable[[str, Any, Any], None]
+
+
+def join(
+    requests: Sequence[Path],
+    feedback: Sequence[Path],
+    version: str | None = None,
+    observe: Observer | None = None,
+) -> Joined:
     """Outcomes joined with the predictions of `version` (None: the version of the newest
     request line, the one serving). One pass over the request log: every version's labelled
-    predictions are kept (they are bounded by the outcomes) until the end decides."""
+    predictions are kept (they are bounded by the outcomes) until the end decides. `observe`
+    sees every prediction, labelled or not (the label-free estimate)."""
     outcomes, lines, repeats = read_outcomes(feedback)
     sides: dict[str, Joined] = {}
     latest: dict[str, str] = {}  # the newest request time of each version
@@ -125,6 +135,9 @@ def join(requests: Sequence[Path], feedback: Sequence[Path], version: str | None
         ):
             raise CouldNotCheck(f"{path}:{number}: probabilities must be one object per record")
         for index, (request_id, prediction) in enumerate(zip(ids, predictions, strict=True)):
+            if observe is not None:
+                row = proba[index] if isinstance(proba, list) and index < len(proba) else None
+                observe(line_version, prediction, row)
             outcome = outcomes.get(request_id)
             if outcome is None:
                 continue  # not labelled (yet): remembered nowhere, so memory follows outcomes

@@ -40,6 +40,8 @@ class GateReport:
     policy_changes: list[PolicyChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     title: str = "mlgate gate"  # or "mlgate monitor": production judged by the same rules
+    estimated: list[MetricResult] | None = None  # monitor: label-free estimates, same rules
+    estimate_note: str = ""  # what the estimate rests on, or why there is none
 
     @property
     def verdict(self) -> str:
@@ -60,11 +62,19 @@ def _verdict_cell(result: MetricResult) -> str:
     return result.verdict.value
 
 
+def _columns(report: GateReport) -> tuple[str, ...]:
+    return COLUMNS + (("estimated", "estimate") if report.estimated is not None else ())
+
+
 def _rows(report: GateReport) -> list[tuple[str, ...]]:
-    return [
+    rows = [
         (r.metric, fmt(r.baseline), fmt(r.current), _delta(r), r.rule, _verdict_cell(r))
         for r in report.results
     ]
+    if report.estimated is None:
+        return rows
+    return [(*row, fmt(e.current), e.verdict.value if e.current is not None else "—")
+            for row, e in zip(rows, report.estimated, strict=True)]  # fmt: skip
 
 
 def _baseline_line(report: GateReport) -> str:
@@ -75,8 +85,9 @@ def _baseline_line(report: GateReport) -> str:
 
 
 def to_text(report: GateReport) -> str:
-    rows = [COLUMNS, *_rows(report)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    columns = _columns(report)
+    rows = [columns, *_rows(report)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     lines = [f"{report.title}: {report.verdict.upper()}"]
     lines.append(f"metrics: {report.metrics_path}   policy: {report.policy_source}")
     if baseline := _baseline_line(report):
@@ -100,6 +111,8 @@ def to_text(report: GateReport) -> str:
             f"  {c.item}: now {c.now}; after merge {c.after_merge}" for c in report.policy_changes
         )
     lines.extend(f"note: {note}" for note in report.notes)
+    if report.estimate_note:
+        lines.append(f"note: {report.estimate_note}")
     return "\n".join(lines) + "\n"
 
 
@@ -114,11 +127,13 @@ def to_markdown(report: GateReport) -> str:
     if report.baseline is not None:
         context.insert(0, f"baseline `{report.baseline.ref}` (`{report.baseline.short}`)")
     lines.extend([" · ".join(context), ""])
-    lines.append("| " + " | ".join(COLUMNS) + " |")
-    lines.append("|---|---:|---:|---:|---|---|")
+    columns = _columns(report)
+    lines.append("| " + " | ".join(columns) + " |")
+    lines.append("|---|---:|---:|---:|---|---|" + ("---:|---|" if len(columns) > 6 else ""))
     for result, row in zip(report.results, _rows(report), strict=True):
         cells = [f"`{_cell(row[0])}`", *(_cell(c) for c in row[1:5])]
         cells.append(f"{MARKS[result.verdict]} {_cell(row[5])}")
+        cells.extend(_cell(c) for c in row[6:])
         lines.append("| " + " | ".join(cells) + " |")
     reasons = [(r.metric, reason) for r in report.results for reason in r.reasons]
     if reasons or report.baseline_note:
@@ -141,9 +156,10 @@ def to_markdown(report: GateReport) -> str:
             f"| `{_cell(c.item)}` | {_cell(c.now)} | {_cell(c.after_merge)} |"
             for c in report.policy_changes
         )
-    if report.notes:
+    notes = report.notes + ([report.estimate_note] if report.estimate_note else [])
+    if notes:
         lines.append("")
-        lines.extend(f"> {_cell(note)}" for note in report.notes)
+        lines.extend(f"> {_cell(note)}" for note in notes)
     return "\n".join(lines) + "\n"
 
 
@@ -180,6 +196,17 @@ def to_dict(report: GateReport) -> dict[str, Any]:
             for r in report.results
         ],
         "notes": report.notes,
+        **({"estimate": _estimate_dict(report)} if report.title == "mlgate monitor" else {}),
+    }
+
+
+def _estimate_dict(report: GateReport) -> dict[str, Any]:
+    return {
+        "note": report.estimate_note or None,
+        "metrics": [
+            {"metric": e.metric, "estimated": e.current, "verdict": e.verdict.value}
+            for e in report.estimated or []
+        ],
     }
 
 

@@ -137,3 +137,104 @@ def test_the_policys_baseline_is_the_default_and_a_missing_schema_is_named(
     done = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
                       "feedback.jsonl", "--schema", "nope.json", cwd=repo)  # fmt: skip
     assert done.returncode == 2 and "--schema nope.json: not found" in done.stderr
+
+
+# --- the label-free estimate beside the realised metrics ---------------------------------------
+
+
+def write_held_out(repo: Path, rows: int = 1000, *, shape: str = "calibrated") -> None:
+    """models/held_out.jsonl of a calibrated model (outcome 1 with the chance it says), of a
+    modest one (a score of 0.8 is right 97% of the time), or of one whose score means
+    different things in different ranges."""
+    rng = np.random.default_rng(8)
+    score = rng.random(rows)
+    chance = {
+        "calibrated": score,
+        "modest": 1 / (1 + np.exp(-12 * (score - 0.5))),
+        "non-monotone": np.where(abs(score - 0.5) < 0.15, 0.9, 0.1),
+    }[shape]
+    outcome = (rng.random(rows) < chance).astype(int)
+    (repo / "models" / "held_out.jsonl").write_text("".join(
+        json.dumps({"prediction": int(s > 0.5), "probabilities": {"0": 1 - s, "1": s},
+                    "outcome": int(o)}) + "\n"
+        for s, o in zip(score.tolist(), outcome.tolist(), strict=True)
+    ))  # fmt: skip
+
+
+def hesitant_logs(repo: Path, rows: int, labelled: int) -> None:
+    """A window of hard cases: every probability near 0.5 (the model hesitates on each)."""
+    rng = np.random.default_rng(9)
+    score = 0.45 + 0.1 * rng.random(rows)
+    ids = [f"{i:032x}" for i in range(rows)]
+    with (repo / "requests.jsonl").open("w", encoding="utf-8") as log:
+        for s, request_id in zip(score.tolist(), ids, strict=True):
+            log.write(json.dumps({"ts": "2026-03-01T10:00:00Z", "model_version": "1.0.0",
+                                  "features": {}, "predictions": [int(s > 0.5)],
+                                  "probabilities": [{"0": 1 - s, "1": s}],
+                                  "request_ids": [request_id]}) + "\n")  # fmt: skip
+    outcomes = (rng.random(rows) < score).astype(int).tolist()
+    with (repo / "feedback.jsonl").open("w", encoding="utf-8") as log:
+        for request_id, value in list(zip(ids, outcomes, strict=True))[:labelled]:
+            log.write(json.dumps({"ts": "2026-03-02T10:00:00Z", "request_id": request_id,
+                                  "outcome": value}) + "\n")  # fmt: skip
+
+
+def estimates(report: dict) -> dict[str, tuple[float, str]]:
+    return {m["metric"]: (m["estimated"], m["verdict"]) for m in report["estimate"]["metrics"]}
+
+
+def test_the_estimate_stands_beside_the_realised_metrics(repo: Path, home: Path) -> None:
+    """The labels decide once there are enough: the estimate (a score of 0.8 is right 80% of
+    the time on the held-out split) fails the rule, production's 92% passes it."""
+    write_held_out(repo)
+    write_logs(repo, 300, wrong=0.08)
+    code, report = monitor(repo, home)
+    assert code == 0, report
+    accuracy, verdict = estimates(report)["accuracy"]
+    assert accuracy == pytest.approx(0.8, abs=0.05) and verdict == "FAIL"
+    assert "estimated (CBPE) from the probabilities of all 300 predictions" in \
+        report["estimate"]["note"]  # fmt: skip
+    text = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
+                      "feedback.jsonl", "--baseline", "v1.0.0", cwd=repo).stdout  # fmt: skip
+    assert "estimated  estimate" in text
+
+
+def test_the_estimate_raises_the_alarm_before_the_labels_arrive(repo: Path, home: Path) -> None:
+    write_held_out(repo)
+    hesitant_logs(repo, 400, labelled=10)
+    code, report = monitor(repo, home)
+    assert code == 1, report
+    assert {m["verdict"] for m in report["metrics"]} == {"UNMEASURED"}
+    accuracy, verdict = estimates(report)["accuracy"]
+    assert accuracy == pytest.approx(0.5, abs=0.06) and verdict == "FAIL"
+    assert any("the estimate fails a rule: an early alarm" in note for note in report["notes"])
+
+
+def test_an_estimate_never_clears_a_model(repo: Path, home: Path) -> None:
+    """Too few labels and a passing estimate: still UNMEASURED (exit 2), never a pass."""
+    write_held_out(repo, shape="modest")
+    write_logs(repo, 300, wrong=0.1, labelled=20)
+    code, report = monitor(repo, home)
+    assert code == 2
+    assert {verdict for _, verdict in estimates(report).values()} == {"PASS"}
+
+
+def test_poor_calibration_leaves_the_estimate_unmeasured(repo: Path, home: Path) -> None:
+    write_held_out(repo, 3000, shape="non-monotone")
+    hesitant_logs(repo, 400, labelled=10)
+    code, report = monitor(repo, home)
+    assert code == 2
+    assert report["estimate"]["metrics"] == []
+    assert report["estimate"]["note"].startswith("estimate UNMEASURED: calibration does not carry")
+
+
+def test_no_estimate_without_held_out_outputs_unless_asked(repo: Path, home: Path) -> None:
+    write_logs(repo, 300, wrong=0.08)
+    code, report = monitor(repo, home)
+    assert code == 0
+    assert report["estimate"]["note"] == (
+        "no estimate: no models/held_out.jsonl (the evaluate stage writes it)"
+    )
+    done = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
+                      "feedback.jsonl", "--held-out", "gone.jsonl", cwd=repo)  # fmt: skip
+    assert done.returncode == 2 and "--held-out gone.jsonl: not found" in done.stderr

@@ -1,0 +1,312 @@
+"""Production performance before the labels arrive: confidence-based performance estimation.
+
+The method is NannyML's CBPE (nannyml.readthedocs.io, "Confidence-based Performance
+Estimation"), implemented here from its description: once a classifier's probabilities are
+calibrated, each is the chance that the row belongs to that class, so a window's expected
+confusion matrix (predicted class k, true class j: the sum of the calibrated chances of j
+over the rows predicted k) follows from the probabilities alone, and with it accuracy, macro
+precision, recall and F1, the same metrics mlgate.scores computes from outcomes. ROC AUC is
+estimated as the chance that a positive row outscores a negative one, each row counting as
+positive by its calibrated chance and as negative by the rest (scores in bins of 1/SCORE_BINS;
+two rows in one bin count half, as ties do).
+
+Calibration is isotonic, one class against the rest, fitted on the held-out split (the
+evaluate stage's models/held_out.jsonl, whose outcomes are known). The estimate holds while the
+chance of each outcome given the model's score stays as it was there: inputs may move
+(covariate shift), the meaning of inputs may not (concept drift is invisible to it). So
+realised metrics stay the verdict, and an estimate may raise the alarm before the labels do,
+never clear a model.
+
+It is refused, with the reason, when the model gives no probabilities, when the held-out split
+has fewer than MIN_HELD_OUT rows, or when calibration does not carry out of sample. That check
+fits on one half of the held-out rows and measures the other (and the other way round); a
+small split misses by chance alone, so the miss is compared with what the same check gives on
+outcomes drawn from the calibrated chances themselves (a model calibrated by construction, on
+the same scores and the same number of rows, NULL_DRAWS times): more than its 95th percentile
+plus MARGIN is poor calibration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import CouldNotCheck
+from ..io.textfile import json_lines
+from ..scores import class_of
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MIN_HELD_OUT = 100
+MARGIN = 0.02  # calibration error allowed beyond the chance miss of a calibrated model
+NULL_DRAWS = 20
+SCORE_BINS = 1000
+CHECK_BINS = 10  # equal-count bins of each score for the out-of-sample calibration check
+FLUSH_ROWS = 65_536
+
+
+@dataclass
+class Calibration:
+    """Isotonic maps from each class's score to its calibrated chance (one for two classes)."""
+
+    classes: list[Any]
+    maps: list[tuple[np.ndarray, np.ndarray]]  # per calibrated class: score knots, chances
+    rows: int
+    error: float  # out-of-sample calibration error: mean |chance - observed share| per bin
+    limit: float = math.nan  # the most a calibrated model would miss by, plus MARGIN
+    problem: str | None = None  # why no estimate should be made from it
+
+    @property
+    def binary(self) -> bool:
+        return len(self.classes) == 2
+
+    def chances(self, scores: np.ndarray) -> np.ndarray:
+        """Calibrated class chances (rows sum to 1) for raw class probabilities."""
+        import numpy as np
+
+        if self.binary:
+            positive = np.interp(scores[:, 1], *self.maps[0])
+            return np.column_stack([1.0 - positive, positive])
+        columns = [np.interp(scores[:, k], *self.maps[k]) for k in range(len(self.classes))]
+        chances = np.column_stack(columns)
+        totals = chances.sum(axis=1, keepdims=True)
+        uniform = np.full_like(chances, 1.0 / len(self.classes))
+        return np.divide(chances, totals, out=uniform, where=totals > 0)
+
+
+def read_held_out(
+    path: Path, classes: list[Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The held-out rows as (class probabilities, predicted class index, true class index);
+    None for the probabilities when the model gave none."""
+    import numpy as np
+
+    if not path.is_file():
+        raise CouldNotCheck(f"{path}: no held-out outputs to calibrate on (the evaluate stage "
+                            "writes them)")  # fmt: skip
+    keys = [str(c) for c in classes]
+    scores: list[list[float]] = []
+    predicted: list[int] = []
+    truth: list[int] = []
+    probabilities = True
+    for number, _, line in json_lines(path):
+        where = f"{path}:{number}"
+        if not isinstance(line, dict) or "prediction" not in line or "outcome" not in line:
+            raise CouldNotCheck(f"{where}: each held-out line needs a prediction and an outcome")
+        predicted.append(_index(line["prediction"], classes, where, "prediction"))
+        truth.append(_index(line["outcome"], classes, where, "outcome"))
+        row = line.get("probabilities")
+        if not isinstance(row, dict):
+            probabilities = False
+            continue
+        values = [row.get(key) for key in keys]
+        if not all(type(v) in (int, float) and math.isfinite(v) for v in values):
+            raise CouldNotCheck(f"{where}: probabilities must give a finite number per class "
+                                f"({', '.join(keys)})")  # fmt: skip
+        scores.append([float(v) for v in values])
+    found = np.asarray(scores, float) if probabilities and scores else None
+    return found, np.asarray(predicted, int), np.asarray(truth, int)
+
+
+def _index(value: Any, classes: list[Any], where: str, what: str) -> int:
+    found, cls = class_of(value, classes)
+    if not found:
+        raise CouldNotCheck(f"{where}: the {what} {value!r} is not one of the classes {classes}")
+    return classes.index(cls)
+
+
+def calibrate(path: Path, classes: list[Any], *, seed: int = 0) -> Calibration:
+    """Fit on the whole held-out split; check on halves how well calibration carries."""
+    import numpy as np
+
+    if len(classes) < 2:
+        raise CouldNotCheck("an estimate needs the model's classes (models/schema.json)")
+    scores, _, truth = read_held_out(path, classes)
+    rows = len(truth)
+    if scores is None:
+        return Calibration(classes, [], rows, math.nan,
+                           problem="the model gives no class probabilities")  # fmt: skip
+    if rows < MIN_HELD_OUT:
+        return Calibration(classes, [], rows, math.nan, problem=f"{rows} held-out rows; "
+                           f"calibrating needs at least {MIN_HELD_OUT}")  # fmt: skip
+    calibrated = [1] if len(classes) == 2 else list(range(len(classes)))
+    maps = [_isotonic(scores[:, k], truth == k) for k in calibrated]
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(rows)
+    halves = (order[: rows // 2], order[rows // 2 :])
+    hits = {k: truth == k for k in calibrated}
+    error = _fold_error(scores, hits, halves)
+    fitted = {k: np.interp(scores[:, k], *maps[i]) for i, k in enumerate(calibrated)}
+    null = [
+        _fold_error(scores, {k: rng.random(rows) < fitted[k] for k in calibrated}, halves)
+        for _ in range(NULL_DRAWS)
+    ]
+    limit = float(np.quantile(null, 0.95)) + MARGIN
+    problem = None
+    if error > limit:
+        problem = (f"calibration does not carry out of sample: fitted on half the held-out rows, "
+                   f"it misses the other half by {error:.3f}, and a calibrated model of "
+                   f"{rows} rows misses by at most {limit:.3f}")  # fmt: skip
+    return Calibration(classes, maps, rows, error, limit, problem)
+
+
+def _fold_error(
+    scores: np.ndarray, hits: dict[int, np.ndarray], halves: tuple[np.ndarray, np.ndarray]
+) -> float:
+    """Calibrated on one half, measured on the other, both ways; the mean over classes."""
+    import numpy as np
+
+    errors = []
+    for fit, check in (halves, halves[::-1]):
+        for k, hit in hits.items():
+            knots = _isotonic(scores[fit, k], hit[fit])
+            chance = np.interp(scores[check, k], *knots)
+            errors.append(binned_error(scores[check, k], chance, hit[check]))
+    return float(np.mean(errors))
+
+
+def _isotonic(score: np.ndarray, hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.isotonic import IsotonicRegression
+
+    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    fitted.fit(score, hit.astype(float))
+    return fitted.X_thresholds_, fitted.y_thresholds_
+
+
+def binned_error(score: np.ndarray, chance: np.ndarray, hit: np.ndarray) -> float:
+    """Mean |calibrated chance - observed share| over equal-count bins of the score."""
+    import numpy as np
+
+    order = np.argsort(score, kind="stable")
+    total = 0.0
+    for part in np.array_split(order, min(CHECK_BINS, len(order))):
+        total += len(part) * abs(float(chance[part].mean()) - float(hit[part].mean()))
+    return total / len(order)
+
+
+@dataclass
+class Tally:
+    """A window's expected confusion matrix and score histograms, built in bounded memory."""
+
+    calibration: Calibration
+    rows: int = 0
+    skipped: int = 0  # predictions without usable probabilities
+    _scores: list[list[float]] = field(default_factory=list)
+    _predicted: list[int] = field(default_factory=list)
+    _lookup: dict[tuple[str, Any], int] = field(default_factory=dict)
+    confusion: Any = None  # [true j, predicted k]
+    positives: Any = None  # per class and score bin: summed chance of that class
+    negatives: Any = None  # and of the rest
+
+    def __post_init__(self) -> None:
+        import numpy as np
+
+        size = len(self.calibration.classes)
+        self.confusion = np.zeros((size, size))
+        self.positives = np.zeros((size, SCORE_BINS))
+        self.negatives = np.zeros((size, SCORE_BINS))
+        self._keys = [str(c) for c in self.calibration.classes]
+
+    def add(self, prediction: Any, probabilities: Any) -> None:
+        """One logged prediction with its probabilities (as the service logs them)."""
+        index = self._class_index(prediction)
+        if index is None or not isinstance(probabilities, dict):
+            self.skipped += 1
+            return
+        values = [probabilities.get(key) for key in self._keys]
+        if not all(type(v) in (int, float) and math.isfinite(v) for v in values):
+            self.skipped += 1
+            return
+        self._scores.append(values)
+        self._predicted.append(index)
+        if len(self._predicted) >= FLUSH_ROWS:
+            self.flush()
+
+    def _class_index(self, value: Any) -> int | None:
+        key = (type(value).__name__, value if isinstance(value, str | int | float | bool) else None)
+        if key[1] is None:
+            return None
+        if key not in self._lookup:
+            found, cls = class_of(value, self.calibration.classes)
+            self._lookup[key] = self.calibration.classes.index(cls) if found else -1
+        index = self._lookup[key]
+        return None if index < 0 else index
+
+    def flush(self) -> None:
+        import numpy as np
+
+        if not self._predicted:
+            return
+        scores = np.clip(np.asarray(self._scores, float), 0.0, 1.0)
+        predicted = np.asarray(self._predicted, int)
+        chances = self.calibration.chances(scores)
+        for k in range(len(self.calibration.classes)):
+            self.confusion[:, k] += chances[predicted == k].sum(axis=0)
+            bins = np.minimum((scores[:, k] * SCORE_BINS).astype(int), SCORE_BINS - 1)
+            self.positives[k] += np.bincount(bins, chances[:, k], SCORE_BINS)
+            self.negatives[k] += np.bincount(bins, 1.0 - chances[:, k], SCORE_BINS)
+        self.rows += len(predicted)
+        self._scores, self._predicted = [], []
+
+    def metrics(self) -> dict[str, float]:
+        """The estimated metrics, named as mlgate.scores names the realised ones."""
+        self.flush()
+        return estimated_metrics(self.confusion, self.positives, self.negatives)
+
+
+def estimated_metrics(
+    confusion: np.ndarray, positives: np.ndarray, negatives: np.ndarray
+) -> dict[str, float]:
+    import numpy as np
+
+    total = float(confusion.sum())
+    if total <= 0:
+        return {}
+    hits = np.diag(confusion)
+    predicted, actual = confusion.sum(axis=0), confusion.sum(axis=1)
+    present = (predicted + actual) > 0  # classes sklearn's macro average would see
+    precision = _ratio(hits, predicted)
+    recall = _ratio(hits, actual)
+    f1 = _ratio(2 * hits, predicted + actual)
+    scores = {
+        "accuracy": float(hits.sum() / total),
+        "f1_macro": float(f1[present].mean()),
+        "precision_macro": float(precision[present].mean()),
+        "recall_macro": float(recall[present].mean()),
+    }
+    classes = confusion.shape[0]
+    areas = [_area(positives[k], negatives[k]) for k in ([1] if classes == 2 else range(classes))]
+    if all(a is not None for a in areas):
+        scores["roc_auc"] = float(np.mean(areas))
+    return scores
+
+
+def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.divide(top, bottom, out=np.zeros_like(top, dtype=float), where=bottom > 0)
+
+
+def _area(positive: np.ndarray, negative: np.ndarray) -> float | None:
+    """P(a positive outscores a negative), each bin's own pairs counting half."""
+    import numpy as np
+
+    mass_pos, mass_neg = float(positive.sum()), float(negative.sum())
+    if mass_pos <= 0 or mass_neg <= 0:
+        return None
+    below = np.cumsum(negative) - negative
+    return float(np.sum(positive * (below + 0.5 * negative)) / (mass_pos * mass_neg))
+
+
+def estimate_rows(
+    calibration: Calibration, predictions: Sequence[Any], probabilities: Sequence[Any]
+) -> dict[str, float]:
+    """The estimate on rows in memory (tests, and the held-out check in the docs)."""
+    tally = Tally(calibration)
+    for prediction, row in zip(predictions, probabilities, strict=True):
+        tally.add(prediction, row)
+    return tally.metrics()
