@@ -24,7 +24,7 @@ from .hints import describe, did_you_mean, listing, shown
 from .io import strict_yaml
 from .io.textfile import read_text
 
-SECTIONS = ("gate", "drift", "check", "verify")
+SECTIONS = ("gate", "drift", "monitor", "check", "verify")
 DEFAULT_POLICY = "mlgate.yaml"
 
 
@@ -423,6 +423,64 @@ def _column_rule(rule: object, where: str) -> ColumnRule:
     if not ignore and method is None and threshold is None:
         raise PolicyError(f"{where} sets nothing: give method, threshold or ignore: true")
     return ColumnRule(method, threshold, ignore)
+
+
+# --- monitor: ------------------------------------------------------------------------------------
+
+MONITOR_KEYS = ("outcomes", "baseline", "min_labels", "held_out", "rules", "retrain")
+DEFAULT_OUTCOMES = "logs/feedback.jsonl"
+DEFAULT_HELD_OUT = "models/held_out.jsonl"
+DEPLOYED = "deployed"  # monitor.baseline: the release the service's /version names
+
+
+@dataclass(frozen=True)
+class MonitorPolicy:
+    """Where production's outcomes come from and how production is judged. Without `rules`,
+    the gate's rules judge production too; `baseline: deployed` asks the service which
+    release it runs (SERVICE_URL's /version) and compares with that release's metrics."""
+
+    source: str = "defaults"
+    outcomes: dict[str, str] = field(default_factory=lambda: {"path": DEFAULT_OUTCOMES})
+    baseline: str | None = None  # a ref, DEPLOYED, or None: gate.baseline
+    min_labels: int = 100
+    held_out: str = DEFAULT_HELD_OUT
+    rules: tuple[MetricRule, ...] = ()  # empty: the gate's rules
+    retrain: bool = False  # on a performance FAIL, drift.yml also dispatches retrain.yml
+
+    @classmethod
+    def from_policy(cls, policy: dict[str, Any], source: str) -> MonitorPolicy:
+        monitor = section(policy, "monitor")
+        where = f"{source}: monitor"
+        check_keys(monitor, MONITOR_KEYS, where)
+        outcomes = mapping(monitor.get("outcomes"), f"{where}.outcomes",
+                           "{path: logs/feedback.jsonl}")  # fmt: skip
+        check_keys(outcomes, CURRENT_KEYS, f"{where}.outcomes")
+        for key, value in outcomes.items():
+            text(value, f"{where}.outcomes.{key}", "text")
+        baseline = monitor.get("baseline")
+        if baseline is not None:
+            baseline = text(baseline, f"{where}.baseline", "'deployed' or a git ref")
+            if RELATIVE_REF.search(baseline):
+                raise PolicyError(f"{where}.baseline must be 'deployed', a branch or a tag, not "
+                                  f"{baseline!r}")  # fmt: skip
+        min_labels = whole(monitor.get("min_labels", 100), f"{where}.min_labels", 1)
+        held_out = repo_path(monitor.get("held_out", DEFAULT_HELD_OUT), f"{where}.held_out")
+        rules: tuple[MetricRule, ...] = ()
+        if "rules" in monitor:
+            found = monitor["rules"]
+            if not isinstance(found, dict) or not found:
+                raise PolicyError(f"{where}.rules must map metrics to bounds (or be left out: "
+                                  f"the gate's rules apply); found {describe(found)}")  # fmt: skip
+            rules = tuple(parse_rule(n, v, f"{where}.rules") for n, v in found.items())
+        retrain = flag(monitor.get("retrain", False), f"{where}.retrain")
+        return cls(source, {"path": DEFAULT_OUTCOMES, **outcomes}, baseline, min_labels,
+                   held_out, rules, retrain)  # fmt: skip
+
+
+def load_monitor_policy(config: str | None) -> MonitorPolicy:
+    """The monitor section of --config, of ./mlgate.yaml when present, else the defaults."""
+    policy, source, _ = load_policy(config)
+    return MonitorPolicy.from_policy(policy, source) if policy else MonitorPolicy()
 
 
 # --- verify: -------------------------------------------------------------------------------------

@@ -393,7 +393,10 @@ def test_policy_error_is_a_could_not_check() -> None:
         pytest.param("# rules to come\n", ["mlgate.yaml is empty"], id="comments-only"),
         pytest.param(
             "- gate\n- rules\n",
-            ["mlgate.yaml must be a mapping of sections (gate, drift, check, verify)", "list"],
+            [
+                "mlgate.yaml must be a mapping of sections (gate, drift, monitor, check, verify)",
+                "list",
+            ],
             id="list-document",
         ),
         pytest.param(

@@ -164,6 +164,27 @@ MUTATIONS: dict[str, tuple[Mutation, set[str]]] = {
         {"DRIFT105"}),
     "an ignore without a reason": (
         replace("mlgate.yaml", "  ignore: []", "  ignore:\n    - rule: DOCKER104"), {"SEC102"}),
+    "production never judged": (
+        replace(DRIFT, "mlgate monitor --format md --json logs/monitor.json", "make help"),
+        {"MONITOR101"}),
+    "an invalid monitoring policy": (replace("mlgate.yaml", "min_labels: 100", "min_labels: 0"),
+                                     {"MONITOR102"}),
+    "the model's answers not profiled": (
+        replace("dvc.yaml", "--outputs models/held_out.jsonl ", ""), {"MONITOR103"}),
+    "the deployed release asked without SERVICE_URL": (
+        replace(DRIFT, "        env:\n          SERVICE_URL: ${{ vars.SERVICE_URL }}\n", ""),
+        {"MONITOR104"}),
+    "the deployed release's tag not fetched": (
+        replace(DRIFT, r"^ +fetch-depth: 0 # the release tags.*\n", "", pattern=True),
+        {"MONITOR104"}),
+    "retrain on a performance failure switched on (the template is ready for it)": (
+        replace("mlgate.yaml", "retrain: false     # true: on a performance FAIL",
+                "retrain: true     # true: on a performance FAIL"), set()),
+    "retrain on a performance failure, but nothing starts it": (
+        both(replace("mlgate.yaml", "retrain: false     # true: on a performance FAIL",
+                     "retrain: true     # true: on a performance FAIL"),
+             replace(DRIFT, "--if-policy monitor.retrain", "--if-policy drift.retrain")),
+        {"MONITOR105"}),
 }  # fmt: skip
 
 

@@ -35,6 +35,7 @@ WRITE_SCOPES: dict[tuple[str, str], set[str]] = {
     ("release.yml", "image"): {"packages", "id-token", "attestations"},
     ("release.yml", "deploy"): {"contents", "pull-requests"},
     ("drift.yml", "issue"): {"issues"},
+    ("drift.yml", "performance-issue"): {"issues"},
     ("drift.yml", "retrain"): {"actions"},
     ("retrain.yml", "retrain"): {"contents", "pull-requests"},
 }
@@ -331,8 +332,10 @@ def test_release_deploys_by_pull_request_then_verifies(workflow_sets: list[Workf
 def test_drift_schedule_and_issue(
     workflow_sets: list[WorkflowSet], custom_answers: tuple[dict[str, str], Path]
 ) -> None:
-    """The cron is the answer; the drift job reads only; on drift (1) the issue job runs, and
-    the retrain job, which starts retrain.yml only when mlgate.yaml says drift.retrain."""
+    """The cron is the answer; the drift and monitor jobs read only; on drift (1) the issue job
+    runs, on a performance failure (1) the performance issue job; the retrain job starts
+    retrain.yml only when mlgate.yaml says so for what was found (drift.retrain,
+    monitor.retrain), and once."""
     answers, project = custom_answers
     custom = yaml.safe_load((project / ".github" / "workflows" / "drift.yml").read_text())
     assert triggers(custom)["schedule"] == [{"cron": answers["drift_schedule"]}]
@@ -346,10 +349,16 @@ def test_drift_schedule_and_issue(
         assert jobs["issue"]["needs"] == "drift"
         assert "needs.drift.outputs.status == '1'" in jobs["issue"]["if"]
         assert any("mlgate issue" in str(s.get("run", "")) for s in steps(jobs["issue"]))
-        assert jobs["retrain"]["needs"] == "drift"
+        assert jobs["monitor"]["permissions"] == {"contents": "read"}
+        assert any("mlgate monitor" in str(s.get("run", "")) for s in steps(jobs["monitor"]))
+        assert jobs["performance-issue"]["needs"] == "monitor"
+        assert "needs.monitor.outputs.status == '1'" in jobs["performance-issue"]["if"]
+        assert jobs["retrain"]["needs"] == ["drift", "monitor"]
         assert "needs.drift.outputs.status == '1'" in jobs["retrain"]["if"]
+        assert "needs.monitor.outputs.status == '1'" in jobs["retrain"]["if"]
         assert [s["run"] for s in steps(jobs["retrain"]) if "mlgate" in str(s.get("run"))] == [
-            "mlgate dispatch retrain.yml --if-policy drift.retrain"
+            "mlgate dispatch retrain.yml --if-policy drift.retrain",
+            "mlgate dispatch retrain.yml --if-policy monitor.retrain",
         ]
 
 

@@ -102,6 +102,13 @@ PARTS: dict[str, Part] = {
             "stage",
         ),
         Part(
+            "monitor",
+            "Production performance",
+            "add `monitor:` to mlgate.yaml (where the outcomes are) and run `mlgate monitor` in "
+            "the scheduled workflow",
+            "mlgate.yaml with `monitor:`, or a workflow running `mlgate monitor`",
+        ),
+        Part(
             "owners",
             "Code owners",
             "add .github/CODEOWNERS",
@@ -228,6 +235,10 @@ def _drift(repo: Repo) -> str:
     return f"dvc.yaml stage {profiling[0]} runs `mlgate profile`"
 
 
+def _monitor(repo: Repo) -> str:
+    return _running(repo, "monitor")
+
+
 def _owners(repo: Repo) -> str:
     return next((place for place in CODEOWNERS_PLACES if repo.exists(place)), "")
 
@@ -244,6 +255,7 @@ DETECTORS: dict[str, Callable[[Repo], str]] = {
     "docker": _docker,
     "deploy": _deploy,
     "drift": _drift,
+    "monitor": _monitor,
     "owners": _owners,
     "updates": _updates,
 }

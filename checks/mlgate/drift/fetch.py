@@ -1,4 +1,5 @@
-"""`mlgate window`: put the drift window mlgate.yaml's `drift.current` names at its path.
+"""`mlgate window`: put the drift window mlgate.yaml's `drift.current` names at its path
+(`--outcomes`: the outcomes `monitor.outcomes` names, for `mlgate monitor`).
 
 The scheduled drift check judges whatever file is at `drift.current.path`, so that file must be
 the whole new window or the old one, never half a download: a download goes to a temporary
@@ -19,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from ..errors import PASS, CouldNotCheck
 from ..io.http import check_url, is_loopback, reason, shown_url, status
-from ..policy import load_drift_policy
+from ..policy import DEFAULT_OUTCOMES, load_drift_policy, load_monitor_policy
 
 if TYPE_CHECKING:
     import requests
@@ -29,17 +30,17 @@ CONNECT_TIMEOUT_S = 30
 READ_TIMEOUT_S = 300  # longest silence between two chunks, not the whole download
 CHUNK = 1 << 20
 MAX_REDIRECTS = 10
-MISSING = "no drift window at {path}: set drift.current (path, url or dvc) in mlgate.yaml"
+MISSING = "no {what} at {path}: set {name} (path, url or dvc) in mlgate.yaml"
 
 
-def bearer_token(token_env: str | None) -> str | None:
+def bearer_token(token_env: str | None, name: str = "drift.current") -> str | None:
     """The token from the environment variable `token_env` names; an error when it is empty."""
     if token_env is None:
         return None
     token = os.environ.get(token_env, "").strip()
     if not token:
         raise CouldNotCheck(
-            f"drift.current.token_env names {token_env}, which is not set or empty: pass the "
+            f"{name}.token_env names {token_env}, which is not set or empty: pass the "
             f"token to the step (env: {token_env}: ${{{{ secrets.{token_env} }}}})"
         )
     if any(ord(c) < 32 or ord(c) == 127 for c in token):
@@ -84,7 +85,7 @@ def _open(session: requests.Session, url: str, token: str | None) -> requests.Re
     raise CouldNotCheck(f"more than {MAX_REDIRECTS} redirects")
 
 
-def download(url: str, target: Path, token: str | None) -> int:
+def download(url: str, target: Path, token: str | None, name: str = "drift.current") -> int:
     """Stream `url` to a temporary file beside `target`, then rename; returns the byte count."""
     import requests
 
@@ -96,7 +97,7 @@ def download(url: str, target: Path, token: str | None) -> int:
             session.trust_env = False  # no ~/.netrc: it would replace the bearer token
             with _open(session, url, token) as response:
                 if not 200 <= response.status_code < 300:
-                    raise CouldNotCheck(_status_message(shown, response, token is not None))
+                    raise CouldNotCheck(_status_message(shown, response, token is not None, name))
                 size = _save(response, partial, shown)
         os.replace(partial, target)
         return size
@@ -129,23 +130,23 @@ def _save(response: requests.Response, partial: Path, shown: str) -> int:
     return size
 
 
-def _status_message(shown: str, response: requests.Response, with_token: bool) -> str:
+def _status_message(shown: str, response: requests.Response, with_token: bool, name: str) -> str:
     message = f"GET {shown} answered {status(response)}"
     if response.status_code in (401, 403):
         message += (
-            ": check the token in drift.current.token_env"
+            f": check the token in {name}.token_env"
             if with_token
-            else ": the server wants a token; name its variable in drift.current.token_env"
+            else f": the server wants a token; name its variable in {name}.token_env"
         )
     return message
 
 
-def dvc_pull(target: str) -> None:
+def dvc_pull(target: str, name: str = "drift.current") -> None:
     """`dvc pull TARGET`; its error output is the message when it fails."""
     dvc = shutil.which("dvc")
     if dvc is None:
         raise CouldNotCheck(
-            "drift.current.dvc needs DVC, which is not installed: pip install dvc "
+            f"{name}.dvc needs DVC, which is not installed: pip install dvc "
             "(with the remote's extra, e.g. 'dvc[s3]')"
         )
     result = subprocess.run(
@@ -157,41 +158,47 @@ def dvc_pull(target: str) -> None:
         raise CouldNotCheck(f"dvc pull {target} failed:\n{tail}")
 
 
-def window_size(path: Path, after: str | None = None) -> int:
-    """Bytes of the window file, or why there is none."""
+def window_size(path: Path, after: str | None = None, name: str = "drift.current") -> int:
+    """Bytes of the fetched file, or why there is none."""
     if path.is_dir():
-        raise CouldNotCheck(f"drift.current.path {path} is a directory, not a file")
+        raise CouldNotCheck(f"{name}.path {path} is a directory, not a file")
     if not path.is_file():
         if after is not None:
             raise CouldNotCheck(
-                f"{after} succeeded but left no file at {path}: drift.current.path must be "
+                f"{after} succeeded but left no file at {path}: {name}.path must be "
                 "where that target lands"
             )
-        raise CouldNotCheck(MISSING.format(path=path))
+        what = "drift window" if name == "drift.current" else "outcomes"
+        raise CouldNotCheck(MISSING.format(what=what, path=path, name=name))
     return path.stat().st_size
 
 
-def run_window(config: str | None) -> int:
-    policy = load_drift_policy(config)
-    current = policy.current
-    url, dvc, token_env = current.get("url"), current.get("dvc"), current.get("token_env")
-    if url and dvc:
-        raise CouldNotCheck(f"{policy.source}: drift.current sets both url and dvc; keep one")
-    if token_env and not url:
-        raise CouldNotCheck(f"{policy.source}: drift.current.token_env applies only with url")
-    path = Path(current.get("path") or DEFAULT_PATH)
-    if url:
-        check_url(url, "drift.current.url")
-        token = bearer_token(token_env)
-        if path.is_dir():
-            raise CouldNotCheck(f"drift.current.path {path} is a directory, not a file")
-        size = download(url, path, token)
-    elif dvc:
-        dvc_pull(dvc)
-        size = window_size(path, after=f"dvc pull {dvc}")
+def run_window(config: str | None, *, outcomes: bool = False) -> int:
+    if outcomes:
+        monitor = load_monitor_policy(config)
+        source, spec, name = monitor.source, monitor.outcomes, "monitor.outcomes"
+        default = DEFAULT_OUTCOMES
     else:
-        size = window_size(path)
-    print(f"drift window: {path} ({size} bytes)")
+        drift = load_drift_policy(config)
+        source, spec, name, default = drift.source, drift.current, "drift.current", DEFAULT_PATH
+    url, dvc, token_env = spec.get("url"), spec.get("dvc"), spec.get("token_env")
+    if url and dvc:
+        raise CouldNotCheck(f"{source}: {name} sets both url and dvc; keep one")
+    if token_env and not url:
+        raise CouldNotCheck(f"{source}: {name}.token_env applies only with url")
+    path = Path(spec.get("path") or default)
+    if url:
+        check_url(url, f"{name}.url")
+        token = bearer_token(token_env, name)
+        if path.is_dir():
+            raise CouldNotCheck(f"{name}.path {path} is a directory, not a file")
+        size = download(url, path, token, name)
+    elif dvc:
+        dvc_pull(dvc, name)
+        size = window_size(path, after=f"dvc pull {dvc}", name=name)
+    else:
+        size = window_size(path, name=name)
+    print(f"{'outcomes' if outcomes else 'drift window'}: {path} ({size} bytes)")
     return PASS
 
 
@@ -207,7 +214,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "any, is left as it was)."
     )
     parser.add_argument("--config", help="policy file (default: mlgate.yaml if present)")
+    parser.add_argument(
+        "--outcomes",
+        action="store_true",
+        help="fetch the outcomes monitor.outcomes names instead (default logs/feedback.jsonl), "
+        "for mlgate monitor",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_window(args.config)
+    return run_window(args.config, outcomes=args.outcomes)

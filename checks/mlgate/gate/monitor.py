@@ -17,7 +17,9 @@ never clears a model.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,24 +27,32 @@ from typing import Any
 from ..errors import COULD_NOT_CHECK, FAIL, CouldNotCheck
 from ..io import step_summary
 from ..io.git import resolve
+from ..io.http import check_url, reason, shown_url, status
 from ..io.textfile import write_text
-from ..policy import DEFAULT_POLICY, GatePolicy, read_policy
+from ..policy import (
+    DEFAULT_POLICY,
+    DEPLOYED,
+    DriftPolicy,
+    GatePolicy,
+    MonitorPolicy,
+    read_policy,
+)
 from .command import _baseline
 from .estimate import Calibration, Tally, calibrate
 from .judge import MetricResult, Verdict, exit_code, judge
 from .outcomes import Joined, join
 from .report import RENDERERS, GateReport, error_report, to_json, to_markdown
 
-DEFAULT_MIN_LABELS = 100
 DEFAULT_SCHEMA = "models/schema.json"
-DEFAULT_HELD_OUT = "models/held_out.jsonl"
+DEFAULT_REQUESTS = "logs/requests.jsonl"
 
 
 def build_monitor_report(
     requests: list[Path],
     feedback: list[Path],
     *,
-    config_path: Path,
+    policy: GatePolicy,
+    root: Path,
     baseline_ref: str | None,
     version: str | None,
     min_labels: int,
@@ -50,9 +60,8 @@ def build_monitor_report(
     held_out: Path | None = None,
     explicit_held_out: bool = False,
 ) -> GateReport:
-    root = config_path.parent
-    policy = GatePolicy.from_policy(read_policy(config_path), str(config_path))
-    baseline_ref = baseline_ref or policy.baseline
+    if baseline_ref == DEPLOYED:
+        baseline_ref = deployed_release(root)
     revision = resolve(baseline_ref, root) if baseline_ref else None
     baseline, baseline_note = _baseline(revision, policy, root)
     estimator, estimate_note = prepare_estimate(held_out, explicit_held_out, schema_path)
@@ -270,18 +279,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--requests",
         nargs="+",
-        required=True,
+        default=[],
         metavar="FILE",
-        help="request logs (JSON lines: logs/requests.jsonl and its rotations)",
+        help="request logs (default: drift.current.path and its rotations .1, .2, ...)",
     )
-    parser.add_argument("--feedback", nargs="+", required=True, metavar="FILE",
-                        help="feedback logs (JSON lines: logs/feedback.jsonl)")  # fmt: skip
+    parser.add_argument("--feedback", nargs="+", default=[], metavar="FILE",
+                        help="outcome logs (default: monitor.outcomes.path, "
+                             "logs/feedback.jsonl)")  # fmt: skip
     parser.add_argument("--config", help="policy file (default: mlgate.yaml)")
-    parser.add_argument("--baseline", metavar="REF", help="git ref of the deployed release")
+    parser.add_argument("--baseline", metavar="REF",
+                        help="git ref of the deployed release, or 'deployed': the tag of the "
+                             "version SERVICE_URL's /version reports (default: monitor.baseline, "
+                             "else gate.baseline)")  # fmt: skip
     parser.add_argument("--model-version", help="judge this version (default: the most served)")
-    parser.add_argument("--min-labels", type=int, default=DEFAULT_MIN_LABELS,
-                        help=f"fewer labelled predictions is UNMEASURED (default "
-                             f"{DEFAULT_MIN_LABELS})")  # fmt: skip
+    parser.add_argument("--min-labels", type=int, default=None,
+                        help="fewer labelled predictions is UNMEASURED (default: "
+                             "monitor.min_labels, 100)")  # fmt: skip
     parser.add_argument("--schema", default=DEFAULT_SCHEMA,
                         help=f"the model's schema, for its task and classes (default "
                              f"{DEFAULT_SCHEMA})")  # fmt: skip
@@ -289,22 +302,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--held-out",
         metavar="FILE",
         help="the model's held-out outputs with outcomes, to calibrate the label-free "
-        f"estimate on (default {DEFAULT_HELD_OUT} if there)",
+        "estimate on (default: monitor.held_out, models/held_out.jsonl, if there)",
     )
     parser.add_argument("--format", choices=["text", "md", "json"], default="text")
     parser.add_argument("--json", metavar="FILE", help="also write the JSON report here")
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.min_labels < 1:
-        raise CouldNotCheck(f"--min-labels must be 1 or more, not {args.min_labels}")
+    config_path = Path(args.config or DEFAULT_POLICY)
+    parsed = read_policy(config_path)
+    gate = GatePolicy.from_policy(parsed, str(config_path))
+    monitor = MonitorPolicy.from_policy(parsed, str(config_path))
+    if monitor.rules:  # production judged by its own rules; else by the gate's
+        gate = dataclasses.replace(gate, rules=monitor.rules)
+    min_labels = monitor.min_labels if args.min_labels is None else args.min_labels
+    if min_labels < 1:
+        raise CouldNotCheck(f"--min-labels must be 1 or more, not {min_labels}")
+    drift = DriftPolicy.from_policy(parsed, str(config_path))
+    requests = [Path(p) for p in args.requests] or with_rotations(
+        Path(drift.current.get("path") or DEFAULT_REQUESTS)
+    )
+    feedback = [Path(p) for p in args.feedback] or with_rotations(Path(monitor.outcomes["path"]))
     try:
         report = build_monitor_report(
-            [Path(p) for p in args.requests], [Path(p) for p in args.feedback],
-            config_path=Path(args.config or DEFAULT_POLICY), baseline_ref=args.baseline,
-            version=args.model_version, min_labels=args.min_labels,
+            requests, feedback, policy=gate, root=config_path.parent,
+            baseline_ref=args.baseline or monitor.baseline or gate.baseline,
+            version=args.model_version, min_labels=min_labels,
             schema_path=Path(args.schema) if args.schema else None,
-            held_out=Path(args.held_out or DEFAULT_HELD_OUT), explicit_held_out=bool(args.held_out),
+            held_out=Path(args.held_out or monitor.held_out), explicit_held_out=bool(args.held_out),
         )  # fmt: skip
     except CouldNotCheck as exc:
         if args.json:
@@ -315,3 +340,48 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.json, to_json(report))
     step_summary.append(to_markdown(report))
     return report.exit_code
+
+
+def with_rotations(path: Path) -> list[Path]:
+    """A service log and its rotations (requests.jsonl.1, .2, ...), oldest first."""
+    rotated = [p for p in path.parent.glob(f"{path.name}.*") if p.suffix[1:].isdigit()]
+    return [*sorted(rotated, key=lambda p: -int(p.suffix[1:])), path]
+
+
+def deployed_release(root: Path) -> str:
+    """The git ref of the release the service runs: its /version, as a tag (v1.2.0 or 1.2.0)."""
+    import requests
+
+    url = os.environ.get("SERVICE_URL", "").strip().rstrip("/")
+    if not url:
+        raise CouldNotCheck(
+            "monitor.baseline is 'deployed': set SERVICE_URL to the service's address (its "
+            "/version names the release it runs), or name a tag with --baseline"
+        )
+    check_url(url, "SERVICE_URL")
+    shown = f"{shown_url(url)}/version"
+    try:
+        answer = requests.get(f"{url}/version", timeout=30)
+    except requests.RequestException as exc:
+        raise CouldNotCheck(f"GET {shown} failed: {reason(exc)}") from None
+    if answer.status_code != 200:
+        raise CouldNotCheck(f"GET {shown} answered {status(answer)}: which release is deployed?")
+    try:
+        version = answer.json()["version"]
+    except (ValueError, KeyError, TypeError):
+        raise CouldNotCheck(f"GET {shown} did not answer a JSON object with 'version'") from None
+    if not isinstance(version, str) or not version.strip():
+        raise CouldNotCheck(f"GET {shown} names no version ({version!r})")
+    candidates = [version] if version.startswith("v") else [f"v{version}", version]
+    for ref in candidates:
+        try:
+            resolve(ref, root)
+        except CouldNotCheck:
+            continue
+        print(f"deployed: {shown} runs {version} (baseline {ref})", file=sys.stderr)
+        return ref
+    raise CouldNotCheck(
+        f"the service runs {version!r}, but this repository has no tag "
+        f"{' or '.join(repr(c) for c in candidates)} (a shallow clone has no tags: check out "
+        "with fetch-depth: 0)"
+    )

@@ -1,4 +1,4 @@
-"""`mlgate dispatch WORKFLOW [--if-policy drift.retrain]`: start another workflow of this repo.
+"""`mlgate dispatch WORKFLOW [--if-policy drift.retrain|monitor.retrain]`: start another workflow.
 
 drift.yml ends here when the data drifted: whether drift should also retrain is the policy's
 call (`drift.retrain` in mlgate.yaml), not the workflow's, so the switch lives beside the other
@@ -36,7 +36,16 @@ def _drift_retrain(config: str | None) -> bool:
     return load_drift_policy(config).retrain
 
 
-POLICY_SWITCHES: dict[str, Callable[[str | None], bool]] = {"drift.retrain": _drift_retrain}
+def _monitor_retrain(config: str | None) -> bool:
+    from ..policy import load_monitor_policy
+
+    return load_monitor_policy(config).retrain
+
+
+POLICY_SWITCHES: dict[str, Callable[[str | None], bool]] = {
+    "drift.retrain": _drift_retrain,
+    "monitor.retrain": _monitor_retrain,
+}
 
 
 def check_workflow_name(workflow: str) -> None:
@@ -71,7 +80,7 @@ def run_dispatch(
         if not switch(config):
             print(
                 f"mlgate dispatch: not starting {workflow}: {if_policy} is false in "
-                f"{config or 'mlgate.yaml'} (set it to true to start it on drift)"
+                f"{config or 'mlgate.yaml'} (set it to true to start it)"
             )
             write_step_outputs({"dispatched": "false"})
             return PASS

@@ -94,6 +94,22 @@ jobs:
       - run: mlgate drift --current logs/requests.jsonl
       - if: failure()
         run: mlgate dispatch retrain.yml --if-policy drift.retrain
+  monitor:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    permissions:
+      contents: read
+      actions: write
+    steps:
+      - uses: {CHECKOUT}
+        with:
+          persist-credentials: false
+          fetch-depth: 0
+      - run: mlgate monitor
+        env:
+          SERVICE_URL: ${{{{ vars.SERVICE_URL }}}}
+      - if: failure()
+        run: mlgate dispatch retrain.yml --if-policy monitor.retrain
 """
 
 RETRAIN = f"""\
@@ -143,7 +159,9 @@ stages:
     outs:
       - models/model.joblib
   profile:
-    cmd: mlgate profile data/processed/train.csv -o models/reference_profile.json
+    cmd: >-
+      mlgate profile data/processed/train.csv --outputs models/held_out.jsonl
+      -o models/reference_profile.json
     deps:
       - data/processed/train.csv
     outs:
@@ -157,6 +175,8 @@ stages:
     metrics:
       - reports/metrics.json:
           cache: false
+    outs:
+      - models/held_out.jsonl
 """
 
 SUITE = """\
@@ -174,6 +194,10 @@ gate:
     accuracy: {min: 0.8, max_drop: 0.01}
 drift:
   reference: models/reference_profile.json
+  retrain: true
+monitor:
+  outcomes: {path: logs/feedback.jsonl}
+  baseline: deployed
   retrain: true
 check:
   require: [all]

@@ -176,7 +176,7 @@ MUTATIONS: dict[str, tuple[Callable[[Files], None], set[str]]] = {
     ),
     "the retrain workflow cannot be started": (
         replace(".github/workflows/retrain.yml", "  workflow_dispatch:\n", "  push:\n"),
-        {"DRIFT105"},
+        {"DRIFT105", "MONITOR105"},
     ),
     "drift not startable by hand": (
         replace(".github/workflows/drift.yml", "  workflow_dispatch:\n", ""), {"DRIFT104"}
@@ -212,9 +212,36 @@ MUTATIONS: dict[str, tuple[Callable[[Files], None], set[str]]] = {
     "PR runs not cancelled": (
         replace(".github/workflows/ci.yml", "  cancel-in-progress: true\n", ""), {"GHA109"}
     ),
-    # required, and the gate and drift parts (adopted in mlgate.yaml) now run nowhere
+    "production never judged": (
+        replace(".github/workflows/drift.yml", "      - run: mlgate monitor\n",
+                "      - run: make help\n"),
+        {"MONITOR101"},
+    ),
+    "the deployed release asked without its address": (
+        replace(".github/workflows/drift.yml",
+                "        env:\n          SERVICE_URL: ${{ vars.SERVICE_URL }}\n", ""),
+        {"MONITOR104"},
+    ),
+    "the release tags not fetched": (
+        replace(".github/workflows/drift.yml", "          fetch-depth: 0\n", ""), {"MONITOR104"}
+    ),
+    "the model's answers not profiled": (
+        replace("dvc.yaml", " --outputs models/held_out.jsonl", ""), {"MONITOR103"}
+    ),
+    "the model's answers not kept": (
+        replace("dvc.yaml", "    outs:\n      - models/held_out.jsonl\n", ""), {"MONITOR103"}
+    ),
+    "retrain on a performance failure, but nothing starts it": (
+        replace(".github/workflows/drift.yml", "--if-policy monitor.retrain",
+                "--if-policy drift.retrain"),
+        {"MONITOR105"},
+    ),
+    "an invalid monitoring policy": (
+        replace("mlgate.yaml", "  baseline: deployed\n", "  baseline: HEAD~1\n"), {"MONITOR102"}
+    ),
+    # required, and the gate, drift and monitor parts (adopted in mlgate.yaml) now run nowhere
     "no workflows though required": (remove_under(".github/workflows/"),
-                                     {"ADOPT101", "GATE105", "DRIFT101"}),
+                                     {"ADOPT101", "GATE105", "DRIFT101", "MONITOR101"}),
 }  # fmt: skip
 
 
@@ -365,7 +392,7 @@ def test_an_ignore_that_waives_nothing_is_a_finding(tmp_path: Path) -> None:
         "check.ignore of DOCKER102 waives nothing: nothing it names fails without it; delete "
         "the entry"
     )
-    assert (finding.path, finding.line) == ("mlgate.yaml", 11)
+    assert (finding.path, finding.line) == ("mlgate.yaml", 15)
     # a run of some rules only cannot tell: it says nothing
     partial = {r.code: r for r in run_checks(root, select=["SEC", "DOCKER"]).results}
     assert partial["SEC102"].status is Status.PASS

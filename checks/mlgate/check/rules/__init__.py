@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import adopt, deploy, docker, drift, dvc, gate, gha, gx, sec, tools
+from . import adopt, deploy, docker, drift, dvc, gate, gha, gx, monitor, sec, tools
 from .base import Rule, rules_in
 
 ALL_RULES: list[type[Rule]] = [
@@ -16,6 +16,7 @@ ALL_RULES: list[type[Rule]] = [
     *rules_in(docker),
     *rules_in(deploy),
     *rules_in(drift),
+    *rules_in(monitor),
     *rules_in(sec),
     *rules_in(tools),
 ]
@@ -28,6 +29,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
     "docker": {"name": "Container", "order": 5},
     "deploy": {"name": "Deployment (GitOps)", "order": 6},
     "drift": {"name": "Drift monitoring", "order": 7},
-    "sec": {"name": "Security and ownership", "order": 8},
-    "tools": {"name": "zizmor and hadolint", "order": 9},
+    "monitor": {"name": "Production performance", "order": 8},
+    "sec": {"name": "Security and ownership", "order": 9},
+    "tools": {"name": "zizmor and hadolint", "order": 10},
 }

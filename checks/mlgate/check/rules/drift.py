@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from ...errors import CouldNotCheck
 from ...policy import DriftPolicy, parse_policy
 from ..cron import cron_problem
@@ -25,20 +27,28 @@ def drift_workflows(repo: Repo) -> list[Workflow]:
     return [w for w in repo.workflows if runs_of(repo, w, mlgate_command("drift"))]
 
 
-def dispatched(repo: Repo, workflow: Workflow) -> list[str]:
-    """The workflow files `mlgate dispatch FILE` starts from this workflow."""
+def dispatched(repo: Repo, workflow: Workflow, switch: str = "drift.retrain") -> list[str]:
+    """The workflow files `mlgate dispatch FILE` starts from this workflow when `switch` is on:
+    dispatches under `--if-policy switch`, or under no switch at all."""
     targets: list[str] = []
 
     def is_dispatch(words: list[str]) -> bool:
         found = mlgate_command("dispatch")(words)
-        if found:
-            target = next((w for w in words[2:] if not w.startswith("-")), "")
+        if found and _under(words, switch):
+            target = next((w for w in words[2:] if not w.startswith("-") and w != switch), "")
             if target and target not in targets:
                 targets.append(target)
         return found
 
     find_runs(repo, workflow, is_dispatch)  # not remembered: the predicate collects
     return targets
+
+
+def _under(words: list[str], switch: str) -> bool:
+    """Whether `mlgate dispatch ...` runs when `switch` is true (its --if-policy, or none)."""
+    switches = [b for a, b in pairwise(words) if a == "--if-policy"]
+    switches += [w.split("=", 1)[1] for w in words if w.startswith("--if-policy=")]
+    return not switches or switch in switches
 
 
 def schedules(workflow: Workflow) -> list[object]:

@@ -1,0 +1,181 @@
+"""MONITOR: production judged on its real outcomes, on a schedule, against the deployed release."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...errors import CouldNotCheck
+from ...policy import DEFAULT_HELD_OUT, DEPLOYED, MonitorPolicy, parse_policy
+from ..execution import Site, mlgate_command, runs_of
+from ..model import Finding, NotApplicable, Severity
+from ..pipeline import command, outputs, stages_line
+from ..repo import Repo, Workflow
+from ..yaml_lines import line_of
+from .base import Rule
+from .drift import dispatched, schedules
+
+CHECKOUT = "actions/checkout"
+
+
+class MONITOR(Rule):
+    family = "monitor"
+    part = "monitor"
+
+
+def monitor_workflows(repo: Repo) -> list[Workflow]:
+    """Workflows that run `mlgate monitor` (a run, not a mention)."""
+    return [w for w in repo.workflows if runs_of(repo, w, mlgate_command("monitor"))]
+
+
+class MONITOR101(MONITOR):
+    """A scheduled workflow runs `mlgate monitor`."""
+
+    requires = frozenset({"GHA101"})
+    fix = (
+        "Add a job to the scheduled drift workflow: `make window`, `make outcomes`, then "
+        "`mlgate monitor` (drift.yml in the template)."
+    )
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        running = monitor_workflows(repo)
+        if any("schedule" in w.triggers and schedules(w) for w in running):
+            return []
+        if running:
+            first = running[0]
+            return [Finding("runs `mlgate monitor`, but not on a schedule", first.path,
+                            first.on_line)]  # fmt: skip
+        return [Finding("no scheduled workflow runs `mlgate monitor`", ".github/workflows")]
+
+
+class MONITOR102(MONITOR):
+    """The monitoring policy in mlgate.yaml is valid."""
+
+    requires = frozenset({"GATE101"})
+    fix = (
+        "Fix `monitor:` as the message says: outcomes (path; url and token_env; or dvc), "
+        "baseline (deployed or a tag), min_labels of at least 1, held_out, rules, retrain."
+    )
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        text = repo.read("mlgate.yaml").text
+        if text is None:
+            raise NotApplicable("no mlgate.yaml (monitoring defaults apply)")
+        try:
+            policy = parse_policy(text, "mlgate.yaml")
+            if "monitor" not in policy:
+                raise NotApplicable("no monitor section (defaults apply)")
+            MonitorPolicy.from_policy(policy, "mlgate.yaml")
+        except CouldNotCheck as exc:
+            data = repo.policy.data
+            return [Finding(str(exc), "mlgate.yaml", line_of(data, "monitor") if data else None)]
+        return []
+
+
+class MONITOR103(MONITOR):
+    """The pipeline keeps the model's held-out answers and profiles them for prediction drift."""
+
+    requires = frozenset({"DVC101"})
+    severity = Severity.WARNING
+    fix = (
+        "Have the evaluate stage write each test row's prediction, probabilities and outcome "
+        "to models/held_out.jsonl (an out), and run `mlgate profile ... --outputs "
+        "models/held_out.jsonl`: prediction drift and the label-free estimate need them."
+    )
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        held_out = repo.policy_section("monitor").get("held_out", DEFAULT_HELD_OUT)
+        held_out = held_out if isinstance(held_out, str) else DEFAULT_HELD_OUT
+        if not any(held_out in outputs(stage) for stage in repo.stages.values()):
+            return [Finding(f"no stage writes {held_out} (the model's answers on the test split)",
+                            "dvc.yaml", stages_line(repo))]  # fmt: skip
+        profiling = [s for s in repo.stages.values() if "mlgate profile" in command(s)]
+        if profiling and not any(f"--outputs {held_out}" in command(s) for s in profiling):
+            return [Finding(f"the `mlgate profile` stage does not profile {held_out} "
+                            "(`--outputs`): the model's answers are not watched",
+                            "dvc.yaml", stages_line(repo))]  # fmt: skip
+        return []
+
+
+class MONITOR104(MONITOR):
+    """With `monitor.baseline: deployed`, the monitor job can ask the service and find its tag."""
+
+    requires = frozenset({"MONITOR101", "MONITOR102"})
+    fix = (
+        "In the job that runs `mlgate monitor`: `env: SERVICE_URL: ${{ vars.SERVICE_URL }}` "
+        "(the service's /version names the release) and actions/checkout with "
+        "`fetch-depth: 0` (the release tags)."
+    )
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        if repo.policy_section("monitor").get("baseline") != DEPLOYED:
+            raise NotApplicable("monitor.baseline is not 'deployed'")
+        findings = []
+        for workflow in monitor_workflows(repo):
+            for run in runs_of(repo, workflow, mlgate_command("monitor")):
+                site = run.site
+                if not _sets(site, "SERVICE_URL"):
+                    findings.append(Finding(
+                        "`mlgate monitor` runs without SERVICE_URL in its environment: "
+                        "monitor.baseline 'deployed' cannot ask the service which release it runs",
+                        site.holder.path, run.line))  # fmt: skip
+                if not _full_history(site):
+                    findings.append(Finding(
+                        f"job {site.job_name!r} checks out without `fetch-depth: 0`: the "
+                        "release tags monitor.baseline 'deployed' compares with are missing",
+                        site.holder.path, run.line))  # fmt: skip
+        return findings
+
+
+def _sets(site: Site, name: str) -> bool:
+    """Whether the step, its job or its workflow puts `name` in the environment."""
+    places: list[Any] = [site.step.get("env"), site.job.get("env"), site.workflow.data.get("env")]
+    return any(isinstance(env, dict) and name in env for env in places)
+
+
+def _full_history(site: Site) -> bool:
+    """Whether the job's checkout fetches every commit and tag (`fetch-depth: 0`)."""
+    for step in site.job.get("steps") or []:
+        uses = step.get("uses") if isinstance(step, dict) else None
+        if isinstance(uses, str) and uses.split("@")[0] == CHECKOUT:
+            depth = (step.get("with") or {}).get("fetch-depth")
+            return str(depth) == "0"
+    return True  # no checkout here: nothing to say about its depth
+
+
+class MONITOR105(MONITOR):
+    """With `monitor.retrain: true`, the monitor workflow starts a retrain workflow that exists."""
+
+    requires = frozenset({"MONITOR101", "MONITOR102"})
+    fix = (
+        "In the monitor workflow, on a performance failure: `mlgate dispatch retrain.yml "
+        "--if-policy monitor.retrain` in a job with `actions: write`; retrain.yml needs "
+        "`workflow_dispatch:`."
+    )
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        if repo.policy_section("monitor").get("retrain") is not True:
+            raise NotApplicable("monitor.retrain is not true")
+        known = {w.path.rsplit("/", 1)[-1]: w for w in repo.workflows}
+        targets = [
+            t for w in monitor_workflows(repo) for t in dispatched(repo, w, "monitor.retrain")
+        ]
+        if not targets:
+            section = repo.policy_section("monitor")
+            message = ("monitor.retrain is true, but no monitor workflow runs `mlgate dispatch` "
+                       "under it (`--if-policy monitor.retrain`)")  # fmt: skip
+            return [Finding(message, "mlgate.yaml", line_of(section, "retrain"))]
+        findings = []
+        for target in dict.fromkeys(targets):
+            started = known.get(target)
+            if started is None:
+                findings.append(Finding(f"dispatches {target}, which is not a workflow here",
+                                        ".github/workflows"))  # fmt: skip
+            elif "workflow_dispatch" not in started.triggers:
+                findings.append(Finding(f"{target} has no workflow_dispatch trigger",
+                                        started.path, started.on_line))  # fmt: skip
+        return findings
