@@ -9,14 +9,18 @@ does on GitHub: open a pull request, tag a release, wait for the drift schedule,
 from __future__ import annotations
 
 import functools
+import json
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import requests
 import yaml
 from fake_github import REPOSITORY, TOKEN, FakeGitHub, serve
 from gha_runner import Event, GitHubSide, JobRun, WorkflowRun
@@ -327,3 +331,84 @@ def test_retrain_proposes_new_data_by_pull_request(lab: Lab, tmp_path: Path) -> 
     assert {"dvc.lock", "data/raw/data.csv.dvc", "reports/metrics.json"} <= changed
     assert changed <= {"dvc.lock", "data/raw/data.csv.dvc", "reports/metrics.json"} | {
         c for c in changed if c.startswith("reports/")}  # fmt: skip
+
+
+def test_scheduled_monitor_judges_production_against_the_deployed_release(
+    lab: Lab, window_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    """The service runs release v0.3.0; its request log and the outcomes sent to /feedback
+    reach the log store; drift.yml's monitor job asks SERVICE_URL which release runs, fetches
+    both logs and judges production against v0.3.0's metrics: true outcomes pass; a third of
+    them turned around fail on accuracy, open one `performance` issue (commented, not doubled,
+    on the next failing run) and start retrain.yml, as monitor.retrain says."""
+    url, store = window_server
+    run(["python", "-m", "ml_project.windows"], lab.dev, lab.home)  # logs/clean.jsonl
+    policy = yaml.safe_load((lab.dev / "mlgate.yaml").read_text())
+    policy["drift"]["current"] = {"url": f"{url}/requests.jsonl", "path": "logs/requests.jsonl"}
+    policy["drift"]["retrain"] = False
+    policy["monitor"]["outcomes"] = {"url": f"{url}/feedback.jsonl", "path": "logs/feedback.jsonl"}
+    policy["monitor"]["retrain"] = True
+    sha = commit_on_main(lab, "Judge production from the log store", {
+        "mlgate.yaml": yaml.safe_dump(policy, sort_keys=False)})  # fmt: skip
+    lab.git("tag", "-f", "v0.3.0", "main")
+    lab.git("push", "--quiet", "--force", "origin", "refs/tags/v0.3.0")
+    folder = tmp_path / "production"
+    service = start_service(lab.dev, lab.home, folder, SERVICE_VERSION="0.3.0",
+                            SERVICE_FEEDBACK_LOG=str(folder / "feedback.jsonl"))  # fmt: skip
+    lab.side.variables["SERVICE_URL"] = service.url
+    records = [json.loads(line)["features"]
+               for line in (lab.dev / "logs" / "clean.jsonl").read_text().splitlines()]  # fmt: skip
+    truth = pd.read_csv(lab.dev / "data" / "processed" / "test.csv")["target"].tolist()
+    event = Event("schedule", sha, "refs/heads/main",
+                  {"schedule": "17 6 * * 1", "repository": repository_payload()})  # fmt: skip
+    issues_before, dispatched = set(lab.api.issues), len(lab.api.dispatches)
+    try:
+        ids: list[str] = []
+        for start in range(0, len(records), 20):
+            answer = requests.post(f"{service.url}/predict", timeout=30,
+                                   json={"records": records[start : start + 20]})  # fmt: skip
+            ids += answer.json()["request_ids"]
+
+        def send(outcomes: list[object]) -> None:
+            body = {"outcomes": [{"request_id": i, "outcome": o}
+                                 for i, o in zip(ids, outcomes, strict=True)]}  # fmt: skip
+            requests.post(f"{service.url}/feedback", json=body, timeout=30).raise_for_status()
+            time.sleep(1.5)  # the service writes its logs every 0.5 s
+            shutil.copy(service.log, store / "requests.jsonl")
+            shutil.copy(folder / "feedback.jsonl", store / "feedback.jsonl")
+
+        send(truth)
+        jobs = lab.run("drift.yml", event)
+        monitor = jobs["monitor"]
+        assert monitor.result == "success" and monitor.outputs == {"status": "0"}, explain(jobs)
+        assert "mlgate monitor: pass" in monitor.summary and "v0.3.0" in monitor.summary
+        assert "runs 0.3.0 (baseline v0.3.0)" in monitor.step("mlgate monitor").log
+        assert jobs["drift"].outputs == {"status": "0"}, explain(jobs)
+        assert jobs["performance-issue"].result == "skipped"
+        assert jobs["retrain"].result == "skipped"
+
+        send([1 - o if i % 3 == 0 else o for i, o in enumerate(truth)])  # the newest counts
+        failing = lab.run("drift.yml", event)
+        monitor = failing["monitor"]
+        assert monitor.outputs == {"status": "1"}, explain(failing)
+        assert monitor.failed_steps() == ["mlgate monitor"]
+        assert "FAIL" in monitor.summary and "accuracy" in monitor.summary
+        assert failing["performance-issue"].result == "success", explain(failing)
+        (number,) = set(lab.api.issues) - issues_before
+        issue = lab.api.issues[number]
+        assert {label["name"] for label in issue["labels"]} == {"performance"}
+        assert issue["title"] == "Model performance in production"
+        assert failing["retrain"].result == "success", explain(failing)
+        assert (
+            failing["retrain"].step("Start retrain.yml on drift when the policy says so").outcome
+            == "skipped"
+        )
+        assert lab.api.dispatches[dispatched:] == [
+            {"workflow": "retrain.yml", "ref": "main", "inputs": {}}]  # fmt: skip
+
+        again = lab.run("drift.yml", event)
+        assert again["performance-issue"].result == "success", explain(again)
+        assert set(lab.api.issues) - issues_before == {number}  # the same issue, commented
+        assert lab.api.comments.get(number)
+    finally:
+        service.stop()

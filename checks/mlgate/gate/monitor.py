@@ -174,8 +174,9 @@ def _task(joined: Joined, schema_path: Path | None) -> tuple[str, list[Any]]:
         return _schema_task(schema_path)
     if schema_path is not None and str(schema_path) != DEFAULT_SCHEMA:
         raise CouldNotCheck(f"--schema {schema_path}: not found")
-    if joined.proba:
-        return "classification", sorted(joined.proba[0])
+    if joined.proba:  # the keys are the classes as text: typed again from the predictions
+        typed = {str(v): v for v in joined.y_pred if isinstance(v, str | int | float | bool)}
+        return "classification", [typed.get(key, key) for key in sorted(joined.proba[0])]
     raise CouldNotCheck(
         f"which task is this? no {DEFAULT_SCHEMA} (--schema) and no class probabilities in "
         "the request log"
@@ -230,7 +231,10 @@ def _as_class(value: Any, classes: list[Any], what: str) -> Any:
     from ..scores import class_of
 
     found, cls = class_of(value, classes)
-    if not found:
+    if not found:  # a class known only by its text (from the logged probabilities' keys)
+        by_text = {str(c): c for c in classes if isinstance(c, str)}
+        if str(value) in by_text:
+            return by_text[str(value)]
         shown = ", ".join(repr(c) for c in classes[:10])
         raise CouldNotCheck(
             f"an {what} {value!r} is not a class of the model (its classes: {shown}): is "

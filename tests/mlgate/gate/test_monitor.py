@@ -238,3 +238,16 @@ def test_no_estimate_without_held_out_outputs_unless_asked(repo: Path, home: Pat
     done = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
                       "feedback.jsonl", "--held-out", "gone.jsonl", cwd=repo)  # fmt: skip
     assert done.returncode == 2 and "--held-out gone.jsonl: not found" in done.stderr
+
+
+def test_without_the_schema_the_classes_come_from_the_log(repo: Path, home: Path) -> None:
+    """A scheduled job that has not pulled models/schema.json: the classes are the logged
+    probabilities' keys ("0", "1"), typed again from the predictions, so outcomes sent as
+    numbers still match them."""
+    (repo / "models" / "schema.json").unlink()
+    outcomes = write_logs(repo, 300, wrong=0.08)
+    code, report = monitor(repo, home)
+    assert code == 0, report
+    accuracy = next(m for m in report["metrics"] if m["metric"] == "accuracy")
+    flat = [p for line in (repo / "requests.jsonl").open() for p in json.loads(line)["predictions"]]
+    assert accuracy["current"] == pytest.approx(metrics.accuracy_score(outcomes, flat))
