@@ -131,6 +131,9 @@ DEPLOY_FILES = {
     "deploy/base/deployment.yaml",
     "deploy/base/kustomization.yaml",
     "deploy/base/service.yaml",
+    "deploy/monitoring/kustomization.yaml",
+    "deploy/monitoring/prometheus-rules.yaml",
+    "deploy/monitoring/servicemonitor.yaml",
     "deploy/overlays/production/kustomization.yaml",
 }
 

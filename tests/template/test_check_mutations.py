@@ -164,6 +164,12 @@ MUTATIONS: dict[str, tuple[Mutation, set[str]]] = {
         {"DRIFT105"}),
     "an ignore without a reason": (
         replace("mlgate.yaml", "  ignore: []", "  ignore:\n    - rule: DOCKER104"), {"SEC102"}),
+    "the alerts not deployed": (
+        replace("deploy/overlays/production/kustomization.yaml", r"^components:\n.*\n", "",
+                pattern=True),
+        {"MONITOR106"}),
+    "the latency budget changed in one place only": (
+        replace("mlgate.yaml", "p95_ms: 200", "p95_ms: 150"), {"MONITOR106"}),
     "production never judged": (
         replace(DRIFT, "mlgate monitor --format md --json logs/monitor.json", "make help"),
         {"MONITOR101"}),

@@ -348,7 +348,7 @@ def test_overlay_builds_with_kustomize(mixed_case_owner: Path, home: Path) -> No
                          text=True, env=tool_env(home))  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     docs = {d["kind"]: d for d in yaml.safe_load_all(run.stdout)}
-    assert set(docs) == {"Deployment", "Service"}
+    assert set(docs) == {"Deployment", "Service", "ServiceMonitor", "PrometheusRule"}
     slug = mixed_case_owner.name
     assert {d["metadata"]["namespace"] for d in docs.values()} == {slug}
     (container,) = docs["Deployment"]["spec"]["template"]["spec"]["containers"]

@@ -75,12 +75,14 @@ def test_combination_renders(answers: dict[str, str], rendered: dict[str, Path])
 
     pipeline = yaml.safe_load((project / "dvc.yaml").read_text())
     stages = list(pipeline["stages"])
-    expected_stages = ["validate", "prepare", "train", "profile", "evaluate"]
+    expected_stages = ["validate", "prepare", "train", "evaluate", "profile"]
     if answers["dataset"] != "custom":
         expected_stages.insert(0, "fetch")
     assert stages == expected_stages
     assert pipeline["stages"]["evaluate"]["metrics"] == [{"reports/metrics.json": {"cache": False}}]
     assert "--exclude ${data.target}" in pipeline["stages"]["profile"]["cmd"]
+    assert "--outputs models/held_out.jsonl" in pipeline["stages"]["profile"]["cmd"]
+    assert "models/held_out.jsonl" in pipeline["stages"]["evaluate"]["outs"]
     assert all(module in str(stage["cmd"]) or stage["cmd"].startswith("mlgate")
                for stage in pipeline["stages"].values())  # fmt: skip
 

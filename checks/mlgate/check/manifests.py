@@ -29,7 +29,8 @@ KUSTOMIZE_KINDS = {"Kustomization", "Component"}
 # large manifests of kinds no rule reads are left alone: parsing them dominated the run time).
 INTERESTING = re.compile(
     r"^\s*kind:\s*[\"']?(Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod|List|Application|"
-    r"ApplicationSet|Kustomization|HelmRelease|GitRepository)\b",
+    r"ApplicationSet|Kustomization|HelmRelease|GitRepository|PrometheusRule|ServiceMonitor|"
+    r"PodMonitor)\b",
     re.MULTILINE,
 )
 RELEASE_FOLDER = re.compile(r"v?\d+\.\d+(\.\d+)?([-.][\w.]+)?")

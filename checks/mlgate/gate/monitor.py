@@ -27,7 +27,7 @@ from typing import Any
 from ..errors import COULD_NOT_CHECK, FAIL, CouldNotCheck
 from ..io import step_summary
 from ..io.git import resolve
-from ..io.http import check_url, reason, shown_url, status
+from ..io.http import check_url, is_loopback, reason, shown_url, status
 from ..io.textfile import write_text
 from ..policy import (
     DEFAULT_POLICY,
@@ -365,7 +365,9 @@ def deployed_release(root: Path) -> str:
     check_url(url, "SERVICE_URL")
     shown = f"{shown_url(url)}/version"
     try:
-        answer = requests.get(f"{url}/version", timeout=30)
+        with requests.Session() as session:
+            session.trust_env = not is_loopback(url)  # no HTTP_PROXY for this machine
+            answer = session.get(f"{url}/version", timeout=30)
     except requests.RequestException as exc:
         raise CouldNotCheck(f"GET {shown} failed: {reason(exc)}") from None
     if answer.status_code != 200:

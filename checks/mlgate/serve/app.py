@@ -160,6 +160,8 @@ def create_app(
     log = RequestLog(settings.request_log, **rotation)
     outcomes_log = FeedbackLog(settings.feedback_log, **rotation)
     outcomes_body = feedback_model(schema, settings.max_batch)
+    metrics.track_readiness(model.ready.is_set)
+    metrics.track_log_errors({"requests": log, "feedback": outcomes_log})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:

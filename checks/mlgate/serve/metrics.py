@@ -4,20 +4,26 @@ Per route: request count by status, and latency. Per prediction: a count by clas
 classifier, a histogram of values for a regressor. Categories never seen in training are
 counted per feature: a rising count is an early sign of drift. Model calls are a histogram of
 rows per call: under concurrent load the batcher merges requests, and this shows by how much.
+`model_ready` is 1 once the model is loaded, and `log_write_errors_total` counts failed
+writes of the request and feedback logs (a full disk): the alerts in the generated project's
+deploy/monitoring/ are written against these names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -58,6 +64,16 @@ class ServiceMetrics:
             buckets=BATCH_BUCKETS, registry=self.registry,
         )  # fmt: skip
 
+    def track_readiness(self, is_ready: Callable[[], bool]) -> None:
+        """model_ready: 1 once the model answers, read at each scrape."""
+        ready = Gauge("model_ready", "1 when the model is loaded and answering",
+                      registry=self.registry)  # fmt: skip
+        ready.set_function(lambda: 1.0 if is_ready() else 0.0)
+
+    def track_log_errors(self, logs: dict[str, Any]) -> None:
+        """log_write_errors_total{log=...}: failed writes of each log, read at each scrape."""
+        self.registry.register(_LogErrors(logs))
+
     def observe_model_call(self, rows: int) -> None:
         self.model_calls.observe(rows)
 
@@ -86,3 +102,17 @@ class ServiceMetrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _LogErrors(Collector):
+    """The logs' own failure counts, as one counter family (the logs count, this reads)."""
+
+    def __init__(self, logs: dict[str, Any]) -> None:
+        self.logs = logs
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily("log_write_errors", "failed writes of the service's logs",
+                                     labels=["log"])  # fmt: skip
+        for name, log in self.logs.items():
+            family.add_metric([name], float(log.errors))
+        yield family

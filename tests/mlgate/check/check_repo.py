@@ -130,6 +130,41 @@ jobs:
       - run: dvc repro
 """
 
+SERVICE_MONITOR = """\
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: app
+spec:
+  selector:
+    matchLabels: {app: app}
+  endpoints:
+    - port: http
+"""
+
+ALERT_RULES = """\
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: app
+spec:
+  groups:
+    - name: app
+      rules:
+        - alert: Errors
+          expr: sum(rate(http_requests_total{status=~"5.."}[5m])) > 1
+        - alert: Slow
+          expr: >-
+            histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))
+            > 0.2
+        - alert: NotReady
+          expr: min(model_ready) == 0
+        - alert: LogWrites
+          expr: increase(log_write_errors_total[10m]) > 0
+        - alert: Unseen
+          expr: rate(unseen_categories_total[1h]) > 1
+"""
+
 DVC_YAML = """\
 stages:
   validate:
@@ -292,7 +327,11 @@ GOOD: dict[str, str] = {
         )
     ),
     "Dockerfile": DOCKERFILE,
-    "deploy/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+    "deploy/base/kustomization.yaml": (
+        "resources:\n  - deployment.yaml\n  - servicemonitor.yaml\n  - rules.yaml\n"
+    ),
+    "deploy/base/servicemonitor.yaml": SERVICE_MONITOR,
+    "deploy/base/rules.yaml": ALERT_RULES,
     "deploy/base/deployment.yaml": DEPLOYMENT,
     "deploy/overlays/production/kustomization.yaml": OVERLAY,
     "deploy/argocd/application.yaml": APPLICATION,

@@ -236,6 +236,18 @@ MUTATIONS: dict[str, tuple[Callable[[Files], None], set[str]]] = {
                 "--if-policy drift.retrain"),
         {"MONITOR105"},
     ),
+    "no alert on the latency": (
+        replace("deploy/base/rules.yaml", "http_request_duration_seconds_bucket", "x"),
+        {"MONITOR106"},
+    ),
+    "a latency alert off the verify budget": (
+        replace("deploy/base/rules.yaml", "            > 0.2\n", "            > 0.5\n"),
+        {"MONITOR106"},
+    ),
+    "nothing scrapes the service": (
+        replace("deploy/base/kustomization.yaml", "  - servicemonitor.yaml\n", ""),
+        {"MONITOR106"},
+    ),
     "an invalid monitoring policy": (
         replace("mlgate.yaml", "  baseline: deployed\n", "  baseline: HEAD~1\n"), {"MONITOR102"}
     ),

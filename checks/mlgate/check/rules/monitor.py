@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...errors import CouldNotCheck
 from ...policy import DEFAULT_HELD_OUT, DEPLOYED, MonitorPolicy, parse_policy
 from ..execution import Site, mlgate_command, runs_of
+from ..manifests import Manifest, deployables, members
 from ..model import Finding, NotApplicable, Severity
 from ..pipeline import command, outputs, stages_line
 from ..repo import Repo, Workflow
@@ -15,6 +17,15 @@ from .base import Rule
 from .drift import dispatched, schedules
 
 CHECKOUT = "actions/checkout"
+# What the service's alerts must watch (issue 19): each by the metric its expression reads.
+WATCHED = {
+    "the error rate": "http_requests_total",
+    "the p95 latency": "http_request_duration_seconds_bucket",
+    "readiness": "model_ready",
+    "log write failures": "log_write_errors_total",
+    "unseen categories": "unseen_categories_total",
+}
+THRESHOLD = re.compile(r">\s*([0-9][0-9.]*(?:[eE][-+]?[0-9]+)?)\s*$")
 
 
 class MONITOR(Rule):
@@ -179,3 +190,64 @@ class MONITOR105(MONITOR):
                 findings.append(Finding(f"{target} has no workflow_dispatch trigger",
                                         started.path, started.on_line))  # fmt: skip
         return findings
+
+
+class MONITOR106(MONITOR):
+    """What is deployed is scraped and alerted on, the latency alert at verify.p95_ms."""
+
+    requires = frozenset({"DEPLOY101"})
+    severity = Severity.WARNING
+    fix = (
+        "Deploy a ServiceMonitor for the service and a PrometheusRule alerting on the error "
+        "rate, the p95 latency of /predict (at verify.p95_ms), model_ready, "
+        "log_write_errors_total and unseen_categories_total (deploy/monitoring/ in the template)."
+    )
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        found = deployables(repo)
+        if not found.workloads():
+            raise NotApplicable("no workload is deployed")
+        built = [m for leaf in found.leaves for m in members(found, leaf)] or found.manifests
+        where = found.leaves[0] if found.leaves else found.workloads()[0].path
+        findings = []
+        if not any(m.kind in ("ServiceMonitor", "PodMonitor") for m in built):
+            findings.append(Finding("nothing deployed has Prometheus scrape the service "
+                                    "(no ServiceMonitor or PodMonitor)", where))  # fmt: skip
+        rules = [m for m in built if m.kind == "PrometheusRule"]
+        if not rules:
+            findings.append(Finding("no PrometheusRule alerts on the service", where))
+            return findings
+        alerts = [(m, rule) for m in rules for rule in _alert_rules(m)]
+        exprs = " ".join(str(rule.get("expr", "")) for _, rule in alerts)
+        unwatched = [what for what, metric in WATCHED.items() if metric not in exprs]
+        if unwatched:
+            findings.append(Finding(f"no alert watches {', '.join(unwatched)}", rules[0].path,
+                                    line_of(rules[0].document, "spec")))  # fmt: skip
+        budget_ms = _p95_budget(repo)
+        for manifest, rule in alerts:
+            expr = str(rule.get("expr", ""))
+            if "histogram_quantile(0.95" not in expr.replace(" ", ""):
+                continue
+            match = THRESHOLD.search(expr.strip())
+            if match and abs(float(match.group(1)) * 1000 - budget_ms) > 1e-6:
+                findings.append(Finding(
+                    f"alert {rule.get('alert')!r} fires above {match.group(1)} s, but "
+                    f"verify.p95_ms is {budget_ms:g} ms: one budget, two numbers",
+                    manifest.path, line_of(rule, "expr")))  # fmt: skip
+        return findings
+
+
+def _alert_rules(manifest: Manifest) -> list[dict[str, Any]]:
+    groups = (manifest.document.get("spec") or {}).get("groups")
+    return [
+        rule
+        for group in groups if isinstance(groups, list) and isinstance(group, dict)
+        for rule in group.get("rules") or [] if isinstance(rule, dict) and "alert" in rule
+    ]  # fmt: skip
+
+
+def _p95_budget(repo: Repo) -> float:
+    """verify.p95_ms of mlgate.yaml (200 when not set or not a number)."""
+    value = repo.policy_section("verify").get("p95_ms", 200)
+    return float(value) if type(value) in (int, float) else 200.0
