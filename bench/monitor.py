@@ -4,6 +4,8 @@ Issue 19: a request log of N predictions (one record a request, as single-row tr
 them, with class probabilities) and a feedback log labelling 30% of them (1% sent twice), as a
 service writes them. Each contender runs in a fresh process, so its peak RSS is its own:
 - mlgate: gate.outcomes.join (outcomes kept, the request log streamed) and mlgate.scores;
+- mlgate + estimate: the same, with the label-free estimate (CBPE, calibrated on 2,000
+  held-out rows) tallied on every prediction during the same pass, as `mlgate monitor` does;
 - pandas: both logs read with read_json(lines=True), the lists exploded, merged on
   request_id, the last outcome per id kept, the same metrics.
 """
@@ -33,6 +35,22 @@ joined = join([folder / "requests.jsonl"], [folder / "feedback.jsonl"])
 proba = [[row["0"], row["1"]] for row in joined.proba]
 scores = classification_metrics(joined.y_true, joined.y_pred, proba, [0, 1])
 print(joined.labelled, round(scores["accuracy"], 6))
+"""
+
+ESTIMATE = """
+import sys
+from pathlib import Path
+from mlgate.gate.estimate import calibrate
+from mlgate.gate.monitor import Estimator
+from mlgate.gate.outcomes import join
+from mlgate.scores import classification_metrics
+folder = Path(sys.argv[1])
+estimator = Estimator(calibrate(folder / "held_out.jsonl", [0, 1]))
+joined = join([folder / "requests.jsonl"], [folder / "feedback.jsonl"], observe=estimator.observe)
+proba = [[row["0"], row["1"]] for row in joined.proba]
+scores = classification_metrics(joined.y_true, joined.y_pred, proba, [0, 1])
+estimated = estimator.tallies[joined.version].metrics()
+print(joined.labelled, round(scores["accuracy"], 6), "est", round(estimated["accuracy"], 4))
 """
 
 PANDAS = """
@@ -75,6 +93,13 @@ def write_logs(folder: Path, predictions: int, seed: int = 0) -> None:
                 line = json.dumps({"ts": "2026-03-02T10:00:00.000Z", "model_version": "1.0.0",
                                    "request_id": rid, "outcome": outcome}) + "\n"  # fmt: skip
                 fb.write(line * (2 if index % 100 == 0 else 1))
+    with (folder / "held_out.jsonl").open("w") as held:  # the model's answers on its test split
+        for index in range(2000):
+            label = int(labels[index])
+            p1 = 0.8 if label else 0.2
+            outcome = 1 - label if wrong[-index - 1] else label
+            held.write(json.dumps({"prediction": label, "probabilities": {"0": 1 - p1, "1": p1},
+                                   "outcome": outcome}) + "\n")  # fmt: skip
 
 
 def measure(code: str, folder: Path) -> tuple[float, float, str]:
@@ -112,7 +137,9 @@ def main() -> None:
             write_logs(folder, count)
             made = time.perf_counter() - start
             size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
-            for name, code in (("mlgate", MLGATE), ("pandas merge", PANDAS)):
+            contenders = (("mlgate", MLGATE), ("mlgate + estimate", ESTIMATE),
+                          ("pandas merge", PANDAS))  # fmt: skip
+            for name, code in contenders:
                 if name.startswith("pandas") and count > args.pandas_max:
                     need = pandas_mb_per_prediction * count / 1000
                     note = f"not run: about {need:,.0f} GB at the rate above"

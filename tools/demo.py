@@ -73,7 +73,8 @@ def drift_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
 
 
 def serve_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
-    """`make serve`, `mlgate verify` on it, the clean window as traffic, its log through drift."""
+    """`make serve`, `mlgate verify` on it, the clean window as traffic, its log (up to the
+    borderline traffic of the estimate's step) through drift."""
     for name in ("requests.jsonl", "feedback.jsonl"):
         (project / "logs" / name).unlink(missing_ok=True)
     url = f"http://127.0.0.1:{(port := free_port())}"
@@ -98,8 +99,8 @@ def serve_flow(project: Path, env: dict[str, str]) -> list[list[str]]:
         os.killpg(server.pid, signal.SIGTERM)  # make and the service: it flushes its log
         server.wait(60)
         errors.close()
-    command = ["mlgate", "drift", "--current", "logs/requests.jsonl", "--report",
-               "logs/requests.html"]  # fmt: skip
+    command = ["mlgate", "drift", "--current", "logs/served.jsonl", "--report",
+               "logs/served.html"]  # fmt: skip
     step = timed("drift (served log)", command, project, env)
     rows.append(["drift, the service's log", f"{step.seconds:.1f}",
                  verdict(step, 0, words=("no drift", "drift"))])  # fmt: skip
@@ -166,6 +167,7 @@ def estimate_flow(
     log = project / "logs" / "requests.jsonl"
     time.sleep(1.5)  # everything sent so far is in the log
     start = log.stat().st_size
+    (project / "logs" / "served.jsonl").write_bytes(log.read_bytes()[:start])  # before the shift
     shifted = [hard[i % len(hard)] for i in range(200)]
     predict_all(session, url, shifted)
     time.sleep(1.5)
