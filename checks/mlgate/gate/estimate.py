@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -195,9 +196,8 @@ class Tally:
     calibration: Calibration
     rows: int = 0
     skipped: int = 0  # predictions without usable probabilities
-    _scores: list[list[float]] = field(default_factory=list)
-    _predicted: list[int] = field(default_factory=list)
-    _lookup: dict[tuple[str, Any], int] = field(default_factory=dict)
+    _raw: list[tuple[Any, Any]] = field(default_factory=list)  # rows not yet tallied
+    _lookup: dict[tuple[Any, type], int] = field(default_factory=dict)
     confusion: Any = None  # [true j, predicted k]
     positives: Any = None  # per class and score bin: summed chance of that class
     negatives: Any = None  # and of the rest
@@ -212,37 +212,57 @@ class Tally:
         self._keys = [str(c) for c in self.calibration.classes]
 
     def add(self, prediction: Any, probabilities: Any) -> None:
-        """One logged prediction with its probabilities (as the service logs them)."""
-        index = self._class_index(prediction)
-        if index is None or not isinstance(probabilities, dict):
-            self.skipped += 1
-            return
-        values = [probabilities.get(key) for key in self._keys]
-        if not all(type(v) in (int, float) and math.isfinite(v) for v in values):
-            self.skipped += 1
-            return
-        self._scores.append(values)
-        self._predicted.append(index)
-        if len(self._predicted) >= FLUSH_ROWS:
+        """One logged prediction with its probabilities (as the service logs them); the work
+        is done a chunk at a time, in flush()."""
+        self._raw.append((prediction, probabilities))
+        if len(self._raw) >= FLUSH_ROWS:
             self.flush()
 
-    def _class_index(self, value: Any) -> int | None:
-        key = (type(value).__name__, value if isinstance(value, str | int | float | bool) else None)
-        if key[1] is None:
-            return None
-        if key not in self._lookup:
+    def _class_index(self, value: Any) -> int:
+        """The class's position, -1 for a value that is no class of the model."""
+        kind = type(value)
+        if kind not in (str, int, float, bool):
+            return -1
+        key = (value, kind)  # 1 and True hash alike: the type keeps them apart
+        index = self._lookup.get(key)
+        if index is None:
             found, cls = class_of(value, self.calibration.classes)
-            self._lookup[key] = self.calibration.classes.index(cls) if found else -1
-        index = self._lookup[key]
-        return None if index < 0 else index
+            index = self._lookup[key] = self.calibration.classes.index(cls) if found else -1
+        return index
+
+    def _scores_of(self, raw: list[tuple[Any, Any]]) -> np.ndarray:
+        """Each row's class probabilities in the classes' order; NaN where one is missing."""
+        import numpy as np
+
+        pick = itemgetter(*self._keys)
+        try:
+            return np.array([pick(row) for _, row in raw], dtype=float)
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass  # some row is not numbers for every class: row by row
+        nan = [math.nan] * len(self._keys)
+
+        def one(row: Any) -> list[float]:
+            if not isinstance(row, dict):
+                return nan
+            values = [row.get(key) for key in self._keys]
+            usable = all(type(v) in (int, float) for v in values)
+            return [float(v) for v in values] if usable else nan
+
+        return np.array([one(row) for _, row in raw], dtype=float)
 
     def flush(self) -> None:
         import numpy as np
 
-        if not self._predicted:
+        raw, self._raw = self._raw, []
+        if not raw:
             return
-        scores = np.clip(np.asarray(self._scores, float), 0.0, 1.0)
-        predicted = np.asarray(self._predicted, int)
+        predicted = np.array([self._class_index(value) for value, _ in raw], dtype=int)
+        scores = self._scores_of(raw)
+        usable = (predicted >= 0) & np.isfinite(scores).all(axis=1)
+        self.skipped += int(len(raw) - usable.sum())
+        scores, predicted = np.clip(scores[usable], 0.0, 1.0), predicted[usable]
+        if not len(predicted):
+            return
         chances = self.calibration.chances(scores)
         for k in range(len(self.calibration.classes)):
             self.confusion[:, k] += chances[predicted == k].sum(axis=0)
@@ -250,7 +270,6 @@ class Tally:
             self.positives[k] += np.bincount(bins, chances[:, k], SCORE_BINS)
             self.negatives[k] += np.bincount(bins, 1.0 - chances[:, k], SCORE_BINS)
         self.rows += len(predicted)
-        self._scores, self._predicted = [], []
 
     def metrics(self) -> dict[str, float]:
         """The estimated metrics, named as mlgate.scores names the realised ones."""
