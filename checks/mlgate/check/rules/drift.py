@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
+from typing import Any
 
 from ...errors import CouldNotCheck
 from ...policy import DriftPolicy, parse_policy
@@ -128,18 +130,25 @@ class DRIFT103(DRIFT):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        text = repo.read("mlgate.yaml").text
-        if text is None:
-            raise NotApplicable("no mlgate.yaml (drift defaults apply)")
-        try:
-            policy = parse_policy(text, "mlgate.yaml")
-            if "drift" not in policy:
-                raise NotApplicable("no drift section (defaults apply)")
-            DriftPolicy.from_policy(policy, "mlgate.yaml")
-        except CouldNotCheck as exc:
-            data = repo.policy.data
-            return [Finding(str(exc), "mlgate.yaml", line_of(data, "drift") if data else None)]
-        return []
+        return section_findings(repo, "drift", DriftPolicy.from_policy)
+
+
+def section_findings(
+    repo: Repo, name: str, read: Callable[[dict[str, Any], str], object]
+) -> list[Finding]:
+    """The problem `read` (a policy class's from_policy) finds in mlgate.yaml's section."""
+    text = repo.read("mlgate.yaml").text
+    if text is None:
+        raise NotApplicable(f"no mlgate.yaml ({name} defaults apply)")
+    try:
+        policy = parse_policy(text, "mlgate.yaml")
+        if name not in policy:
+            raise NotApplicable(f"no {name} section (defaults apply)")
+        read(policy, "mlgate.yaml")
+    except CouldNotCheck as exc:
+        data = repo.policy.data
+        return [Finding(str(exc), "mlgate.yaml", line_of(data, name) if data else None)]
+    return []
 
 
 class DRIFT104(DRIFT):
@@ -175,31 +184,26 @@ class DRIFT105(DRIFT):
     def evaluate(cls, repo: Repo) -> list[Finding]:
         if repo.policy_section("drift").get("retrain") is not True:
             raise NotApplicable("drift.retrain is not true")
-        targets = [
-            (workflow, target)
-            for workflow in drift_workflows(repo)
-            for target in dispatched(repo, workflow)
-        ]
-        if not targets:
-            section = repo.policy_section("drift")
-            return [
-                Finding(
-                    "drift.retrain is true, but no drift workflow runs `mlgate dispatch`",
-                    "mlgate.yaml",
-                    line_of(section, "retrain"),
-                )
-            ]
-        known = {w.path.rsplit("/", 1)[-1]: w for w in repo.workflows}
-        findings = []
-        for workflow, target in targets:
-            started = known.get(target)
-            if started is None:
-                findings.append(
-                    Finding(f"dispatches {target}, which is not a workflow here", workflow.path, 1)
-                )
-            elif "workflow_dispatch" not in started.triggers:
-                on_line = started.on_line
-                findings.append(
-                    Finding(f"{target} has no workflow_dispatch trigger", started.path, on_line)
-                )
-        return findings
+        return retrain_findings(repo, drift_workflows(repo), "drift")
+
+
+def retrain_findings(repo: Repo, workflows: list[Workflow], section: str) -> list[Finding]:
+    """With `<section>.retrain: true`: something in `workflows` starts a workflow under that
+    switch, and what it starts exists and can be started."""
+    switch = f"{section}.retrain"
+    targets = [(w, target) for w in workflows for target in dispatched(repo, w, switch)]
+    if not targets:
+        message = (f"{switch} is true, but no {section} workflow runs `mlgate dispatch` under "
+                   f"it (`--if-policy {switch}`)")  # fmt: skip
+        return [Finding(message, "mlgate.yaml", line_of(repo.policy_section(section), "retrain"))]
+    known = {w.path.rsplit("/", 1)[-1]: w for w in repo.workflows}
+    findings = []
+    for workflow, target in dict.fromkeys(targets):
+        started = known.get(target)
+        if started is None:
+            message = f"dispatches {target}, which is not a workflow here"
+            findings.append(Finding(message, workflow.path, 1))
+        elif "workflow_dispatch" not in started.triggers:
+            message = f"{target} has no workflow_dispatch trigger"
+            findings.append(Finding(message, started.path, started.on_line))
+    return findings

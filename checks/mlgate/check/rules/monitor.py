@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...errors import CouldNotCheck
-from ...policy import DEFAULT_HELD_OUT, DEPLOYED, MonitorPolicy, parse_policy
+from ...policy import DEFAULT_HELD_OUT, DEPLOYED, MonitorPolicy
 from ..execution import Site, mlgate_command, runs_of
 from ..manifests import Manifest, deployables, members
 from ..model import Finding, NotApplicable, Severity
@@ -14,7 +13,7 @@ from ..pipeline import command, outputs, stages_line
 from ..repo import Repo, Workflow
 from ..yaml_lines import line_of
 from .base import Rule
-from .drift import dispatched, schedules
+from .drift import retrain_findings, schedules, section_findings
 
 CHECKOUT = "actions/checkout"
 # What the service's alerts must watch (issue 19): each by the metric its expression reads.
@@ -70,18 +69,7 @@ class MONITOR102(MONITOR):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        text = repo.read("mlgate.yaml").text
-        if text is None:
-            raise NotApplicable("no mlgate.yaml (monitoring defaults apply)")
-        try:
-            policy = parse_policy(text, "mlgate.yaml")
-            if "monitor" not in policy:
-                raise NotApplicable("no monitor section (defaults apply)")
-            MonitorPolicy.from_policy(policy, "mlgate.yaml")
-        except CouldNotCheck as exc:
-            data = repo.policy.data
-            return [Finding(str(exc), "mlgate.yaml", line_of(data, "monitor") if data else None)]
-        return []
+        return section_findings(repo, "monitor", MonitorPolicy.from_policy)
 
 
 class MONITOR103(MONITOR):
@@ -171,25 +159,7 @@ class MONITOR105(MONITOR):
     def evaluate(cls, repo: Repo) -> list[Finding]:
         if repo.policy_section("monitor").get("retrain") is not True:
             raise NotApplicable("monitor.retrain is not true")
-        known = {w.path.rsplit("/", 1)[-1]: w for w in repo.workflows}
-        targets = [
-            t for w in monitor_workflows(repo) for t in dispatched(repo, w, "monitor.retrain")
-        ]
-        if not targets:
-            section = repo.policy_section("monitor")
-            message = ("monitor.retrain is true, but no monitor workflow runs `mlgate dispatch` "
-                       "under it (`--if-policy monitor.retrain`)")  # fmt: skip
-            return [Finding(message, "mlgate.yaml", line_of(section, "retrain"))]
-        findings = []
-        for target in dict.fromkeys(targets):
-            started = known.get(target)
-            if started is None:
-                findings.append(Finding(f"dispatches {target}, which is not a workflow here",
-                                        ".github/workflows"))  # fmt: skip
-            elif "workflow_dispatch" not in started.triggers:
-                findings.append(Finding(f"{target} has no workflow_dispatch trigger",
-                                        started.path, started.on_line))  # fmt: skip
-        return findings
+        return retrain_findings(repo, monitor_workflows(repo), "monitor")
 
 
 class MONITOR106(MONITOR):
