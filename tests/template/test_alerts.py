@@ -87,6 +87,13 @@ def cases(job: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
                 {"eval_time": "15m", "alertname": "ModelServiceDown", "exp_alerts": []},
             ],
         },
+        {  # nothing scraped at all (every pod gone, or the ServiceMonitor selects none)
+            "input_series": [series("model_ready", "1x20", instance="elsewhere", job="other")],
+            "alert_rule_test": [
+                {"eval_time": "10m", "alertname": "ModelServiceDown",
+                 "exp_alerts": expect(spec, "ModelServiceDown", job=job)},
+            ],
+        },
         {  # a pod that never loaded its model: after 10 minutes; a loaded one: never
             "input_series": [series("model_ready", "0x30", instance="a"),
                              series("model_ready", "1x30", instance="b")],

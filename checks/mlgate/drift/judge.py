@@ -122,11 +122,22 @@ def plan_outputs(profile: dict[str, Any], policy: DriftPolicy) -> dict[str, tupl
     section = profile.get("outputs")
     if not section:
         return {}
-    return _choose(section["columns"], section["rows"], policy.outputs, policy.source)
+    unknown = [name for name in policy.outputs if name not in section["columns"]]
+    if unknown:
+        raise CouldNotCheck(
+            f"{policy.source}: drift.outputs names {', '.join(unknown)}, which the reference "
+            f"profile's outputs do not have (they are: {', '.join(section['columns'])})"
+        )
+    return _choose(section["columns"], section["rows"], policy.outputs, policy.source,
+                   "drift.outputs.")  # fmt: skip
 
 
 def _choose(
-    columns: dict[str, Any], rows: int, rules: dict[str, ColumnRule], source: str
+    columns: dict[str, Any],
+    rows: int,
+    rules: dict[str, ColumnRule],
+    source: str,
+    prefix: str = "",
 ) -> dict[str, tuple[str, float]]:
     chosen: dict[str, tuple[str, float]] = {}
     for name, spec in columns.items():
@@ -135,7 +146,7 @@ def _choose(
             continue
         method = rule.method or default_method(spec, rows)
         if spec.get("count"):  # a column without values is UNMEASURED whatever the method
-            _check_method_fits(name, spec, method, source)
+            _check_method_fits(f"{prefix}{name}", spec, method, source)
         threshold = rule.threshold if rule.threshold is not None else METHODS[method][0]
         chosen[name] = (method, threshold)
     return chosen

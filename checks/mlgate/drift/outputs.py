@@ -17,16 +17,19 @@ from typing import Any
 
 from ..errors import CouldNotCheck
 from ..io.columnar import OUTPUT_COLUMNS, highest, json_text
-from ..io.textfile import json_lines
+from ..io.held_out import read_held_out
 from .profile import ProfileSettings, column_problem, profile_categories, summarise_numbers
 
 TASKS = ("classification", "regression")
 MIN_ROWS = 30  # fewer held-out outputs than this describe nothing
 
 
-def profile_outputs(path: str | Path, task: str, settings: ProfileSettings) -> dict[str, Any]:
+def profile_outputs(
+    path: str | Path, task: str, settings: ProfileSettings
+) -> dict[str, Any] | None:
     """The outputs section of a profile: predictions (classes as categories, values as numbers)
-    and, for a classifier that gave probabilities, its confidence."""
+    and, for a classifier that gave probabilities, its confidence. None, said why, for a
+    held-out split too small to describe the answers (the inputs are profiled all the same)."""
     import numpy as np
     import pyarrow as pa
 
@@ -34,10 +37,7 @@ def profile_outputs(path: str | Path, task: str, settings: ProfileSettings) -> d
         raise CouldNotCheck(f"the model's schema has task {task!r}; outputs need one of {TASKS}")
     predictions, confidences = _read(Path(path), task)
     if len(predictions) < MIN_ROWS:
-        raise CouldNotCheck(
-            f"{path}: {len(predictions)} held-out outputs; profiling predictions needs at "
-            f"least {MIN_ROWS}"
-        )
+        return None
     rng = np.random.default_rng([settings.seed, 1 << 20])  # apart from every input column's
     columns: dict[str, Any] = {}
     if task == "classification":
@@ -56,14 +56,9 @@ def profile_outputs(path: str | Path, task: str, settings: ProfileSettings) -> d
 
 
 def _read(path: Path, task: str) -> tuple[list[Any], list[float | None]]:
-    if not path.is_file():
-        raise CouldNotCheck(f"{path}: no held-out outputs (the evaluate stage writes them)")
+    held = read_held_out(path, with_outcomes=False)
     predictions: list[Any] = []
-    confidences: list[float | None] = []
-    for number, _, line in json_lines(path):
-        if not isinstance(line, dict) or "prediction" not in line:
-            raise CouldNotCheck(f"{path}:{number}: each line needs a 'prediction'")
-        value = line["prediction"]
+    for number, value in enumerate(held.predictions, start=1):
         if task == "classification":
             if value is None or isinstance(value, dict | list):
                 raise CouldNotCheck(f"{path}:{number}: {value!r} is not a class")
@@ -72,8 +67,7 @@ def _read(path: Path, task: str) -> tuple[list[Any], list[float | None]]:
             if type(value) not in (int, float) or not math.isfinite(value):
                 raise CouldNotCheck(f"{path}:{number}: prediction {value!r} is not a finite number")
             predictions.append(float(value))
-        confidences.append(highest(line.get("probabilities")))
-    return predictions, confidences
+    return predictions, [highest(row) for row in held.probabilities]
 
 
 def outputs_problem(section: Any) -> str | None:

@@ -347,11 +347,16 @@ def write_profile(
 ) -> int:
     profile = build_profile(paths, exclude=exclude, settings=settings, schema=schema)
     if outputs:
-        from .outputs import profile_outputs
+        from .outputs import MIN_ROWS, profile_outputs
 
         if not schema:
             raise CouldNotCheck("--outputs needs --schema: the model's task says what they are")
-        profile["outputs"] = profile_outputs(outputs, model_task(schema), settings)
+        section = profile_outputs(outputs, model_task(schema), settings)
+        if section is not None:
+            profile["outputs"] = section
+        else:  # said after the summary below
+            unprofiled = (f"  outputs: not profiled: {outputs} holds fewer than {MIN_ROWS} "
+                          "held-out predictions (drift says they were not compared)")  # fmt: skip
     target = Path(output)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -367,6 +372,8 @@ def write_profile(
         section = profile["outputs"]
         names = ", ".join(section["columns"])
         print(f"  outputs: {section['rows']} held-out predictions ({names})")
+    elif outputs:
+        print(unprofiled)
     for name, spec in profile["columns"].items():
         if spec.get("unparsed"):
             print(f"  {name}: {spec['unparsed']} values are not dates in the format "

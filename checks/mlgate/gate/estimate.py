@@ -22,8 +22,9 @@ has fewer than MIN_HELD_OUT rows, or when calibration does not carry out of samp
 fits on one half of the held-out rows and measures the other (and the other way round); a
 small split misses by chance alone, so the miss is compared with what the same check gives on
 outcomes drawn from the calibrated chances themselves (a model calibrated by construction, on
-the same scores and the same number of rows, NULL_DRAWS times): more than its 95th percentile
-plus MARGIN is poor calibration.
+the same scores and the same number of rows, NULL_DRAWS times): more than the largest of those
+misses plus MARGIN is poor calibration. A class with fewer than MIN_PER_CLASS outcomes (or
+non-outcomes) on the held-out split has nothing to be calibrated on, and is refused too.
 """
 
 from __future__ import annotations
@@ -36,15 +37,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CouldNotCheck
-from ..io.textfile import json_lines
+from ..io.held_out import probability_row, read_held_out
 from ..scores import class_of
 
 if TYPE_CHECKING:
     import numpy as np
 
 MIN_HELD_OUT = 100
+MIN_PER_CLASS = 5  # outcomes of each class (and of the rest) calibration needs to see
 MARGIN = 0.02  # calibration error allowed beyond the chance miss of a calibrated model
-NULL_DRAWS = 20
+NULL_DRAWS = 100
 SCORE_BINS = 1000
 CHECK_BINS = 10  # equal-count bins of each score for the out-of-sample calibration check
 FLUSH_ROWS = 65_536
@@ -79,38 +81,34 @@ class Calibration:
         return np.divide(chances, totals, out=uniform, where=totals > 0)
 
 
-def read_held_out(
+def held_out_arrays(
     path: Path, classes: list[Any]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The held-out rows as (class probabilities, predicted class index, true class index);
-    None for the probabilities when the model gave none."""
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, str | None]:
+    """The held-out rows as (class probabilities, predicted index, true index, why the
+    probabilities are unusable: None when every row has them for every class)."""
     import numpy as np
 
-    if not path.is_file():
-        raise CouldNotCheck(f"{path}: no held-out outputs to calibrate on (the evaluate stage "
-                            "writes them)")  # fmt: skip
+    held = read_held_out(path, with_outcomes=True)
     keys = [str(c) for c in classes]
-    scores: list[list[float]] = []
-    predicted: list[int] = []
-    truth: list[int] = []
-    probabilities = True
-    for number, _, line in json_lines(path):
-        where = f"{path}:{number}"
-        if not isinstance(line, dict) or "prediction" not in line or "outcome" not in line:
-            raise CouldNotCheck(f"{where}: each held-out line needs a prediction and an outcome")
-        predicted.append(_index(line["prediction"], classes, where, "prediction"))
-        truth.append(_index(line["outcome"], classes, where, "outcome"))
-        row = line.get("probabilities")
-        if not isinstance(row, dict):
-            probabilities = False
-            continue
-        values = [row.get(key) for key in keys]
-        if not all(type(v) in (int, float) and math.isfinite(v) for v in values):
-            raise CouldNotCheck(f"{where}: probabilities must give a finite number per class "
-                                f"({', '.join(keys)})")  # fmt: skip
-        scores.append([float(v) for v in values])
-    found = np.asarray(scores, float) if probabilities and scores else None
-    return found, np.asarray(predicted, int), np.asarray(truth, int)
+    predicted = [_index(v, classes, f"{path}:{n}", "prediction")
+                 for n, v in enumerate(held.predictions, start=1)]  # fmt: skip
+    truth = [_index(v, classes, f"{path}:{n}", "outcome")
+             for n, v in enumerate(held.outcomes, start=1)]  # fmt: skip
+    without = sum(row is None for row in held.probabilities)
+    if not held.rows:
+        return None, np.zeros(0, int), np.zeros(0, int), "the held-out file has no rows"
+    if without:
+        why = (
+            "the model gives no class probabilities"
+            if without == held.rows
+            else f"{without} of {held.rows} held-out rows have no class probabilities"
+        )
+        return None, np.asarray(predicted, int), np.asarray(truth, int), why
+    lacking = sorted({k for row in held.probabilities if row for k in keys if k not in row})
+    if lacking:
+        raise CouldNotCheck(f"{path}: probabilities lack the classes {', '.join(lacking)}")
+    scores = np.asarray([[row[k] for k in keys] for row in held.probabilities if row], float)
+    return scores, np.asarray(predicted, int), np.asarray(truth, int), None
 
 
 def _index(value: Any, classes: list[Any], where: str, what: str) -> int:
@@ -125,12 +123,19 @@ def calibrate(path: Path, classes: list[Any], *, seed: int = 0) -> Calibration:
     import numpy as np
 
     if len(classes) < 2:
-        raise CouldNotCheck("an estimate needs the model's classes (models/schema.json)")
-    scores, _, truth = read_held_out(path, classes)
+        raise CouldNotCheck("an estimate needs the model's classes (from its schema)")
+    scores, _, truth, unusable = held_out_arrays(path, classes)
     rows = len(truth)
     if scores is None:
-        return Calibration(classes, [], rows, math.nan,
-                           problem="the model gives no class probabilities")  # fmt: skip
+        return Calibration(classes, [], rows, math.nan, problem=unusable)
+    scarce = [repr(c) for k, c in enumerate(classes) if min((truth == k).sum(),
+              (truth != k).sum()) < MIN_PER_CLASS]  # fmt: skip
+    if scarce:
+        problem = (
+            f"the held-out outcomes hold fewer than {MIN_PER_CLASS} rows of the class(es) "
+            f"{', '.join(scarce)} (or of the rest): nothing to calibrate their chances on"
+        )
+        return Calibration(classes, [], rows, math.nan, problem=problem)
     if rows < MIN_HELD_OUT:
         return Calibration(classes, [], rows, math.nan, problem=f"{rows} held-out rows; "
                            f"calibrating needs at least {MIN_HELD_OUT}")  # fmt: skip
@@ -146,7 +151,7 @@ def calibrate(path: Path, classes: list[Any], *, seed: int = 0) -> Calibration:
         _fold_error(scores, {k: rng.random(rows) < fitted[k] for k in calibrated}, halves)
         for _ in range(NULL_DRAWS)
     ]
-    limit = float(np.quantile(null, 0.95)) + MARGIN
+    limit = float(np.max(null)) + MARGIN  # a calibrated model is refused about 1% of the time
     problem = None
     if error > limit:
         problem = (f"calibration does not carry out of sample: fitted on half the held-out rows, "
@@ -231,22 +236,18 @@ class Tally:
         return index
 
     def _scores_of(self, raw: list[tuple[Any, Any]]) -> np.ndarray:
-        """Each row's class probabilities in the classes' order; NaN where one is missing."""
+        """Each row's class probabilities in the classes' order; NaN where a row has none
+        usable (io.held_out.probability_row's rule) or lacks a class."""
         import numpy as np
 
-        pick = itemgetter(*self._keys)
-        try:
-            return np.array([pick(row) for _, row in raw], dtype=float)
-        except (KeyError, TypeError, ValueError, IndexError):
-            pass  # some row is not numbers for every class: row by row
-        nan = [math.nan] * len(self._keys)
+        pick, nan = itemgetter(*self._keys), (math.nan,) * len(self._keys)
 
-        def one(row: Any) -> list[float]:
-            if not isinstance(row, dict):
+        def one(row: Any) -> tuple[float, ...]:
+            usable = probability_row(row)
+            try:
+                return pick(usable) if usable is not None else nan
+            except KeyError:
                 return nan
-            values = [row.get(key) for key in self._keys]
-            usable = all(type(v) in (int, float) for v in values)
-            return [float(v) for v in values] if usable else nan
 
         return np.array([one(row) for _, row in raw], dtype=float)
 

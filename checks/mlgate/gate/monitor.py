@@ -26,7 +26,8 @@ from typing import Any
 
 from ..errors import COULD_NOT_CHECK, FAIL, CouldNotCheck
 from ..io import step_summary
-from ..io.git import resolve
+from ..io.dvc_lock import dvc_out_hash
+from ..io.git import Revision, read_at, resolve
 from ..io.http import check_url, is_loopback, reason, shown_url, status
 from ..io.textfile import write_text
 from ..policy import (
@@ -64,7 +65,9 @@ def build_monitor_report(
         baseline_ref = deployed_release(root)
     revision = resolve(baseline_ref, root) if baseline_ref else None
     baseline, baseline_note = _baseline(revision, policy, root)
-    estimator, estimate_note = prepare_estimate(held_out, explicit_held_out, schema_path)
+    estimator, estimate_note = prepare_estimate(
+        held_out, explicit_held_out, schema_path, root, revision
+    )
     joined = join(requests, feedback, version, observe=estimator.observe if estimator else None)
     if joined.version is None:
         raise CouldNotCheck(
@@ -91,7 +94,7 @@ def build_monitor_report(
                 result.reasons = [missing[result.metric]]
         code = exit_code(results)
     estimated, estimate_note = _estimate(estimator, joined, policy, baseline, estimate_note)
-    if code == COULD_NOT_CHECK and estimated and exit_code(estimated) == FAIL:
+    if joined.labelled < min_labels and estimated and exit_code(estimated) == FAIL:
         code = FAIL  # too few labels to judge, but the estimate says it is failing already
         notes.append("too few labels to judge; the estimate fails a rule: an early alarm "
                      "(the labels, once in, decide)")  # fmt: skip
@@ -125,9 +128,15 @@ class Estimator:
 
 
 def prepare_estimate(
-    held_out: Path | None, explicit: bool, schema_path: Path | None
+    held_out: Path | None,
+    explicit: bool,
+    schema_path: Path | None,
+    root: Path | None = None,
+    revision: Revision | None = None,
 ) -> tuple[Estimator | None, str]:
-    """An estimator when the model and its held-out outputs allow one; else why not."""
+    """An estimator when the model and its held-out outputs allow one; else why not. Only a
+    --held-out named on the command line makes its problems stop the command: otherwise they
+    become the estimate's reason, and the realised metrics are judged all the same."""
     if held_out is None:
         return None, "no estimate: not asked for (--held-out)"
     if not held_out.is_file():
@@ -136,13 +145,41 @@ def prepare_estimate(
         return None, f"no estimate: no {held_out} (the evaluate stage writes it)"
     if schema_path is None or not schema_path.is_file():
         return None, "no estimate: it needs the model's classes (--schema)"
-    task, classes = _schema_task(schema_path)
-    if task != "classification":
-        return None, "no estimate: estimating from probabilities is for classifiers"
-    calibration = calibrate(held_out, classes)
+    try:
+        task, classes = _schema_task(schema_path)
+        if task != "classification":
+            return None, "no estimate: estimating from probabilities is for classifiers"
+        other = _other_release(held_out, root, revision)
+        if other:
+            return None, f"estimate UNMEASURED: {other}"
+        calibration = calibrate(held_out, classes)
+    except CouldNotCheck as exc:
+        if explicit:
+            raise
+        return None, f"estimate UNMEASURED: {exc}"
     if calibration.problem:
         return None, f"estimate UNMEASURED: {calibration.problem}"
     return Estimator(calibration), ""
+
+
+def _other_release(held_out: Path, root: Path | None, revision: Revision | None) -> str:
+    """Why the held-out answers here are not those of the release judged, or "": dvc.lock
+    records the file's hash, here and at the release's tag."""
+    if root is None or revision is None:
+        return ""
+    lock = root / "dvc.lock"
+    relative = held_out.resolve().relative_to(root.resolve()).as_posix() \
+        if held_out.resolve().is_relative_to(root.resolve()) else None  # fmt: skip
+    if relative is None or not lock.is_file():
+        return ""
+    here = dvc_out_hash(lock.read_text(encoding="utf-8"), relative)
+    there = dvc_out_hash(read_at(revision, "dvc.lock", root) or "", relative)
+    if here and there and here != there:
+        return (f"{relative} here is not the answers of {revision.ref}'s model (dvc.lock "
+                f"differs): calibrating on another model would estimate the wrong one; pull "
+                f"it at {revision.ref} (git checkout {revision.ref} -- dvc.lock && dvc pull "
+                f"{relative})")  # fmt: skip
+    return ""
 
 
 def _estimate(
@@ -295,7 +332,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="git ref of the deployed release, or 'deployed': the tag of the "
                              "version SERVICE_URL's /version reports (default: monitor.baseline, "
                              "else gate.baseline)")  # fmt: skip
-    parser.add_argument("--model-version", help="judge this version (default: the most served)")
+    parser.add_argument(
+        "--model-version", help="judge this version (default: the one serving, of the newest line)"
+    )
     parser.add_argument("--min-labels", type=int, default=None,
                         help="fewer labelled predictions is UNMEASURED (default: "
                              "monitor.min_labels, 100)")  # fmt: skip

@@ -11,12 +11,12 @@ OUTPUT_COLUMNS' names, for prediction drift.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CouldNotCheck, require
+from .held_out import probability_row
 from .tabular import detect_format, zero_padded_columns
 from .textfile import json_lines
 
@@ -285,10 +285,8 @@ def _with_outputs(record: dict[str, Any], rows: list[dict[str, Any]]) -> list[di
 
 def highest(probabilities: Any) -> float | None:
     """A classifier's confidence: its highest class probability (None when there is none)."""
-    if not isinstance(probabilities, dict) or not probabilities:
-        return None
-    values = [v for v in probabilities.values() if type(v) in (int, float) and math.isfinite(v)]
-    return float(max(values)) if len(values) == len(probabilities) else None
+    row = probability_row(probabilities)
+    return float(max(row.values())) if row else None
 
 
 def json_text(value: Any) -> str | None:

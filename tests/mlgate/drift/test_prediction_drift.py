@@ -232,9 +232,12 @@ def test_regression_answers_are_values(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("lines", "message"),
     [
-        ([{"outcome": 1}] * 40, "held_out.jsonl:1: each line needs a 'prediction'"),
+        ([{"outcome": 1}] * 40, "held_out.jsonl:1: each held-out line needs a prediction"),
         ([{"prediction": [1]}] * 40, "held_out.jsonl:1: [1] is not a class"),
-        ([{"prediction": 1}] * 5, "5 held-out outputs; profiling predictions needs at least 30"),
+        (
+            [{"prediction": 1, "probabilities": {"0": "0.3", "1": 0.7}}] * 40,
+            "held_out.jsonl:1: probabilities must be a finite number per class",
+        ),
     ],
 )
 def test_bad_held_out_outputs_are_named(
@@ -261,3 +264,35 @@ def test_a_damaged_outputs_section_is_refused(project: Path) -> None:
     code, _, stderr = drift(project, request_log(project / "r.jsonl", 100, 7))
     assert code == 2
     assert "the outputs section column 'prediction' lacks its category counts" in stderr
+
+
+def test_a_small_test_split_leaves_the_answers_unprofiled(project: Path) -> None:
+    """Too few held-out answers to describe: the inputs are profiled all the same, and drift
+    says the answers were not compared (the pipeline does not stop)."""
+    write_lines(project / "held_out.jsonl", [{"prediction": 1}] * 5)
+    result = profile(project)
+    assert result.returncode == 0, result.stderr
+    assert "outputs: not profiled" in result.stdout and "fewer than 30" in result.stdout
+    assert "outputs" not in json.loads((project / "profile.json").read_text())
+    code, report, _ = drift(project, request_log(project / "r.jsonl", 1500, 7))
+    assert code == 0 and report["outputs"]["compared"] is False
+
+
+def test_output_rules_name_outputs_the_profile_has(tmp_path: Path) -> None:
+    """A regressor has no confidence: a rule for it is a mistake, said as one."""
+    (tmp_path / "train.csv").write_text("x\n" + "".join(f"{i}\n" for i in range(200)))
+    schema = {"task": "regression", "features": [{"name": "x", "kind": "numeric"}],
+              "target": {"name": "y"}}  # fmt: skip
+    (tmp_path / "schema.json").write_text(json.dumps(schema))
+    write_lines(tmp_path / "held_out.jsonl", [{"prediction": 2.5 * i} for i in range(200)])
+    assert profile(tmp_path).returncode == 0
+    (tmp_path / "mlgate.yaml").write_text("drift:\n  outputs:\n    confidence: {threshold: 0.2}\n")
+    lines = [{"features": {"x": i}, "predictions": [2.5 * i]} for i in range(200)]
+    code, _, stderr = drift(tmp_path, write_lines(tmp_path / "r.jsonl", lines))
+    assert code == 2
+    assert "drift.outputs names confidence, which the reference profile's outputs do not have" \
+        in stderr  # fmt: skip
+    rule = "drift:\n  outputs:\n    prediction: {method: chisquare}\n"
+    (tmp_path / "mlgate.yaml").write_text(rule)
+    code, _, stderr = drift(tmp_path, tmp_path / "r.jsonl")
+    assert code == 2 and "'drift.outputs.prediction' is numeric" in stderr

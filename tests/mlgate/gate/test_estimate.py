@@ -171,14 +171,35 @@ def test_a_calibrated_model_is_not_refused_for_its_size(tmp_path: Path, rows: in
     assert calibrate(path, [0, 1]).problem is None
 
 
-def test_too_few_rows_or_no_probabilities_are_refused(tmp_path: Path) -> None:
+def test_too_few_rows_one_class_or_no_probabilities_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "held_out.jsonl"
-    lines = [{"prediction": 1, "probabilities": {"0": 0.3, "1": 0.7}, "outcome": 1}] * 50
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    assert f"calibrating needs at least {MIN_HELD_OUT}" in str(calibrate(path, [0, 1]).problem)
-    bare = [{"prediction": 1, "outcome": 0}] * 300
-    path.write_text("".join(json.dumps(line) + "\n" for line in bare), encoding="utf-8")
-    assert calibrate(path, [0, 1]).problem == "the model gives no class probabilities"
+
+    def held(lines: list[dict[str, Any]]) -> str | None:
+        path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+        return calibrate(path, [0, 1]).problem
+
+    mixed = [{"prediction": y, "probabilities": {"0": 0.3, "1": 0.7}, "outcome": y}
+             for y in (0, 1) * 25]  # fmt: skip
+    assert f"calibrating needs at least {MIN_HELD_OUT}" in str(held(mixed))
+    one_class = [{"prediction": 0, "probabilities": {"0": 0.9, "1": 0.1}, "outcome": 0}] * 300
+    assert "fewer than 5 rows of the class(es) 0, 1" in str(held(one_class))
+    assert held([{"prediction": 1, "outcome": 0}] * 300) == "the model gives no class probabilities"
+    some = mixed * 6 + [{"prediction": 1, "outcome": 0}] * 3
+    assert held(some) == "3 of 303 held-out rows have no class probabilities"
+    assert held([]) == "the held-out file has no rows"
+
+
+def test_strings_and_bools_are_no_probabilities_in_any_chunk(trained: Any) -> None:
+    """One rule for a usable row, whatever else the chunk holds."""
+    _, held_out = trained
+    tally = Tally(calibrate(held_out, [0, 1]))
+    for _ in range(10):
+        tally.add(1, {"0": 0.2, "1": 0.8})
+    tally.add(1, {"0": "0.2", "1": 0.8})
+    tally.add(1, {"0": True, "1": False})
+    tally.add(1, {"0": float("nan"), "1": 0.8})
+    tally.flush()
+    assert (tally.rows, tally.skipped) == (10, 3)
 
 
 @pytest.mark.parametrize(
@@ -187,7 +208,9 @@ def test_too_few_rows_or_no_probabilities_are_refused(tmp_path: Path) -> None:
         ({"prediction": 1}, "needs a prediction and an outcome"),
         ({"prediction": 1, "outcome": 5}, "the outcome 5 is not one of the classes [0, 1]"),
         ({"prediction": 1, "outcome": 1, "probabilities": {"0": "x", "1": 1}},
-         "probabilities must give a finite number per class (0, 1)"),
+         "probabilities must be a finite number per class"),
+        ({"prediction": 1, "outcome": 1, "probabilities": {"0": 0.5, "2": 0.5}},
+         "probabilities lack the classes 1"),
     ],
 )  # fmt: skip
 def test_a_broken_held_out_line_is_named(
@@ -197,7 +220,7 @@ def test_a_broken_held_out_line_is_named(
 
     path = tmp_path / "held_out.jsonl"
     path.write_text(json.dumps(line) + "\n", encoding="utf-8")
-    with pytest.raises(CouldNotCheck, match=r"held_out\.jsonl:1: ") as caught:
+    with pytest.raises(CouldNotCheck, match=r"held_out\.jsonl(:1)?: ") as caught:
         calibrate(path, [0, 1])
     assert message in str(caught.value)
 

@@ -251,3 +251,50 @@ def test_without_the_schema_the_classes_come_from_the_log(repo: Path, home: Path
     accuracy = next(m for m in report["metrics"] if m["metric"] == "accuracy")
     flat = [p for line in (repo / "requests.jsonl").open() for p in json.loads(line)["predictions"]]
     assert accuracy["current"] == pytest.approx(metrics.accuracy_score(outcomes, flat))
+
+
+def test_an_estimate_never_decides_when_there_are_labels_enough(repo: Path, home: Path) -> None:
+    """200 labels, all of one class: ROC AUC is undefined (UNMEASURED, exit 2), and a failing
+    estimated ROC AUC does not turn that into a FAIL: the labels are there, they decide."""
+    (repo / "mlgate.yaml").write_text(POLICY.replace("    accuracy: {min: 0.8, max_drop: 0.05}\n",
+                                                     ""))  # fmt: skip
+    write_held_out(repo)
+    hesitant_logs(repo, 400, labelled=0)
+    ids = [json.loads(line)["request_ids"][0] for line in (repo / "requests.jsonl").open()]
+    (repo / "feedback.jsonl").write_text("".join(
+        json.dumps({"ts": "2026-03-02T10:00:00Z", "request_id": i, "outcome": 1}) + "\n"
+        for i in ids[:200]))  # fmt: skip
+    code, report = monitor(repo, home)
+    assert code == 2, report
+    assert estimates(report)["roc_auc"][1] == "FAIL"
+    assert not any("early alarm" in note for note in report["notes"])
+
+
+def test_a_broken_default_held_out_leaves_the_realised_verdict(repo: Path, home: Path) -> None:
+    (repo / "models" / "held_out.jsonl").write_text('{"prediction": 1}\n')
+    write_logs(repo, 300, wrong=0.35)
+    code, report = monitor(repo, home)
+    assert code == 1, report  # the labels' FAIL, not a could-not-check
+    assert report["estimate"]["note"].startswith("estimate UNMEASURED: ")
+    assert "needs a prediction and an outcome" in report["estimate"]["note"]
+    done = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
+                      "feedback.jsonl", "--held-out", "models/held_out.jsonl",
+                      cwd=repo)  # fmt: skip
+    assert done.returncode == 2 and "needs a prediction and an outcome" in done.stderr
+
+
+def test_held_out_answers_of_another_release_are_not_calibrated_on(repo: Path, home: Path) -> None:
+    """dvc.lock at the release records other held-out answers than the ones checked out: the
+    estimate would describe another model, so there is none, and the note says how to fix it."""
+    lock = "stages:\n  evaluate:\n    outs:\n    - path: models/held_out.jsonl\n      md5: {}\n"
+    commit(repo, home, {"dvc.lock": lock.format("a" * 32)}, "lock")
+    git(repo, home, "tag", "-f", "v1.0.0")
+    write_held_out(repo)
+    write_logs(repo, 300, wrong=0.08)
+    code, report = monitor(repo, home)
+    assert code == 0 and report["estimate"]["metrics"], report  # the same answers: estimated
+    (repo / "dvc.lock").write_text(lock.format("b" * 32))  # a retrain, not yet released
+    code, report = monitor(repo, home)
+    assert code == 0
+    assert report["estimate"]["metrics"] == []
+    assert "is not the answers of v1.0.0's model (dvc.lock differs)" in report["estimate"]["note"]
