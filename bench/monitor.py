@@ -142,7 +142,8 @@ def main() -> None:
             for name, code in contenders:
                 if name.startswith("pandas") and count > args.pandas_max:
                     need = pandas_mb_per_prediction * count / 1000
-                    note = f"not run: about {need:,.0f} GB at the rate above"
+                    note = (f"not run: about {need:,.0f} GB at the rate above"
+                            if need else "not run: above --pandas-max")  # fmt: skip
                     rows.append([f"{count:,}", f"{size:,.0f} MB", name, "—", "—", note, ""])
                     continue
                 wall, peak, answer = measure(code, folder)
