@@ -1,7 +1,13 @@
-"""Finish the rendered project: drop what the answers did not choose, then git.
+"""Finish the rendered project: drop what the answers did not choose, record where it came
+from (.cruft.json), then git.
 
 Only what conditional file names cannot do lives here: cookiecutter cannot skip a whole
-directory by an empty name, and it cannot run git or uv. The DVC repository itself (`.dvc/`,
+directory by an empty name, and it cannot run git or uv. .cruft.json is cruft's record of
+the template and commit a project was rendered from, with the answers: `mlgate update` (or
+`cruft update`) brings the template's later changes from there. It is written whichever way
+the project was rendered: `mlgate new` says the origin in MLGATE_TEMPLATE_* variables (it
+renders from a clean copy), plain cookiecutter and cruft from a git checkout of the template
+are read from the checkout itself. The DVC repository itself (`.dvc/`,
 `.dvcignore`, the default remote) is rendered from template files, so rendering needs no
 DVC installed and no network. With a first commit, uv.lock is written before it when uv and
 the package index are reachable; otherwise the first `make setup` writes it.
@@ -35,6 +41,44 @@ def drop_unchosen(project: Path) -> None:
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()
+
+
+# What a template update never touches: the project's own data, models, results and locks.
+SKIP = ["data", "models", "reports", "logs", "dvc.lock", "uv.lock", "vendor"]
+MACHINE_KEYS = ("_output_dir", "_repo_dir")  # paths of the rendering machine, not answers
+
+
+def template_commit(repo_dir: str) -> str | None:
+    """The commit of the template checkout rendered from; None when it is not a git checkout
+    of its own."""
+    if not repo_dir or shutil.which("git") is None or not Path(repo_dir).is_dir():
+        return None
+    found = subprocess.run(["git", "-C", repo_dir, "rev-parse", "--show-toplevel", "HEAD"],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    lines = found.stdout.split()
+    if found.returncode != 0 or len(lines) != 2 or Path(lines[0]) != Path(repo_dir).resolve():
+        return None  # not a checkout of its own (a folder inside another repository)
+    return lines[1]
+
+
+def record_origin(project: Path) -> None:
+    """.cruft.json, as `cruft create` writes it (an existing one, cruft's own, is kept)."""
+    target = project / ".cruft.json"
+    if target.exists():
+        return
+    origin = os.environ.get("MLGATE_TEMPLATE_ORIGIN") or str(ANSWERS.get("_template", ""))
+    commit = os.environ.get("MLGATE_TEMPLATE_COMMIT") or template_commit(
+        str(ANSWERS.get("_repo_dir", ""))
+    )
+    checkout = os.environ.get("MLGATE_TEMPLATE_CHECKOUT") or ANSWERS.get("_checkout")
+    context = {k: v for k, v in ANSWERS.items() if k not in MACHINE_KEYS}
+    context.update(_template=origin, _commit=commit)
+    record = {"template": origin, "commit": commit, "checkout": checkout,
+              "context": {"cookiecutter": context}, "directory": None, "skip": SKIP}  # fmt: skip
+    target.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    if commit is None:
+        print("note: the template is not a git checkout: .cruft.json records no commit, so "
+              "`mlgate update` will ask which one (--adopt)", file=sys.stderr)  # fmt: skip
 
 
 def git(project: Path, *args: str) -> None:
@@ -141,6 +185,9 @@ def next_steps(project: Path) -> str:
 def main() -> int:
     project = Path.cwd()
     drop_unchosen(project)
+    if os.environ.get("MLGATE_RENDER_FOR_UPDATE"):
+        return 0  # `mlgate update` renders the template twice to diff it: no git, no uv
+    record_origin(project)
     if str(ANSWERS.get("git_init")).lower() in {"true", "yes", "y", "1"}:
         lock(project)
         init_git(project)

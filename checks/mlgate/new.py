@@ -102,10 +102,65 @@ def render(
     logging.getLogger("cookiecutter").addHandler(logging.NullHandler())
 
     location = template or str(bundled_template())
-    with tempfile.TemporaryDirectory(prefix="mlgate-template-") as tmp:
+    origin = template_origin(location, given=template is not None)
+    with tempfile.TemporaryDirectory(prefix="mlgate-template-") as tmp, recorded(origin):
         if all(Path(location, part).exists() for part in TEMPLATE_PARTS):
             location = str(clean_copy(Path(location), Path(tmp) / "mlgate"))
         return _render(location, extra, no_input, output_dir, overwrite)
+
+
+REPOSITORY = "https://github.com/mlgate/mlgate"
+
+
+def template_origin(location: str, *, given: bool) -> dict[str, str]:
+    """Where the template comes from, for the project's .cruft.json: the template's location
+    and commit when it is a git checkout (a local path), the location as given when it is a
+    URL (cookiecutter clones it: the hook reads the clone), else the public repository at this
+    version's tag (a wheel holds no git history)."""
+    path = Path(location)
+    if path.is_dir():
+        commit = _git_head(path)
+        if commit:
+            return {"MLGATE_TEMPLATE_ORIGIN": str(path.resolve()), "MLGATE_TEMPLATE_COMMIT": commit}
+        if given:
+            return {"MLGATE_TEMPLATE_ORIGIN": str(path.resolve())}
+        return {"MLGATE_TEMPLATE_ORIGIN": REPOSITORY,
+                "MLGATE_TEMPLATE_CHECKOUT": f"v{metadata.version('mlgate')}"}  # fmt: skip
+    return {}  # a URL: cookiecutter's own clone is what the hook reads
+
+
+def _git_head(path: Path) -> str | None:
+    """HEAD of the git repository whose top is `path` (not of one it merely sits in, such as
+    a project that holds a virtual environment with mlgate's wheel)."""
+    if shutil.which("git") is None:
+        return None
+    import subprocess
+
+    found = subprocess.run(
+        ["git", "-C", str(path), "rev-parse", "--show-toplevel", "HEAD"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    lines = found.stdout.split()
+    if found.returncode != 0 or len(lines) != 2 or Path(lines[0]) != path.resolve():
+        return None
+    return lines[1]
+
+
+@contextmanager
+def recorded(origin: dict[str, str]) -> Iterator[None]:
+    """The origin in the environment the template's hook runs in, for this render only."""
+    import os
+
+    saved = {key: os.environ.get(key) for key in origin}
+    os.environ.update(origin)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @contextmanager

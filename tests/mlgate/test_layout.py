@@ -9,7 +9,7 @@ from pathlib import Path
 import mlgate
 
 PACKAGE = Path(mlgate.__file__).parent
-FEATURES = {"gate", "drift", "verify", "suite", "github", "check", "serve", "new"}
+FEATURES = {"gate", "drift", "verify", "suite", "github", "check", "serve", "new", "update"}
 FOUNDATION = {  # who may be imported by whom, below the features
     "errors": set(),
     "hints": set(),

@@ -84,6 +84,7 @@ def render_one(args: tuple[Path, dict[str, str]]) -> Path:
 
 
 COMMON_FILES = {
+    ".cruft.json",
     ".dockerignore",
     ".github/CODEOWNERS",
     ".github/dependabot.yml",
