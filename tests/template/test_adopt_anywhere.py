@@ -108,7 +108,7 @@ def test_the_action_passes_a_repository_that_follows_what_it_adopted(
     check = job.step("mlgate/mlgate")
     assert check.outputs == {"exit-code": "0", "sarif-file": "mlgate.sarif"}
     assert "not runnable here: Upload to code scanning" in check.why
-    assert "adopted 1 of 10 parts (gha)" in check.log
+    assert "adopted 1 of 11 parts (gha)" in check.log
     assert (job.workspace / "mlgate.sarif").is_file()
     assert "### mlgate check" in job.summary
     assert "mlgate check said 0" in job.step("report").log
@@ -178,7 +178,7 @@ def test_the_pre_commit_hook_passes_and_fails(
 ) -> None:
     clean = try_repo(tmp_path / "clean", home, pre_commit_home, HOOK_FIXTURE)
     assert clean.startswith("exit 0"), clean[-3000:]
-    assert "adopted 0 of 10 parts" in clean
+    assert "adopted 0 of 11 parts" in clean
     broken = try_repo(tmp_path / "broken", home, pre_commit_home,
                       {**HOOK_FIXTURE, ".github/workflows/bad.yml": BAD})  # fmt: skip
     assert broken.startswith("exit 1"), broken[-3000:]

@@ -64,6 +64,13 @@ def both(*mutations: Mutation) -> Mutation:
     return change
 
 
+def remove(path: str) -> Mutation:
+    def change(project: Path) -> None:
+        (project / path).unlink()
+
+    return change
+
+
 def drop_stage(name: str) -> Mutation:
     return edit_yaml("dvc.yaml", lambda dvc: dvc["stages"].pop(name))
 
@@ -164,6 +171,10 @@ MUTATIONS: dict[str, tuple[Mutation, set[str]]] = {
         {"DRIFT105"}),
     "an ignore without a reason": (
         replace("mlgate.yaml", "  ignore: []", "  ignore:\n    - rule: DOCKER104"), {"SEC102"}),
+    "no record of the template": (remove(".cruft.json"), {"ADOPT101"}),
+    "a template record without its commit": (
+        replace(".cruft.json", r'"commit": "[0-9a-f]{40}"', '"commit": null', pattern=True),
+        {"TEMPLATE101"}),
     "the alerts not deployed": (
         replace("deploy/overlays/production/kustomization.yaml", r"^components:\n.*\n", "",
                 pattern=True),

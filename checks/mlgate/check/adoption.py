@@ -109,6 +109,13 @@ PARTS: dict[str, Part] = {
             "mlgate.yaml with `monitor:`, or a workflow running `mlgate monitor`",
         ),
         Part(
+            "template",
+            "Template updates",
+            "render with `mlgate new`: .cruft.json records the template and commit, and "
+            "`mlgate update` brings the template's later changes",
+            ".cruft.json, or a workflow running `mlgate update`",
+        ),
+        Part(
             "owners",
             "Code owners",
             "add .github/CODEOWNERS",
@@ -239,6 +246,15 @@ def _monitor(repo: Repo) -> str:
     return _running(repo, "monitor")
 
 
+def _template(repo: Repo) -> str:
+    if repo.exists(".cruft.json"):
+        return ".cruft.json"
+    for workflow in repo.workflows:
+        if runs_of(repo, workflow, mlgate_command("update")):
+            return f"{workflow.path} runs `mlgate update`"
+    return ""
+
+
 def _owners(repo: Repo) -> str:
     return next((place for place in CODEOWNERS_PLACES if repo.exists(place)), "")
 
@@ -256,6 +272,7 @@ DETECTORS: dict[str, Callable[[Repo], str]] = {
     "deploy": _deploy,
     "drift": _drift,
     "monitor": _monitor,
+    "template": _template,
     "owners": _owners,
     "updates": _updates,
 }

@@ -50,10 +50,10 @@ def run_check(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "First says which parts of the standard the repository has adopted (dvc, gx, gate, gha, "
-        "docker, deploy, drift, owners, updates), then runs mlgate's rules on those parts, with "
-        "zizmor and hadolint. A part not adopted fails nothing unless it is required (--require, "
-        "or check.require in mlgate.yaml). Ignores live in mlgate.yaml check.ignore, each with a "
-        "reason. Rules: https://github.com/mlgate/mlgate/blob/main/docs/rules.md"
+        "docker, deploy, drift, monitor, template, owners, updates), then runs mlgate's rules on "
+        "those parts, with zizmor and hadolint. A part not adopted fails nothing unless it is "
+        "required (--require, or check.require in mlgate.yaml). Ignores live in mlgate.yaml "
+        "check.ignore, each with a reason. Rules: https://github.com/mlgate/mlgate/blob/main/docs/rules.md"
     )
     parser.epilog = (
         "Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 could not check (a tool "

@@ -130,6 +130,17 @@ jobs:
       - run: dvc repro
 """
 
+CRUFT_JSON = """\
+{
+  "template": "https://github.com/mlgate/mlgate",
+  "commit": "0123456789abcdef0123456789abcdef01234567",
+  "checkout": null,
+  "context": {"cookiecutter": {"project_slug": "app"}},
+  "directory": null,
+  "skip": ["data", "models"]
+}
+"""
+
 SERVICE_MONITOR = """\
 apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
@@ -327,6 +338,7 @@ GOOD: dict[str, str] = {
         )
     ),
     "Dockerfile": DOCKERFILE,
+    ".cruft.json": CRUFT_JSON,
     "deploy/base/kustomization.yaml": (
         "resources:\n  - deployment.yaml\n  - servicemonitor.yaml\n  - rules.yaml\n"
     ),

@@ -248,6 +248,11 @@ MUTATIONS: dict[str, tuple[Callable[[Files], None], set[str]]] = {
         replace("deploy/base/kustomization.yaml", "  - servicemonitor.yaml\n", ""),
         {"MONITOR106"},
     ),
+    "no record of the template": (drop(".cruft.json"), {"ADOPT101"}),
+    "a template record without its commit": (
+        replace(".cruft.json", '"0123456789abcdef0123456789abcdef01234567"', "null"),
+        {"TEMPLATE101"},
+    ),
     "an invalid monitoring policy": (
         replace("mlgate.yaml", "  baseline: deployed\n", "  baseline: HEAD~1\n"), {"MONITOR102"}
     ),

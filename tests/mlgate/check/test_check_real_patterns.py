@@ -502,7 +502,7 @@ def test_a_repository_that_adopted_nothing_passes_and_says_what_to_adopt(
     statuses = {rule["status"] for rule in report["rules"] if rule["part"]}
     assert statuses == {"not adopted"}
     text = mlgate("check", str(root)).stdout
-    assert "adopted 0 of 10 parts" in text and "not adopted  gate" in text
+    assert "adopted 0 of 11 parts" in text and "not adopted  gate" in text
 
 
 def test_require_turns_a_missing_part_into_a_finding(

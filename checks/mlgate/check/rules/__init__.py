@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import adopt, deploy, docker, drift, dvc, gate, gha, gx, monitor, sec, tools
+from . import adopt, deploy, docker, drift, dvc, gate, gha, gx, monitor, sec, template, tools
 from .base import Rule, rules_in
 
 ALL_RULES: list[type[Rule]] = [
@@ -18,6 +18,7 @@ ALL_RULES: list[type[Rule]] = [
     *rules_in(drift),
     *rules_in(monitor),
     *rules_in(sec),
+    *rules_in(template),
     *rules_in(tools),
 ]
 FAMILIES: dict[str, dict[str, Any]] = {
@@ -31,5 +32,6 @@ FAMILIES: dict[str, dict[str, Any]] = {
     "drift": {"name": "Drift monitoring", "order": 7},
     "monitor": {"name": "Production performance", "order": 8},
     "sec": {"name": "Security and ownership", "order": 9},
-    "tools": {"name": "zizmor and hadolint", "order": 10},
+    "template": {"name": "Template updates", "order": 10},
+    "tools": {"name": "zizmor and hadolint", "order": 11},
 }
