@@ -62,14 +62,11 @@ def template_commit(repo_dir: str) -> str | None:
 
 
 def record_origin(project: Path) -> None:
-    """.cruft.json, as `cruft create` writes it (an existing one, cruft's own, is kept)."""
+    """.cruft.json, as `cruft create` writes it (cruft itself writes its own after)."""
     target = project / ".cruft.json"
-    if target.exists():
-        return
     origin = os.environ.get("MLGATE_TEMPLATE_ORIGIN") or str(ANSWERS.get("_template", ""))
-    commit = os.environ.get("MLGATE_TEMPLATE_COMMIT") or template_commit(
-        str(ANSWERS.get("_repo_dir", ""))
-    )
+    commit = (os.environ.get("MLGATE_TEMPLATE_COMMIT") or ANSWERS.get("_commit")
+              or template_commit(str(ANSWERS.get("_repo_dir", ""))))  # fmt: skip
     checkout = os.environ.get("MLGATE_TEMPLATE_CHECKOUT") or ANSWERS.get("_checkout")
     context = {k: v for k, v in ANSWERS.items() if k not in MACHINE_KEYS}
     context.update(_template=origin, _commit=commit)
@@ -77,8 +74,8 @@ def record_origin(project: Path) -> None:
               "context": {"cookiecutter": context}, "directory": None, "skip": SKIP}  # fmt: skip
     target.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if commit is None:
-        print("note: the template is not a git checkout: .cruft.json records no commit, so "
-              "`mlgate update` will ask which one (--adopt)", file=sys.stderr)  # fmt: skip
+        print("note: the template is not a git checkout: .cruft.json records no commit, and "
+              "`mlgate update` cannot bring its later changes", file=sys.stderr)  # fmt: skip
 
 
 def git(project: Path, *args: str) -> None:

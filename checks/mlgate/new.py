@@ -110,6 +110,8 @@ def render(
 
 
 REPOSITORY = "https://github.com/mlgate/mlgate"
+HEX = frozenset("0123456789abcdef")
+ORIGIN_KEYS = ("MLGATE_TEMPLATE_ORIGIN", "MLGATE_TEMPLATE_COMMIT", "MLGATE_TEMPLATE_CHECKOUT")
 
 
 def template_origin(location: str, *, given: bool) -> dict[str, str]:
@@ -125,8 +127,18 @@ def template_origin(location: str, *, given: bool) -> dict[str, str]:
         if given:
             return {"MLGATE_TEMPLATE_ORIGIN": str(path.resolve())}
         return {"MLGATE_TEMPLATE_ORIGIN": REPOSITORY,
-                "MLGATE_TEMPLATE_CHECKOUT": f"v{metadata.version('mlgate')}"}  # fmt: skip
+                "MLGATE_TEMPLATE_COMMIT": release_ref(metadata.version("mlgate"))}  # fmt: skip
     return {}  # a URL: cookiecutter's own clone is what the hook reads
+
+
+def release_ref(version: str) -> str:
+    """The template's git ref a wheel of `version` was built from: the commit hatch-vcs wrote
+    into a development version (0.3.1.dev4+g1a2b3c4d), else the release's tag (v0.3.0)."""
+    public, _, local = version.partition("+")
+    for part in local.split("."):
+        if len(part) >= 8 and part[0] == "g" and all(c in HEX for c in part[1:]):
+            return part[1:]
+    return f"v{public}"
 
 
 def _git_head(path: Path) -> str | None:
@@ -151,16 +163,15 @@ def recorded(origin: dict[str, str]) -> Iterator[None]:
     """The origin in the environment the template's hook runs in, for this render only."""
     import os
 
-    saved = {key: os.environ.get(key) for key in origin}
+    keys = [*ORIGIN_KEYS, "MLGATE_RENDER_FOR_UPDATE"]
+    saved = {key: os.environ.pop(key, None) for key in keys}  # none inherited from a caller
     os.environ.update(origin)
     try:
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        for key in origin:
+            os.environ.pop(key, None)
+        os.environ.update({key: value for key, value in saved.items() if value is not None})
 
 
 @contextmanager

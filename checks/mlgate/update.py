@@ -42,10 +42,11 @@ class Outcome:
     changed: list[str] = field(default_factory=list)
     conflicted: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # git apply's words when part did not apply
 
     @property
     def exit_code(self) -> int:
-        return FAIL if self.conflicted or self.rejected else PASS
+        return FAIL if self.conflicted or self.rejected or self.failed else PASS
 
 
 def read_record(project: Path) -> dict:
@@ -95,9 +96,13 @@ def quiet_cruft() -> Iterator[io.StringIO]:
 def is_behind(project: Path, to: str | None) -> bool:
     from cruft import check
 
-    read_record(project)
+    record = read_record(project)
     with quiet_cruft():
-        return not check(project, checkout=to)
+        try:
+            return not check(project, checkout=to)
+        except Exception as exc:  # cruft raises git's and cookiecutter's own errors
+            raise CouldNotCheck(f"cannot compare with the template {record['template']}"
+                                f"{f' at {to}' if to else ''}: {exc}") from None  # fmt: skip
 
 
 def update(project: Path, to: str | None) -> Outcome:
@@ -118,19 +123,43 @@ def update(project: Path, to: str | None) -> Outcome:
         words = said.getvalue().strip().splitlines()
         raise CouldNotCheck(f"cruft did not update {project}: {words[-1] if words else ''}")
     after = str(read_record(project)["commit"])
-    status = [line for line in git(project, "status", "--porcelain").splitlines() if line]
     outcome = Outcome(before, after)
-    for line in status:
-        state, path = line[:2], line[3:]
-        if path.endswith(".rej"):
-            outcome.rejected.append(path)
-        elif "U" in state or state in ("AA", "DD"):
-            outcome.conflicted.append(path)
-        else:
-            outcome.changed.append(path)
-    outcome.conflicted += [p for p in outcome.changed if _has_markers(project / p)]
+    for path in changed_paths(project):
+        (outcome.rejected if path.endswith(".rej") else outcome.changed).append(path)
+    outcome.rejected += [p for p in rejects(project) if p not in outcome.rejected]
+    outcome.conflicted = [p for p in outcome.changed if _has_markers(project / p)]
     outcome.changed = [p for p in outcome.changed if p not in outcome.conflicted]
+    words = said.getvalue()
+    explained = outcome.conflicted or outcome.rejected  # git's complaint is about these
+    if before != after and not explained and any(sign in words for sign in APPLY_FAILED):
+        outcome.failed = [line for line in words.splitlines() if line.strip()][-3:]
     return outcome
+
+
+APPLY_FAILED = ("Failed to apply", "may have *.rej files", "patch failed", "error: ")
+
+
+def changed_paths(project: Path) -> list[str]:
+    """Paths the update changed, relative to the project (git reports them from its top)."""
+    top = Path(git(project, "rev-parse", "--show-toplevel").strip())
+    inside = project.resolve().relative_to(top.resolve())
+    raw = git(project, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+              "--no-renames", "--", ".")  # fmt: skip
+    paths = []
+    for entry in raw.split("\0"):
+        if len(entry) > 3:
+            path = Path(entry[3:])
+            paths.append((path.relative_to(inside) if inside.parts else path).as_posix())
+    return paths
+
+
+def rejects(project: Path) -> list[str]:
+    """Every .rej file in the project, ignored by git or not (outside .git)."""
+    return sorted(
+        p.relative_to(project).as_posix()
+        for p in project.rglob("*.rej")
+        if ".git" not in p.relative_to(project).parts
+    )
 
 
 def _has_markers(path: Path) -> bool:
@@ -152,9 +181,12 @@ def report(outcome: Outcome) -> str:
               for path in outcome.conflicted]  # fmt: skip
     lines += [f"  REJECTED   {path} (a change that did not apply: apply it by hand)"
               for path in outcome.rejected]  # fmt: skip
+    if outcome.failed:
+        lines.append("  part of the template's change did not apply; git said:")
+        lines += [f"    {line}" for line in outcome.failed]
     if outcome.exit_code:
-        lines.append(f"{len(outcome.conflicted) + len(outcome.rejected)} conflicts to resolve, "
-                     "then commit")  # fmt: skip
+        count = len(outcome.conflicted) + len(outcome.rejected) + bool(outcome.failed)
+        lines.append(f"{count} conflicts to resolve (compare with the template), then commit")
     else:
         lines.append("review with `git diff`, then commit")
     return "\n".join(lines) + "\n"

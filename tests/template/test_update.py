@@ -162,3 +162,59 @@ def test_what_update_cannot_do_is_said(template: Path, project: Path, home: Path
     done = run_mlgate(home, "update", cwd=project)
     assert done.returncode == 2 and "no .cruft.json" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_template_that_cannot_be_reached_could_not_check(project: Path, home: Path) -> None:
+    record = json.loads((project / ".cruft.json").read_text())
+    record["template"] = str(project.parent / "gone")
+    (project / ".cruft.json").write_text(json.dumps(record))
+    git(project, "commit", "--quiet", "-am", "Moved template")
+    for args in (["--check"], []):
+        done = run_mlgate(home, "update", *args, cwd=project)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr
+
+
+def test_a_conflict_in_a_path_with_a_space_is_reported(
+    template: Path, project: Path, home: Path
+) -> None:
+    """git quotes such paths in its status: the conflict must still be found, never exit 0."""
+    (template / SLUG / "our notes.md").write_text("one\ntwo\n")
+    git(template, "add", "--all")
+    git(template, "commit", "--quiet", "-m", "notes")
+    assert run_mlgate(home, "update", cwd=project).returncode == 0
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "Template update")
+    (project / "our notes.md").write_text("one\nours\n")
+    git(project, "commit", "--quiet", "-am", "Our notes")
+    (template / SLUG / "our notes.md").write_text("one\ntheirs\n")
+    git(template, "commit", "--quiet", "-am", "Their notes")
+    done = run_mlgate(home, "update", cwd=project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "our notes.md" in done.stdout
+    assert "CONFLICT" in done.stdout or "REJECTED" in done.stdout
+
+
+def test_a_wheel_records_the_release_it_was_built_from() -> None:
+    from mlgate.new import release_ref
+
+    assert release_ref("0.3.0") == "v0.3.0"
+    assert release_ref("0.3.1.dev4+g1a2b3c4d") == "1a2b3c4d"
+    assert release_ref("0.0.1.dev114+g9ae6db352.d20261201") == "9ae6db352"
+
+
+def test_inherited_update_variables_do_not_reach_a_new_render(
+    template: Path, tmp_path: Path, home: Path
+) -> None:
+    """A caller's MLGATE_RENDER_FOR_UPDATE would make the hooks skip their checks and the
+    record: `mlgate new` renders without it."""
+    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o",
+                      str(tmp_path / "o"), "project_slug=p", "git_init=no", "dataset=wine",
+                      "task=regression", env={"MLGATE_RENDER_FOR_UPDATE": "1",
+                                              "MLGATE_TEMPLATE_COMMIT": "f" * 40})  # fmt: skip
+    assert done.returncode == 1 and "rejected an answer" in done.stderr  # the hook checked
+    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o",
+                      str(tmp_path / "o"), "project_slug=q", "git_init=no",
+                      env={"MLGATE_TEMPLATE_COMMIT": "f" * 40})  # fmt: skip
+    record = json.loads((tmp_path / "o" / "q" / ".cruft.json").read_text())
+    assert record["commit"] == git(template, "rev-parse", "HEAD")

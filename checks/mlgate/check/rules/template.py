@@ -10,7 +10,8 @@ from ..repo import Repo
 from .base import Rule
 
 RECORD = ".cruft.json"
-COMMIT = re.compile(r"^[0-9a-f]{40}$")
+# a commit (SHA-1 or SHA-256, or abbreviated, as a development wheel records it) or a release tag
+COMMIT = re.compile(r"^([0-9a-f]{7,64}|v\d+\.\d+\.\d+\S*)$")
 
 
 class TEMPLATE(Rule):
@@ -19,11 +20,12 @@ class TEMPLATE(Rule):
 
 
 class TEMPLATE101(TEMPLATE):
-    """The project records the template and the commit it was rendered from (`.cruft.json`)."""
+    """The project records the template and the commit (or release) it came from (`.cruft.json`)."""
 
     fix = (
         "Render with `mlgate new` (or cookiecutter / cruft from a git checkout of the template): "
-        "it writes .cruft.json with the template's location, its 40-hex commit and the answers."
+        "it writes .cruft.json with the template's location, its commit (or release tag) and "
+        "the answers."
     )
 
     @classmethod
