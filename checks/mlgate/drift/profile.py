@@ -205,9 +205,18 @@ def category_key(value: Any) -> str:
     return str(value)
 
 
-def model_roles(path: str | Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    """From a generated project's models/schema.json: each feature's kind and date format, and
-    the columns the model leaves out (with their role)."""
+@dataclass(frozen=True)
+class ModelSchema:
+    """What drift reads of a generated project's models/schema.json, read once."""
+
+    features: dict[str, dict[str, Any]]  # name -> kind and date format
+    dropped: dict[str, str]  # columns the model leaves out -> their role
+    task: str | None
+
+
+def model_roles(path: str | Path) -> ModelSchema:
+    """From a generated project's models/schema.json: each feature's kind and date format, the
+    columns the model leaves out (with their role), and the model's task."""
     shown = str(path)
     text = read_text(Path(path), shown, missing=f"no model schema at {shown}: train first")
     try:
@@ -224,19 +233,8 @@ def model_roles(path: str | Path) -> tuple[dict[str, dict[str, Any]], dict[str, 
     odd = sorted(name for name, spec in features.items() if spec["kind"] not in KINDS)
     if odd:
         raise CouldNotCheck(f"{shown}: features of a kind drift does not know: {', '.join(odd)}")
-    return features, dropped
-
-
-def model_task(path: str | Path) -> str:
-    """The task a generated project's models/schema.json names."""
-    try:
-        text = read_text(Path(path), str(path), missing=f"no model schema at {path}: train first")
-        task = json.loads(text).get("task")
-    except (ValueError, AttributeError):
-        task = None
-    if not isinstance(task, str):
-        raise CouldNotCheck(f"{path} names no task (classification or regression)")
-    return task
+    task = schema.get("task")
+    return ModelSchema(features, dropped, task if isinstance(task, str) else None)
 
 
 def build_profile(
@@ -245,11 +243,18 @@ def build_profile(
     exclude: Sequence[str] = (),
     settings: ProfileSettings,
     schema: str | Path | None = None,
+    outputs: str | Path | None = None,
 ) -> dict[str, Any]:
+    """The profile of the data files; with `outputs` (the held-out answers), of those too."""
     import numpy as np
 
     settings.check()
-    roles, dropped = model_roles(schema) if schema else ({}, {})
+    if outputs and not schema:
+        raise CouldNotCheck("--outputs needs --schema: the model's task says what they are")
+    model = model_roles(schema) if schema else ModelSchema({}, {}, None)
+    if outputs and model.task is None:
+        raise CouldNotCheck(f"{schema} names no task (classification or regression)")
+    roles, dropped = model.features, model.dropped
     files = check_inputs(paths)
     # dates and text the model reads with its own format: not Arrow's guess (an ISO-looking
     # %Y-%d-%m, or date32 typed from the first block and refusing a later bad date)
@@ -290,7 +295,7 @@ def build_profile(
             columns[name] = profile_categories(column, kind, settings)
     if not columns:
         raise CouldNotCheck("no column to profile: every column is excluded or of another type")
-    return {
+    profile = {
         "schema": SCHEMA,
         "rows": int(table.num_rows),
         "schema_hash": schema_hash(columns),
@@ -301,6 +306,13 @@ def build_profile(
         "ignored": ignored,
         "excluded": sorted(set(exclude)),
     }  # fmt: skip
+    if outputs:
+        from .outputs import profile_outputs
+
+        section = profile_outputs(outputs, str(model.task), settings)
+        if section is not None:  # too few held-out answers: said by write_profile
+            profile["outputs"] = section
+    return profile
 
 
 def _numeric_or_refuse(
@@ -345,18 +357,9 @@ def write_profile(
     schema: str | None = None,
     outputs: str | None = None,
 ) -> int:
-    profile = build_profile(paths, exclude=exclude, settings=settings, schema=schema)
-    if outputs:
-        from .outputs import MIN_ROWS, profile_outputs
-
-        if not schema:
-            raise CouldNotCheck("--outputs needs --schema: the model's task says what they are")
-        section = profile_outputs(outputs, model_task(schema), settings)
-        if section is not None:
-            profile["outputs"] = section
-        else:  # said after the summary below
-            unprofiled = (f"  outputs: not profiled: {outputs} holds fewer than {MIN_ROWS} "
-                          "held-out predictions (drift says they were not compared)")  # fmt: skip
+    profile = build_profile(
+        paths, exclude=exclude, settings=settings, schema=schema, outputs=outputs
+    )
     target = Path(output)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -373,7 +376,10 @@ def write_profile(
         names = ", ".join(section["columns"])
         print(f"  outputs: {section['rows']} held-out predictions ({names})")
     elif outputs:
-        print(unprofiled)
+        from .outputs import MIN_ROWS
+
+        print(f"  outputs: not profiled: {outputs} holds fewer than {MIN_ROWS} held-out "
+              "predictions (drift says they were not compared)")  # fmt: skip
     for name, spec in profile["columns"].items():
         if spec.get("unparsed"):
             print(f"  {name}: {spec['unparsed']} values are not dates in the format "

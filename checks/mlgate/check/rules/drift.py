@@ -182,8 +182,6 @@ class DRIFT105(DRIFT):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        if repo.policy_section("drift").get("retrain") is not True:
-            raise NotApplicable("drift.retrain is not true")
         return retrain_findings(repo, drift_workflows(repo), "drift")
 
 
@@ -191,6 +189,8 @@ def retrain_findings(repo: Repo, workflows: list[Workflow], section: str) -> lis
     """With `<section>.retrain: true`: something in `workflows` starts a workflow under that
     switch, and what it starts exists and can be started."""
     switch = f"{section}.retrain"
+    if repo.policy_section(section).get("retrain") is not True:
+        raise NotApplicable(f"{switch} is not true")
     targets = [(w, target) for w in workflows for target in dispatched(repo, w, switch)]
     if not targets:
         message = (f"{switch} is true, but no {section} workflow runs `mlgate dispatch` under "

@@ -157,8 +157,6 @@ class MONITOR105(MONITOR):
 
     @classmethod
     def evaluate(cls, repo: Repo) -> list[Finding]:
-        if repo.policy_section("monitor").get("retrain") is not True:
-            raise NotApplicable("monitor.retrain is not true")
         return retrain_findings(repo, monitor_workflows(repo), "monitor")
 
 
