@@ -14,28 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gitrepo import commit, git, init_repo, metrics_json
+from gitrepo import commit, git
+from release_repo import GATE_POLICY, released
 from sklearn import metrics
 from support import run_mlgate
-
-POLICY = """gate:
-  metrics: reports/metrics.json
-  rules:
-    accuracy: {min: 0.8, max_drop: 0.05}
-    roc_auc: {min: 0.8}
-"""
-SCHEMA = json.dumps({"task": "classification", "target": {"name": "y", "classes": [0, 1]},
-                     "features": []})  # fmt: skip
 
 
 @pytest.fixture
 def repo(tmp_path: Path, home: Path) -> Path:
-    path = init_repo(tmp_path / "project", home)
-    commit(path, home, {"mlgate.yaml": POLICY, "models/schema.json": SCHEMA,
-                        "reports/metrics.json": metrics_json({"accuracy": 0.9, "roc_auc": 0.95})},
-           "release")  # fmt: skip
-    git(path, home, "tag", "v1.0.0")
-    return path
+    return released(tmp_path / "project", home)
 
 
 def write_logs(folder: Path, rows: int, wrong: float, labelled: int | None = None) -> list[int]:
@@ -129,7 +116,7 @@ def test_an_outcome_the_model_has_no_class_for_could_not_check(repo: Path, home:
 def test_the_policys_baseline_is_the_default_and_a_missing_schema_is_named(
     repo: Path, home: Path
 ) -> None:
-    (repo / "mlgate.yaml").write_text(POLICY.replace("gate:\n", "gate:\n  baseline: v1.0.0\n"))
+    (repo / "mlgate.yaml").write_text(GATE_POLICY.replace("gate:\n", "gate:\n  baseline: v1.0.0\n"))
     write_logs(repo, 300, wrong=0.08)
     done = run_mlgate(home, "monitor", "--requests", "requests.jsonl", "--feedback",
                       "feedback.jsonl", cwd=repo)  # fmt: skip
@@ -256,8 +243,8 @@ def test_without_the_schema_the_classes_come_from_the_log(repo: Path, home: Path
 def test_an_estimate_never_decides_when_there_are_labels_enough(repo: Path, home: Path) -> None:
     """200 labels, all of one class: ROC AUC is undefined (UNMEASURED, exit 2), and a failing
     estimated ROC AUC does not turn that into a FAIL: the labels are there, they decide."""
-    (repo / "mlgate.yaml").write_text(POLICY.replace("    accuracy: {min: 0.8, max_drop: 0.05}\n",
-                                                     ""))  # fmt: skip
+    only_auc = GATE_POLICY.replace("    accuracy: {min: 0.8, max_drop: 0.05}\n", "")
+    (repo / "mlgate.yaml").write_text(only_auc)
     write_held_out(repo)
     hesitant_logs(repo, 400, labelled=0)
     ids = [json.loads(line)["request_ids"][0] for line in (repo / "requests.jsonl").open()]

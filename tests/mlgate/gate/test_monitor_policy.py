@@ -21,33 +21,19 @@ from typing import Any
 
 import pytest
 from fake_github import FakeGitHub
-from gitrepo import commit, git, init_repo, metrics_json
+from gitrepo import git
+from release_repo import GATE_POLICY, released
 from support import run_mlgate, running
-
-GATE = """gate:
-  metrics: reports/metrics.json
-  rules:
-    accuracy: {min: 0.8, max_drop: 0.05}
-    roc_auc: {min: 0.8}
-"""
-SCHEMA = json.dumps({"task": "classification", "target": {"name": "y", "classes": [0, 1]},
-                     "features": []})  # fmt: skip
 
 
 @pytest.fixture
 def repo(tmp_path: Path, home: Path) -> Path:
-    """Release v1.0.0 committed accuracy 0.90; the gate's rules pass about 92% in production."""
-    path = init_repo(tmp_path / "project", home)
-    commit(path, home, {"mlgate.yaml": GATE, "models/schema.json": SCHEMA,
-                        "reports/metrics.json": metrics_json({"accuracy": 0.9, "roc_auc": 0.95})},
-           "release")  # fmt: skip
-    git(path, home, "tag", "v1.0.0")
-    return path
+    return released(tmp_path / "project", home)
 
 
 def policy(repo: Path, monitor: str, drift: str = "") -> None:
     """The working tree's mlgate.yaml: the gate's section plus `monitor: ...`."""
-    text = GATE + f"monitor: {monitor}\n" + (f"drift: {drift}\n" if drift else "")
+    text = GATE_POLICY + f"monitor: {monitor}\n" + (f"drift: {drift}\n" if drift else "")
     (repo / "mlgate.yaml").write_text(text, encoding="utf-8")
 
 
