@@ -28,7 +28,7 @@ class Command(NamedTuple):  # not a dataclass: dataclasses imports inspect, 12 m
 COMMANDS: dict[str, Command] = {
     "new": Command("mlgate.new", "render a new ML repository from the template", "new"),
     "update": Command(
-        "mlgate.update", "bring a project up to its template's later commit (cruft)", "new"
+        "mlgate.update.command", "bring a project up to its template's later commit (cruft)", "new"
     ),
     "validate": Command("mlgate.suite.validate", "run a committed GX suite on a data file", "data"),
     "suite init": Command("mlgate.suite.infer", "infer a starting GX suite from data", "data"),

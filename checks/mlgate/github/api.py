@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -262,15 +261,3 @@ def event_default_branch(env: Mapping[str, str] | None = None) -> str | None:
     repository = event.get("repository") if isinstance(event, dict) else None
     branch = repository.get("default_branch") if isinstance(repository, dict) else None
     return branch if isinstance(branch, str) and branch.strip() else None
-
-
-def write_step_outputs(values: Mapping[str, object]) -> None:
-    """Step outputs for the workflow (`steps.<id>.outputs.<key>`); a warning if unwritable."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if not path:
-        return
-    try:
-        with open(path, "a", encoding="utf-8") as output:
-            output.write("".join(f"{key}={value}\n" for key, value in values.items()))
-    except OSError as exc:
-        print(f"warning: could not write step outputs to {path}: {exc.strerror}", file=sys.stderr)

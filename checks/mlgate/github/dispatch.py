@@ -16,6 +16,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from ..errors import PASS, CouldNotCheck
+from ..io.step_summary import write_step_outputs
 from .api import (
     GITHUB_ENVIRONMENT,
     GitHub,
@@ -23,7 +24,6 @@ from .api import (
     GitHubError,
     NoPermission,
     event_default_branch,
-    write_step_outputs,
 )
 
 WORKFLOW_NAME = re.compile(r"^(?:[A-Za-z0-9_.-]+\.ya?ml|\d+)$")

@@ -12,13 +12,13 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import PASS, CouldNotCheck
+from ..io.step_summary import write_step_outputs
 from .api import (
     GITHUB_ENVIRONMENT,
     GitHub,
     GitHubContext,
     GitHubError,
     NoPermission,
-    write_step_outputs,
 )
 from .comment import read_body
 

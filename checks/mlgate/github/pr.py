@@ -13,17 +13,16 @@ a header, open or update; the git runner lives in io/git.py.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..errors import PASS, CouldNotCheck
-from ..io.git import Git
+from ..io.git import Git, token_header_env
+from ..io.step_summary import write_step_outputs
 from ..io.textfile import read_text
 from .api import (
     GITHUB_ENVIRONMENT,
@@ -32,7 +31,6 @@ from .api import (
     GitHubError,
     NoPermission,
     event_default_branch,
-    write_step_outputs,
 )
 
 REMOTE = "origin"
@@ -129,45 +127,6 @@ def identity_options(git: Git, env: Mapping[str, str] | None = None) -> list[str
     return ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}"]
 
 
-def push_env(
-    url: str, token: str, server_url: str, env: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """The environment for `git push`: no prompts, and the token as a header for GitHub's host.
-
-    Like actions/checkout, the token travels as `http.<origin>/.extraheader`, but through
-    GIT_CONFIG_* variables, so it is in no command line and no file. An empty value first
-    clears a header a checkout with persisted credentials left. Only an https origin on the
-    GitHub server's host (GITHUB_SERVER_URL) gets the token.
-    """
-    result = dict(os.environ if env is None else env)
-    result["GIT_TERMINAL_PROMPT"] = "0"
-    origin, server = urlsplit(url), urlsplit(server_url)
-    if not token or origin.scheme != "https" or not origin.hostname:
-        return result
-    if (origin.hostname.lower(), origin.port or 443) != (
-        (server.hostname or "").lower(),
-        server.port or 443,
-    ):
-        return result
-    host = origin.hostname.lower() + (f":{origin.port}" if origin.port else "")
-    key = f"http.https://{host}/.extraheader"
-    credentials = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-    try:
-        count = max(0, int(result.get("GIT_CONFIG_COUNT") or 0))
-    except ValueError:
-        count = 0
-    result.update(
-        {
-            f"GIT_CONFIG_KEY_{count}": key,
-            f"GIT_CONFIG_VALUE_{count}": "",
-            f"GIT_CONFIG_KEY_{count + 1}": key,
-            f"GIT_CONFIG_VALUE_{count + 1}": f"AUTHORIZATION: basic {credentials}",
-            "GIT_CONFIG_COUNT": str(count + 2),
-        }
-    )
-    return result
-
-
 def commit_changes(git: Git, proposal: Proposal) -> str:
     """Create or reset BRANCH at HEAD and commit PATHs on it; returns the commit id."""
     git.check(["switch", "-q", "-C", proposal.branch], f"cannot switch to {proposal.branch}")
@@ -183,7 +142,7 @@ def commit_changes(git: Git, proposal: Proposal) -> str:
 def push_branch(git: Git, branch: str, url: str, token: str, commit: str) -> None:
     """Force-push HEAD to origin's BRANCH; on failure say where the commit still is."""
     server_url = os.environ.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL
-    env = push_env(url, token, server_url)
+    env = token_header_env(url, token, server_url)
     result = git.run(
         ["push", "--force", REMOTE, f"HEAD:refs/heads/{branch}"], env=env, timeout=PUSH_TIMEOUT_S
     )

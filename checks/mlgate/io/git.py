@@ -7,12 +7,15 @@ in a subdirectory of a monorepo works the same as one at the root.
 
 from __future__ import annotations
 
+import base64
+import os
 import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import CouldNotCheck
 
@@ -137,3 +140,42 @@ def ignored(path: str, cwd: Path) -> bool:
     """Whether git ignores `path` (a DVC-cached output is listed in a .gitignore)."""
     git = Git(cwd, purpose=BASELINE)
     return git.run(["check-ignore", "--quiet", "--no-index", "--", path]).returncode == 0
+
+
+def token_header_env(
+    url: str, token: str, server_url: str, env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment for git over https: no prompts, and the token as a header for GitHub's host.
+
+    Like actions/checkout, the token travels as `http.<origin>/.extraheader`, but through
+    GIT_CONFIG_* variables, so it is in no command line and no file. An empty value first
+    clears a header a checkout with persisted credentials left. Only an https origin on the
+    GitHub server's host (GITHUB_SERVER_URL) gets the token.
+    """
+    result = dict(os.environ if env is None else env)
+    result["GIT_TERMINAL_PROMPT"] = "0"
+    origin, server = urlsplit(url), urlsplit(server_url)
+    if not token or origin.scheme != "https" or not origin.hostname:
+        return result
+    if (origin.hostname.lower(), origin.port or 443) != (
+        (server.hostname or "").lower(),
+        server.port or 443,
+    ):
+        return result
+    host = origin.hostname.lower() + (f":{origin.port}" if origin.port else "")
+    key = f"http.https://{host}/.extraheader"
+    credentials = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    try:
+        count = max(0, int(result.get("GIT_CONFIG_COUNT") or 0))
+    except ValueError:
+        count = 0
+    result.update(
+        {
+            f"GIT_CONFIG_KEY_{count}": key,
+            f"GIT_CONFIG_VALUE_{count}": "",
+            f"GIT_CONFIG_KEY_{count + 1}": key,
+            f"GIT_CONFIG_VALUE_{count + 1}": f"AUTHORIZATION: basic {credentials}",
+            "GIT_CONFIG_COUNT": str(count + 2),
+        }
+    )
+    return result

@@ -19,7 +19,8 @@ from fake_github import REPOSITORY, TOKEN, FakeGitHub
 from gitrepo import commit, git, git_env, init_repo, write_files
 from support import MLGATE
 
-from mlgate.github.pr import BOT_EMAIL, BOT_NAME, push_env
+from mlgate.github.pr import BOT_EMAIL, BOT_NAME
+from mlgate.io.git import token_header_env
 
 OWNER = REPOSITORY.split("/")[0]
 BRANCH = "deploy/v1.2.3"
@@ -487,7 +488,7 @@ def test_credentials_in_the_origin_url_are_not_printed(project: Project) -> None
 
 
 def test_push_env_adds_the_header_after_existing_config_entries() -> None:
-    env = push_env(
+    env = token_header_env(
         "https://GitHub.com/o/r.git", TOKEN, "https://github.com", {"GIT_CONFIG_COUNT": "1"}
     )
     key = "http.https://github.com/.extraheader"
@@ -510,5 +511,5 @@ def test_push_env_adds_the_header_after_existing_config_entries() -> None:
     ],
 )
 def test_push_env_sends_no_token(url: str, token: str, server: str) -> None:
-    env = push_env(url, token, server, {})
+    env = token_header_env(url, token, server, {})
     assert env == {"GIT_TERMINAL_PROMPT": "0"}

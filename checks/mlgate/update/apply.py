@@ -1,0 +1,264 @@
+"""Apply the template's changes since the recorded commit: cruft's three-way update, and after.
+
+cruft does the mechanics: .cruft.json records the template and the commit the project was
+rendered from, with the answers; the template is rendered at that commit and at the new one
+with the same answers, and the difference between the two is applied to the project as a
+three-way merge (`git apply -3`), so the template's changes arrive and the user's edits stay.
+Where both changed the same lines, the file keeps conflict markers (or a .rej file beside it
+when no merge base is found). What .cruft.json's `skip` lists (data, models, locks) and what
+the user deleted on purpose is never touched: cruft leaves out of the update every file
+missing from the project.
+
+This module adds what cruft leaves to its user: a clean tree first (the update must be one
+reviewable change), the template's commits read first (an update that brings no change to the
+template's files is "nothing to do", not a bump of .cruft.json), the template re-rendered
+without its post-render work (no git init, no uv lock in cruft's scratch folders:
+MLGATE_RENDER_FOR_UPDATE), uv.lock resolved again when pyproject.toml changed (else the next
+`uv sync --locked` fails), and what changed and what conflicts, for the summary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from unittest import mock
+
+from ..errors import FAIL, PASS, CouldNotCheck
+from ..io.template_repo import Commit, TemplateHistory, cloned, git_env
+
+RECORD = ".cruft.json"
+QUIET = "MLGATE_RENDER_FOR_UPDATE"  # the template's hook does no git or uv work when set
+LOCK_TIMEOUT_S = 600
+
+
+@dataclass
+class Outcome:
+    template: str
+    before: str
+    after: str
+    commits: list[Commit] = field(default_factory=list)  # that change the template, newest first
+    other_commits: int = 0  # commits that change nothing a project is rendered from
+    changed: list[str] = field(default_factory=list)
+    conflicted: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # git apply's words when part did not apply
+    relocked: bool = False
+    lock_problem: str = ""
+
+    @property
+    def updated(self) -> bool:
+        return self.before != self.after
+
+    @property
+    def exit_code(self) -> int:
+        problems = self.conflicted or self.rejected or self.failed or self.lock_problem
+        return FAIL if problems else PASS
+
+    @property
+    def result(self) -> str:
+        """The step output: up-to-date, updated or conflicts."""
+        if not self.updated:
+            return "up-to-date"
+        return "conflicts" if self.exit_code else "updated"
+
+
+def read_record(project: Path) -> dict:
+    path = project / RECORD
+    if not path.is_file():
+        raise CouldNotCheck(
+            f"{project}: no {RECORD}, so the template this project came from is unknown: "
+            "`mlgate update --adopt` finds the template commit it was rendered from"
+        )
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise CouldNotCheck(f"{path} is not JSON: {exc}") from None
+    if not isinstance(record, dict) or not record.get("template"):
+        raise CouldNotCheck(f"{path} names no template")
+    if not record.get("commit"):
+        raise CouldNotCheck(
+            f"{path} records no template commit: `mlgate update --adopt` finds the one it "
+            "was rendered from"
+        )
+    return record
+
+
+def git(project: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    if done.returncode != 0:
+        message = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        raise CouldNotCheck(f"git {' '.join(args[:2])} failed in {project}: {message}")
+    return done.stdout
+
+
+@contextlib.contextmanager
+def quiet_cruft(template: str) -> Iterator[io.StringIO]:
+    """cruft speaks through typer on stdout and stderr: keep its words for our summary. Its git
+    (GitPython) reads the environment: the template's token goes there, as a header.
+
+    Its two renders run without the template's hooks. Hooks finish a new project (validate
+    the answers, drop what was not chosen, git init, lock); an update applies the template's
+    file changes, and a file a hook dropped is missing from the project, which cruft leaves
+    out anyway. A hook of an older template commit may also need what only a first render
+    has (cookiecutter's `_repo_dir`), so running it would fail the update."""
+    from cookiecutter.generate import generate_files
+
+    def without_hooks(*args: object, **kwargs: object) -> str:
+        return generate_files(*args, **{**kwargs, "accept_hooks": False})  # type: ignore[arg-type]
+
+    sink = io.StringIO()
+    saved = dict(os.environ)
+    os.environ.update(git_env(template))
+    os.environ[QUIET] = "1"
+    try:
+        with (
+            mock.patch("cruft._commands.utils.generate.generate_files", without_hooks),
+            contextlib.redirect_stdout(sink),
+            contextlib.redirect_stderr(sink),
+        ):
+            yield sink
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where the project is and where the update goes, read from the template's history."""
+
+    before: str  # the recorded commit, resolved
+    target: str
+    commits: list[Commit]
+    other_commits: int
+
+    @property
+    def behind(self) -> bool:
+        return bool(self.commits)
+
+
+def span(history: TemplateHistory, record: dict, to: str | None) -> Span:
+    recorded = str(record["commit"])
+    before = history.resolve(recorded)
+    if before is None:
+        raise CouldNotCheck(
+            f"the template {record['template']} has no commit {recorded} (recorded in "
+            f"{RECORD}): was its history rewritten? `mlgate update --adopt` finds the commit "
+            "the project matches"
+        )
+    ref = to or record.get("checkout") or "HEAD"
+    target = history.require(ref, "branch, tag or commit")
+    paths = history.template_paths(target, record.get("directory"))
+    commits, every = history.commits(before, target, paths)
+    return Span(before, target, commits, every - len(commits))
+
+
+def behind(project: Path, to: str | None) -> tuple[dict, Span]:
+    record = read_record(project)
+    with cloned(str(record["template"])) as history:
+        return record, span(history, record, to)
+
+
+def update(project: Path, to: str | None) -> Outcome:
+    from cruft import update as cruft_update
+
+    record = read_record(project)
+    template = str(record["template"])
+    if git(project, "status", "--porcelain").strip():
+        raise CouldNotCheck(
+            f"{project} has uncommitted changes: commit or stash them first, so the update is "
+            "one change of its own"
+        )
+    with cloned(template) as history:
+        where = span(history, record, to)
+        outcome = Outcome(template, str(record["commit"]), str(record["commit"]))
+        if not where.behind:  # no commit changes what the project is rendered from
+            return outcome
+        with quiet_cruft(template) as said:
+            try:
+                done = cruft_update(project, skip_apply_ask=True, checkout=to or None)
+            except Exception as exc:  # cruft raises git's and cookiecutter's own errors
+                raise CouldNotCheck(f"cruft could not update {project}: {exc}") from None
+        if not done:
+            words = said.getvalue().strip().splitlines()
+            raise CouldNotCheck(f"cruft did not update {project}: {words[-1] if words else ''}")
+        outcome.after = str(read_record(project)["commit"])
+        after = history.resolve(outcome.after) or where.target
+        paths = history.template_paths(after, record.get("directory"))
+        outcome.commits, every = history.commits(where.before, after, paths)
+        outcome.other_commits = every - len(outcome.commits)
+    classify(project, outcome, said.getvalue())
+    if "pyproject.toml" in outcome.changed and (project / "uv.lock").is_file():
+        outcome.lock_problem = relock(project)
+        outcome.relocked = not outcome.lock_problem
+    return outcome
+
+
+def classify(project: Path, outcome: Outcome, words: str) -> None:
+    """Sort what the update left in the work tree: changed, conflicted, rejected, failed."""
+    for path in changed_paths(project):
+        (outcome.rejected if path.endswith(".rej") else outcome.changed).append(path)
+    outcome.rejected += [p for p in rejects(project) if p not in outcome.rejected]
+    outcome.conflicted = [p for p in outcome.changed if has_markers(project / p)]
+    outcome.changed = [p for p in outcome.changed if p not in outcome.conflicted]
+    explained = outcome.conflicted or outcome.rejected  # git's complaint is about these
+    if outcome.updated and not explained and any(sign in words for sign in APPLY_FAILED):
+        outcome.failed = [line for line in words.splitlines() if line.strip()][-3:]
+
+
+APPLY_FAILED = ("Failed to apply", "may have *.rej files", "patch failed", "error: ")
+
+
+def relock(project: Path) -> str:
+    """`uv lock` after a changed pyproject.toml; "" when it worked, else uv's last words."""
+    import importlib.util
+
+    if importlib.util.find_spec("uv") is None:
+        return "uv is not installed here: run `uv lock` and commit uv.lock"
+    done = subprocess.run([sys.executable, "-m", "uv", "lock", "--quiet"], cwd=project,
+                          capture_output=True, text=True, check=False,
+                          timeout=LOCK_TIMEOUT_S)  # fmt: skip
+    if done.returncode == 0:
+        return ""
+    said = (done.stderr.strip() or done.stdout.strip()).splitlines()
+    return f"`uv lock` failed: {said[-1] if said else f'exit {done.returncode}'}"
+
+
+def changed_paths(project: Path) -> list[str]:
+    """Paths the update changed, relative to the project (git reports them from its top)."""
+    top = Path(git(project, "rev-parse", "--show-toplevel").strip())
+    inside = project.resolve().relative_to(top.resolve())
+    raw = git(project, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+              "--no-renames", "--", ".")  # fmt: skip
+    paths = []
+    for entry in raw.split("\0"):
+        if len(entry) > 3:
+            path = Path(entry[3:])
+            paths.append((path.relative_to(inside) if inside.parts else path).as_posix())
+    return paths
+
+
+def rejects(project: Path) -> list[str]:
+    """Every .rej file in the project, ignored by git or not (outside .git)."""
+    return sorted(
+        p.relative_to(project).as_posix()
+        for p in project.rglob("*.rej")
+        if ".git" not in p.relative_to(project).parts
+    )
+
+
+def has_markers(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return "\n<<<<<<< " in f"\n{text}" and "\n>>>>>>> " in text

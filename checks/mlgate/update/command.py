@@ -1,0 +1,104 @@
+"""`mlgate update [PROJECT] [--check] [--to REF] [--body-file FILE] [--adopt ...]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import FAIL, PASS, CouldNotCheck, require
+from ..io.step_summary import append, write_step_outputs
+from ..io.template_repo import TOKEN_VARIABLE
+from .apply import RECORD, behind, update
+from .describe import markdown, report
+
+ADOPT_ONLY = ("template", "from_ref", "answer")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Apply the template's changes since the commit .cruft.json records (cruft's three-way "
+        "update), keeping your edits; conflicts stay as markers or .rej files. pyproject.toml "
+        "changed: uv.lock is resolved again. Nothing changed in the template's files since: "
+        "nothing to do."
+    )
+    parser.epilog = (
+        f"A private template: its token in {TOKEN_VARIABLE} (sent as a header to GitHub's "
+        "host). Step outputs: result (up-to-date, updated, conflicts), before, after. Exit "
+        "codes: 0 updated, nothing to do or adopted; 1 conflicts to resolve (--check: behind "
+        "the template); 2 could not."
+    )
+    parser.add_argument("project", nargs="?", default=".", help="the project (default: .)")
+    parser.add_argument("--check", action="store_true",
+                        help="only say whether the project is behind its template")  # fmt: skip
+    parser.add_argument("--to", metavar="REF", help="a template branch, tag or commit")
+    parser.add_argument("--body-file", metavar="FILE",
+                        help="write the update's pull request description (Markdown)")  # fmt: skip
+    adopt = parser.add_argument_group(
+        "adopt", f"a project without {RECORD} (rendered before it existed): find the template "
+        "commit and answers it was rendered with, by rendering and comparing, and write the record"
+    )  # fmt: skip
+    adopt.add_argument("--adopt", action="store_true", help=f"write {RECORD} for this project")
+    adopt.add_argument("--template", metavar="URL", help="the template (git URL or local path)")
+    adopt.add_argument("--from", dest="from_ref", metavar="REF",
+                       help="the template commit or tag it came from, when known")  # fmt: skip
+    adopt.add_argument("--answer", action="append", default=[], metavar="KEY=VALUE",
+                       help="an answer you know (repeat); the rest are inferred")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    require("cruft", "new")
+    project = Path(args.project)
+    if not project.is_dir():
+        raise CouldNotCheck(f"{project}: not a directory")
+    if args.adopt:
+        if args.check or args.to or args.body_file:
+            raise CouldNotCheck("--adopt writes the record only: run the update after it")
+        return run_adopt(project, args)
+    given = [f"--{name.replace('_ref', '').replace('_', '-')}" for name in ADOPT_ONLY
+             if getattr(args, name)]  # fmt: skip
+    if given:
+        raise CouldNotCheck(f"{', '.join(given)} only go with --adopt")
+    if args.check:
+        record, where = behind(project, args.to)
+        target = (
+            f"{record['template']} ({args.to or record.get('checkout') or 'its default branch'})"
+        )
+        state = (f"BEHIND {target} by {len(where.commits)} template commits" if where.behind
+                 else f"up to date with {target}")  # fmt: skip
+        print(f"mlgate update --check: {state}; rendered from {str(record['commit'])[:12]}")
+        return FAIL if where.behind else PASS
+    outcome = update(project, args.to)
+    sys.stdout.write(report(outcome))
+    described = markdown(outcome)
+    if args.body_file:
+        target = Path(args.body_file)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(described, encoding="utf-8")
+    append(described)
+    write_step_outputs({"result": outcome.result, "before": outcome.before,
+                        "after": outcome.after})  # fmt: skip
+    return outcome.exit_code
+
+
+def run_adopt(project: Path, args: argparse.Namespace) -> int:
+    from .adopt import adopt, write_record
+
+    given = {}
+    for item in args.answer:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CouldNotCheck(f"--answer {item!r} is not KEY=VALUE")
+        given[key.strip()] = value
+    adopted = adopt(project, args.template, args.from_ref, given)
+    write_record(project, adopted)
+    match = adopted.match
+    how = "matched" if adopted.inferred else "given"
+    print(f"mlgate update --adopt: {RECORD} written: {adopted.template} at "
+          f"{adopted.commit[:12]} ({how}: {adopted.subject})")  # fmt: skip
+    print(f"  {match.identical} of {match.compared} template files identical, "
+          f"{match.distance} lines differ (your edits, or answers to check)")  # fmt: skip
+    if adopted.assumed:
+        print(f"  answers at the template's default: {', '.join(adopted.assumed)}")
+    print(f"check the answers in {RECORD}, commit it, then run `mlgate update`")
+    return PASS
