@@ -24,9 +24,9 @@ def read_ignores(repo: Repo) -> tuple[list[Ignore], list[tuple[str, int | None]]
     """(usable ignores, problems with their lines)."""
     section = repo.policy_section("check")
     unknown = [
-        (f"check: unknown key {key!r} (known: ignore, require)", line_of(section, key))
+        (f"check: unknown key {key!r} (known: ignore, require, template)", line_of(section, key))
         for key in section
-        if key not in ("ignore", "require")
+        if key not in ("ignore", "require", "template")
     ]
     entries = section.get("ignore")
     if entries is None:

@@ -67,6 +67,27 @@ def dispatch_ref(ref: str | None) -> str:
     return ref.strip()
 
 
+def start_workflow(github: GitHub, workflow: str, ref: str) -> None:
+    """POST a workflow_dispatch event; a message that says what to fix when GitHub refuses."""
+    path = github.repo_path(f"/actions/workflows/{quote(workflow, safe='')}/dispatches")
+    try:
+        github.request("POST", path, json={"ref": ref})
+    except NoPermission as exc:
+        if exc.status == 404:
+            raise CouldNotCheck(
+                f"cannot start {workflow}: GitHub knows no such workflow on {ref} (or the token "
+                f"cannot see it). {PERMISSION_HINT}"
+            ) from None
+        raise CouldNotCheck(f"cannot start {workflow}: {exc}. {PERMISSION_HINT}") from None
+    except GitHubError as exc:
+        if exc.status == 422:
+            raise CouldNotCheck(
+                f"cannot start {workflow} on {ref}: {exc} (does it have an "
+                "'on: workflow_dispatch' trigger on that branch?)"
+            ) from None
+        raise CouldNotCheck(f"cannot start {workflow}: {exc}") from None
+
+
 def run_dispatch(
     workflow: str, *, ref: str | None = None, if_policy: str | None = None, config: str | None
 ) -> int:
@@ -85,24 +106,7 @@ def run_dispatch(
             write_step_outputs({"dispatched": "false"})
             return PASS
     ref = dispatch_ref(ref)
-    github = GitHub(GitHubContext.from_env())
-    path = github.repo_path(f"/actions/workflows/{quote(workflow, safe='')}/dispatches")
-    try:
-        github.request("POST", path, json={"ref": ref})
-    except NoPermission as exc:
-        if exc.status == 404:
-            raise CouldNotCheck(
-                f"cannot start {workflow}: GitHub knows no such workflow on {ref} (or the token "
-                f"cannot see it). {PERMISSION_HINT}"
-            ) from None
-        raise CouldNotCheck(f"cannot start {workflow}: {exc}. {PERMISSION_HINT}") from None
-    except GitHubError as exc:
-        if exc.status == 422:
-            raise CouldNotCheck(
-                f"cannot start {workflow} on {ref}: {exc} (does it have an "
-                "'on: workflow_dispatch' trigger on that branch?)"
-            ) from None
-        raise CouldNotCheck(f"cannot start {workflow}: {exc}") from None
+    start_workflow(GitHub(GitHubContext.from_env()), workflow, ref)
     print(f"mlgate dispatch: started {workflow} on {ref}")
     write_step_outputs({"dispatched": "true"})
     return PASS

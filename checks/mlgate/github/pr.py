@@ -32,6 +32,7 @@ from .api import (
     NoPermission,
     event_default_branch,
 )
+from .dispatch import check_workflow_name, start_workflow
 
 REMOTE = "origin"
 DEFAULT_BASE = "main"
@@ -58,6 +59,7 @@ class Proposal:
     body: str | None
     base: str
     paths: tuple[str, ...]
+    checks: str | None = None  # a workflow to start on the branch (its checks on the head)
 
 
 def check_title(title: str) -> None:
@@ -208,8 +210,11 @@ def run_pr(
     body_file: str | None = None,
     base: str | None = None,
     message: str | None = None,
+    checks: str | None = None,
 ) -> int:
     check_title(title)
+    if checks is not None:
+        check_workflow_name(checks)
     if message is not None and not message.strip():
         raise CouldNotCheck("--message must not be empty")
     body = read_body_file(body_file) if body_file is not None else None
@@ -235,7 +240,7 @@ def run_pr(
     url = git.run(["remote", "get-url", REMOTE])
     if url.returncode != 0 or not url.stdout.strip():
         raise CouldNotCheck(f"this repository has no remote named {REMOTE!r} to push to")
-    proposal = Proposal(branch, title, message or title, body, base, tuple(paths))
+    proposal = Proposal(branch, title, message or title, body, base, tuple(paths), checks)
     commit = commit_changes(git, proposal)
     push_branch(git, branch, url.stdout.strip(), context.token, commit)
     print(f"mlgate pr: pushed {commit[:12]} to {REMOTE} {branch}")
@@ -251,6 +256,14 @@ def run_pr(
         raise CouldNotCheck(f"pushed {branch}, but cannot open its pull request: {exc}") from None
     number, html_url = pull.get("number"), str(pull.get("html_url", ""))
     print(f"mlgate pr: {action} #{number} {html_url}".rstrip())
+    if proposal.checks:
+        try:
+            start_workflow(github, proposal.checks, branch)
+        except CouldNotCheck as exc:
+            raise CouldNotCheck(
+                f"{action} #{number}, but its checks did not start: {exc}"
+            ) from None
+        print(f"mlgate pr: started {proposal.checks} on {branch} (its checks show on #{number})")
     write_step_outputs({"changed": "true", "branch": branch, "number": number, "url": html_url})
     return PASS
 
@@ -278,10 +291,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "GITHUB_EVENT_PATH, else main)",
     )
     parser.add_argument("--message", metavar="MSG", help="commit message (default: the title)")
+    parser.add_argument(
+        "--checks",
+        metavar="WORKFLOW",
+        help="start WORKFLOW (e.g. ci.yml, with a workflow_dispatch trigger) on the branch after "
+        "pushing: a push with the workflow's GITHUB_TOKEN starts no workflow, so the pull "
+        "request's checks would not run (needs 'actions: write')",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     return run_pr(
         args.branch, args.title, args.paths, body_file=args.body_file, base=args.base,
-        message=args.message,
+        message=args.message, checks=args.checks,
     )  # fmt: skip

@@ -130,6 +130,35 @@ jobs:
       - run: dvc repro
 """
 
+TEMPLATE_UPDATE = f"""\
+name: template update
+on:
+  schedule:
+    - cron: "41 5 * * 2"
+  workflow_dispatch:
+permissions: {{}}
+jobs:
+  update:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    permissions:
+      contents: write
+      pull-requests: write
+      actions: write
+    steps:
+      - uses: {CHECKOUT}
+        with:
+          persist-credentials: false
+      - id: update
+        run: mlgate update --body-file logs/template-update.md
+      - if: ${{{{ !cancelled() && steps.update.outputs.result != '' }}}}
+        env:
+          GITHUB_TOKEN: ${{{{ secrets.GITHUB_TOKEN }}}}
+        run: >-
+          mlgate pr --branch template/update --title "Template update"
+          --body-file logs/template-update.md --checks ci.yml
+"""
+
 CRUFT_JSON = """\
 {
   "template": "https://github.com/mlgate/mlgate",
@@ -329,6 +358,7 @@ GOOD: dict[str, str] = {
     ".github/workflows/release.yml": RELEASE,
     ".github/workflows/drift.yml": DRIFT,
     ".github/workflows/retrain.yml": RETRAIN,
+    ".github/workflows/template.yml": TEMPLATE_UPDATE,
     ".github/CODEOWNERS": "* @team\n/mlgate.yaml @owners\n/.github/ @owners\n/deploy/ @owners\n",
     ".github/dependabot.yml": (
         "version: 2\nupdates:\n"

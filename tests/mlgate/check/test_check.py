@@ -248,17 +248,37 @@ MUTATIONS: dict[str, tuple[Callable[[Files], None], set[str]]] = {
         replace("deploy/base/kustomization.yaml", "  - servicemonitor.yaml\n", ""),
         {"MONITOR106"},
     ),
-    "no record of the template": (drop(".cruft.json"), {"ADOPT101"}),
+    "no record of the template": (drop(".cruft.json"), {"TEMPLATE101"}),
     "a template record without its commit": (
         replace(".cruft.json", '"0123456789abcdef0123456789abcdef01234567"', "null"),
         {"TEMPLATE101"},
+    ),
+    "template updates run by hand only": (
+        replace(".github/workflows/template.yml", "  schedule:\n    - cron: \"41 5 * * 2\"\n", ""),
+        {"TEMPLATE102"},
+    ),
+    "a template update that proposes nothing": (
+        replace(".github/workflows/template.yml", "  mlgate pr ", "  echo mlgate pr "),
+        {"TEMPLATE102"},
+    ),
+    "a conflict left from a template update": (
+        add("NOTES.md", "# Notes\n\nSetext\n=======\n\n<<<<<<< ours\nmine\n=======\n"
+            "theirs\n>>>>>>> theirs\n"),
+        {"TEMPLATE103"},
+    ),
+    "a rejected template change": (add("Makefile.rej", "@@ -1 +1 @@\n-a\n+b\n"), {"TEMPLATE103"}),
+    "a bad release limit": (
+        replace("mlgate.yaml", "  require: [all]\n", "  require: [all]\n  template:\n"
+                "    max_releases_behind: -1\n"),
+        {"TEMPLATE104"},
     ),
     "an invalid monitoring policy": (
         replace("mlgate.yaml", "  baseline: deployed\n", "  baseline: HEAD~1\n"), {"MONITOR102"}
     ),
     # required, and the gate, drift and monitor parts (adopted in mlgate.yaml) now run nowhere
     "no workflows though required": (remove_under(".github/workflows/"),
-                                     {"ADOPT101", "GATE105", "DRIFT101", "MONITOR101"}),
+                                     {"ADOPT101", "GATE105", "DRIFT101", "MONITOR101",
+                                      "TEMPLATE102"}),
 }  # fmt: skip
 
 
@@ -274,7 +294,10 @@ def test_the_good_repository_passes_every_rule(tmp_path: Path) -> None:
     report = run_checks(root)
     assert {r.status for r in report.results} <= {Status.PASS, Status.SKIPPED}
     skipped = {r.code: r.reason for r in report.results if r.status is Status.SKIPPED}
-    assert skipped == {"DVC106": "no dvc.lock yet"}
+    assert skipped == {
+        "DVC106": "no dvc.lock yet",
+        "TEMPLATE104": "no check.template.max_releases_behind in mlgate.yaml",
+    }
     assert fired(root) == set()
 
 
@@ -438,3 +461,60 @@ def test_an_ignore_of_a_defect_one_of_our_rules_reports_says_which(tmp_path: Pat
         "check.ignore of ZIZMOR-artipacked waives nothing: GHA106 reports this defect; ignore "
         "that rule instead"
     )
+
+
+def template_with_releases(root: Path) -> dict[str, str]:
+    """A template repository: v1.0.0, then v1.1.0, v1.2.0 and v2.0.0; {tag: commit}."""
+    ident = ["-c", "user.name=T", "-c", "user.email=t@example.com"]
+    root.mkdir()
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *ident, *args], cwd=root, capture_output=True, text=True,
+                              check=True)  # fmt: skip
+        return done.stdout.strip()
+
+    git("init", "--quiet", "--initial-branch=main")
+    commits = {}
+    for tag in ("v1.0.0", "v1.1.0", "v1.2.0", "v2.0.0"):
+        (root / "cookiecutter.json").write_text(json.dumps({"version": tag}))
+        git("add", "--all")
+        git("commit", "--quiet", "-m", f"release {tag}")
+        git("tag", tag)
+        commits[tag] = git("rev-parse", "HEAD")
+    return commits
+
+
+def with_record(template: Path, commit: str, limit: object) -> Callable[[Files], None]:
+    def change(files: Files) -> None:
+        record = json.loads(str(files[".cruft.json"]))
+        record.update(template=str(template), commit=commit)
+        files[".cruft.json"] = json.dumps(record)
+        policy = str(files["mlgate.yaml"])
+        setting = f"  template:\n    max_releases_behind: {limit}\n"
+        files["mlgate.yaml"] = policy.replace("  require: [all]\n", "  require: [all]\n" + setting)
+
+    return change
+
+
+def test_releases_behind_are_counted_from_the_templates_tags(tmp_path: Path) -> None:
+    """TEMPLATE104 reads the template's history: releases the recorded commit does not contain."""
+    commits = template_with_releases(tmp_path / "template")
+    behind_three = build(tmp_path / "a", with_record(tmp_path / "template", commits["v1.0.0"], 1))
+    report = run_checks(behind_three)
+    (result,) = [r for r in report.results if r.code == "TEMPLATE104"]
+    assert result.status is Status.FAIL, result
+    assert "3 template releases behind (v2.0.0, v1.2.0, v1.1.0); at most 1" in str(result.findings)
+    assert "TEMPLATE104" not in fired(build(tmp_path / "b", with_record(
+        tmp_path / "template", commits["v1.0.0"], 3)))  # fmt: skip
+    # a release tag recorded, as a wheel's render does
+    assert "TEMPLATE104" not in fired(build(tmp_path / "c", with_record(
+        tmp_path / "template", "v2.0.0", 0)))  # fmt: skip
+    unknown = fired(build(tmp_path / "d", with_record(tmp_path / "template", "f" * 40, 0)))
+    assert unknown == {"TEMPLATE104"}
+
+
+def test_releases_behind_offline_is_not_run_never_passed(tmp_path: Path) -> None:
+    gone = tmp_path / "no-such-template"
+    codes = fired(build(tmp_path, with_record(gone, "0" * 40, 2)))
+    (not_run,) = [c for c in codes if c.startswith("NOT RUN TEMPLATE104")]
+    assert "cannot read the template" in not_run or "is not a folder" in not_run, not_run
