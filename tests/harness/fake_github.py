@@ -69,7 +69,7 @@ class FakeGitHub:
     workflows: dict[str, set[str]] = field(  # file name: its triggers
         default_factory=lambda: {
             "retrain.yml": {"workflow_dispatch", "repository_dispatch"},
-            "ci.yml": {"pull_request", "push"},
+            "ci.yml": {"pull_request", "push", "workflow_dispatch"},
         }
     )
     dispatches: list[dict[str, Any]] = field(default_factory=list)  # workflow, ref, inputs

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fake_github import REPOSITORY, TOKEN, FakeGitHub, serve
+from gha_runner import Event, GitHubSide, JobRun, WorkflowRun
 from support import REPO_ROOT, run_mlgate
 
 SLUG = "{{cookiecutter.project_slug}}"
@@ -218,3 +221,265 @@ def test_inherited_update_variables_do_not_reach_a_new_render(
                       env={"MLGATE_TEMPLATE_COMMIT": "f" * 40})  # fmt: skip
     record = json.loads((tmp_path / "o" / "q" / ".cruft.json").read_text())
     assert record["commit"] == git(template, "rev-parse", "HEAD")
+
+
+def commit_template(template: Path, message: str) -> str:
+    git(template, "add", "--all")
+    git(template, "commit", "--quiet", "-m", message)
+    return git(template, "rev-parse", "HEAD")
+
+
+def test_a_commit_outside_the_template_is_nothing_to_do(
+    template: Path, project: Path, home: Path
+) -> None:
+    """The template's repository moves (its own code, docs): nothing a project renders from."""
+    (template / "checks").mkdir(exist_ok=True)
+    (template / "checks" / "NOTE.md").write_text("not part of any project\n")
+    commit_template(template, "Tooling only")
+    check = run_mlgate(home, "update", "--check", cwd=project)
+    assert check.returncode == 0 and "up to date" in check.stdout, check.stdout + check.stderr
+    done = run_mlgate(home, "update", cwd=project)
+    assert done.returncode == 0 and "nothing to do" in done.stdout
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_the_description_lists_the_template_commits_and_the_conflicts(
+    template: Path, project: Path, home: Path, tmp_path: Path
+) -> None:
+    user_edits(project)
+    template_moves_on(template)  # commit "B"
+    edit(template / SLUG / "NEWS.md", "template", "template <b>@team</b>")
+    c = commit_template(template, "C: say who to ask @team")
+    outputs = tmp_path / "outputs"
+    outputs.touch()
+    done = run_mlgate(home, "update", "--body-file", str(tmp_path / "body.md"), cwd=project,
+                      env={"GITHUB_OUTPUT": str(outputs)})  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    body = (tmp_path / "body.md").read_text()
+    assert "## Template update with conflicts to resolve" in body
+    assert "- [ ] `README.md`: both the template and this repository changed" in body
+    assert "### Template commits (2)" in body
+    assert f"- `{c[:12]}` C: say who to ask @\u200bteam" in body  # no mention of a real team
+    assert body.index("C: say") < body.index("` B\n")  # newest first
+    assert "- `NEWS.md`" in body and "- `.github/workflows/drift.yml`" in body
+    assert outputs.read_text().splitlines()[0] == "result=conflicts"
+    assert f"after={c}" in outputs.read_text()
+
+
+def test_a_renamed_answer_is_flagged_and_can_be_given(
+    template: Path, tmp_path: Path, home: Path
+) -> None:
+    """The template renames `drift_schedule` to `drift_cron`: the new name takes its default,
+    which would undo the project's own schedule; the update says so, and --answer keeps it."""
+    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o",
+                      str(tmp_path / "out"), "project_slug=nightly", "git_init=no",
+                      "mlgate_source=pypi", "drift_schedule=0 3 * * *")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    project = tmp_path / "out" / "nightly"
+    git(project, "init", "--quiet", "--initial-branch=main")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "Rendered")
+    for path in ("cookiecutter.json", "hooks/pre_gen_project.py", f"{SLUG}/README.md",
+                 f"{SLUG}/.github/workflows/drift.yml"):  # fmt: skip
+        (template / path).write_text((template / path).read_text().replace(
+            "drift_schedule", "drift_cron"))  # fmt: skip
+    commit_template(template, "Rename drift_schedule to drift_cron")
+
+    flagged = run_mlgate(home, "update", cwd=project)
+    assert flagged.returncode == 0, flagged.stdout + flagged.stderr
+    assert "ANSWER     `drift_cron` is new: rendered with '17 6 * * 1'" in flagged.stdout
+    assert "`drift_schedule` is no longer asked (it was '0 3 * * *')" in flagged.stdout
+    git(project, "reset", "--quiet", "--hard")
+    git(project, "clean", "--quiet", "-fd")
+
+    kept = run_mlgate(home, "update", "--answer", "drift_cron=0 3 * * *", cwd=project)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert "cron: '0 3 * * *'" in (project / ".github/workflows/drift.yml").read_text()
+    answers = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+    assert answers["drift_cron"] == "0 3 * * *" and "drift_schedule" not in answers
+
+
+def test_an_answer_the_template_no_longer_offers_is_asked_for(
+    template: Path, tmp_path: Path, home: Path
+) -> None:
+    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o",
+                      str(tmp_path / "out"), "project_slug=bsd", "git_init=no",
+                      "mlgate_source=pypi", "license=BSD-3-Clause")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    project = tmp_path / "out" / "bsd"
+    git(project, "init", "--quiet", "--initial-branch=main")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "Rendered")
+    edit(template / "cookiecutter.json", '    "BSD-3-Clause",\n', "")
+    commit_template(template, "No more BSD")
+    refused = run_mlgate(home, "update", cwd=project)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "BSD-3-Clause provided for choice variable license" in refused.stderr
+    assert "--answer KEY=VALUE" in refused.stderr and "Traceback" not in refused.stderr
+    assert git(project, "status", "--porcelain") == ""
+    given = run_mlgate(home, "update", "--answer", "license=MIT", cwd=project)
+    assert given.returncode == 0, given.stdout + given.stderr
+    assert "MIT License" in (project / "LICENSE").read_text()
+
+
+def test_to_is_a_one_off(template: Path, project: Path, home: Path) -> None:
+    """`--to REF` updates to REF this time; the next update follows the default branch again."""
+    b = template_moves_on(template)
+    edit(template / SLUG / "NEWS.md", "template", "template, again")
+    c = commit_template(template, "C")
+    assert run_mlgate(home, "update", "--to", b, cwd=project).returncode == 0
+    record = json.loads((project / ".cruft.json").read_text())
+    assert record["commit"] == b and record["checkout"] is None
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "To B")
+    done = run_mlgate(home, "update", cwd=project)
+    assert done.returncode == 0 and f"-> {c[:12]}" in done.stdout, done.stdout + done.stderr
+
+
+# --- a project rendered before .cruft.json existed: --adopt ------------------------------------
+
+
+@pytest.fixture
+def unrecorded(template: Path, tmp_path: Path, home: Path) -> tuple[Path, str]:
+    """A project rendered at commit A with non-default answers, whose record is gone (as before
+    records existed); the template then moves on twice. Returns the project and commit A."""
+    a = git(template, "rev-parse", "HEAD")
+    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o",
+                      str(tmp_path / "old"), "project_name=Wine Quality", "git_init=no",
+                      "mlgate_source=pypi", "dataset=wine", "model=linear",
+                      "deploy=none", "license=Apache-2.0")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    project = tmp_path / "old" / "wine-quality"
+    (project / ".cruft.json").unlink()
+    edit(project / "params.yaml", "seed: 42", "seed: 7")
+    git(project, "init", "--quiet", "--initial-branch=main")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "Our project")
+    template_moves_on(template)
+    edit(template / SLUG / "NEWS.md", "template", "template, again")
+    commit_template(template, "C")
+    return project, a
+
+
+def test_adopt_finds_the_commit_and_the_answers(
+    unrecorded: tuple[Path, str], template: Path, home: Path
+) -> None:
+    project, a = unrecorded
+    done = run_mlgate(home, "update", "--adopt", "--template", str(template), cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"at {a[:12]} (matched: A)" in done.stdout, done.stdout
+    record = json.loads((project / ".cruft.json").read_text())
+    answers = record["context"]["cookiecutter"]
+    assert record["commit"] == a and record["template"] == str(template)
+    assert {k: answers[k] for k in ("project_slug", "module_name", "dataset", "model", "deploy",
+                                    "license", "mlgate_source")} == {
+        "project_slug": "wine-quality", "module_name": "wine_quality", "dataset": "wine",
+        "model": "linear", "deploy": "none", "license": "Apache-2.0", "mlgate_source": "pypi",
+    }  # fmt: skip
+    git(project, "add", ".cruft.json")
+    git(project, "commit", "--quiet", "-m", "Adopt")
+    updated = run_mlgate(home, "update", cwd=project)
+    assert updated.returncode == 0, updated.stdout + updated.stderr  # README untouched here
+    assert "(2 template commits)" in updated.stdout
+    assert (project / "NEWS.md").read_text() == "# What changed in the template, again\n"
+    assert "seed: 7" in (project / "params.yaml").read_text()
+    assert not (project / "deploy").exists()  # deploy=none: nothing of it came back
+
+
+def test_adopt_from_a_given_commit_and_what_it_cannot_do(
+    unrecorded: tuple[Path, str], template: Path, home: Path
+) -> None:
+    project, a = unrecorded
+    nothing = run_mlgate(home, "update", "--adopt", cwd=project)
+    assert nothing.returncode == 2 and "--template" in nothing.stderr
+    unknown = run_mlgate(home, "update", "--adopt", "--template", str(template), "--from",
+                         "no-such-tag", cwd=project)  # fmt: skip
+    assert unknown.returncode == 2 and "no-such-tag" in unknown.stderr
+    misplaced = run_mlgate(home, "update", "--from", a[:10], cwd=project)
+    assert misplaced.returncode == 2 and "only go with --adopt" in misplaced.stderr
+    given = run_mlgate(home, "update", "--adopt", "--template", str(template), "--from", a[:10],
+                       "--answer", "dataset=wine", cwd=project)  # fmt: skip
+    assert given.returncode == 0 and "(given: A)" in given.stdout, given.stdout + given.stderr
+    assert json.loads((project / ".cruft.json").read_text())["commit"] == a
+
+
+# --- template.yml, run by the workflow runner on the fake GitHub ------------------------------
+
+
+@pytest.fixture
+def api() -> Iterator[FakeGitHub]:
+    yield from serve()
+
+
+def schedule_run(project: Path, side: GitHubSide, runs: Path) -> dict[str, JobRun]:
+    sha = git(project, "rev-parse", "main")
+    event = Event("schedule", sha, "refs/heads/main", {"schedule": "41 5 * * 2", "repository": {
+        "full_name": REPOSITORY, "default_branch": "main"}})  # fmt: skip
+    workflow = project / ".github" / "workflows" / "template.yml"
+    return WorkflowRun(side, workflow, event, root=runs).run()
+
+
+def test_the_scheduled_workflow_proposes_one_pull_request_and_updates_it(
+    template: Path, project: Path, home: Path, api: FakeGitHub, tmp_path: Path
+) -> None:
+    """template.yml: the template moves on, the workflow opens one pull request from
+    template/update and starts CI on it; it moves again, the same pull request is updated; a
+    change that conflicts with main is proposed too, marked, and the run fails."""
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(project), str(origin))
+    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    git(project, "remote", "add", "origin", str(origin))
+    api.remote = origin
+    side = GitHubSide(origin=origin, home=home, repository=REPOSITORY, api_url=api.url,
+                      token=TOKEN, extra_env={"MLGATE_RETRY_BACKOFF_S": "0"})  # fmt: skip
+    runs = tmp_path / "runs"
+    runs.mkdir()
+
+    quiet = schedule_run(project, side, runs)["update"]
+    assert quiet.result == "success", quiet.log()[-4000:]
+    assert quiet.step("Pull request from template/update (conflicts too, marked, for review)"
+                      ).outcome == "skipped" and api.pulls == {}  # fmt: skip
+
+    edit(template / SLUG / ".github/workflows/drift.yml", "timeout-minutes: 60",
+         "timeout-minutes: 45")  # fmt: skip
+    b = commit_template(template, "Harden drift.yml: a shorter timeout")
+    first = schedule_run(project, side, runs)["update"]
+    assert first.result == "success", first.log()[-4000:]
+    (pull,) = api.pulls.values()
+    assert pull["head"]["ref"] == "template/update" and pull["title"] == "Update from the template"
+    assert "### Template commits (1)" in pull["body"]
+    assert f"`{b[:12]}` Harden drift.yml" in pull["body"]
+    assert api.dispatches[-1] == {"workflow": "ci.yml", "ref": "template/update", "inputs": {}}
+    branch = git(origin, "show", "template/update:.github/workflows/drift.yml")
+    assert "timeout-minutes: 45" in branch
+    assert json.loads(git(origin, "show", "template/update:.cruft.json"))["commit"] == b
+
+    (template / SLUG / "CONTRIBUTING.md").write_text("# How to contribute\n")
+    c = commit_template(template, "Add CONTRIBUTING.md")
+    second = schedule_run(project, side, runs)["update"]
+    assert second.result == "success", second.log()[-4000:]
+    assert len(api.pulls) == 1  # the same pull request, updated in place
+    (pull,) = api.pulls.values()
+    assert "### Template commits (2)" in pull["body"] and f"`{c[:12]}` Add CONTRIBUTING" in pull[
+        "body"]  # fmt: skip
+    assert git(origin, "show", "template/update:CONTRIBUTING.md") == "# How to contribute"
+    assert [d["ref"] for d in api.dispatches].count("template/update") == 2
+
+    lines = (project / "README.md").read_text().splitlines(keepends=True)
+    (project / "README.md").write_text("# Churn, as the team calls it\n" + "".join(lines[1:]))
+    git(project, "commit", "--quiet", "-am", "Our title")
+    git(project, "push", "--quiet", "origin", "main")
+    readme = template / SLUG / "README.md"
+    lines = readme.read_text().splitlines(keepends=True)
+    readme.write_text("# {{ cookiecutter.project_name }} (made with mlgate)\n" + "".join(lines[1:]))
+    commit_template(template, "A title that says where it comes from")
+    conflicted = schedule_run(project, side, runs)["update"]
+    assert conflicted.result == "failure"  # someone must look
+    assert conflicted.step("Apply the template's changes (mlgate update)").outcome == "failure"
+    (pull,) = api.pulls.values()
+    assert "## Template update with conflicts to resolve" in pull["body"]
+    assert "- [ ] `README.md`" in pull["body"] and "### Template commits (3)" in pull["body"], pull[
+        "body"
+    ]
+    proposed = git(origin, "show", "template/update:README.md")
+    assert "<<<<<<< " in proposed and "# Churn, as the team calls it" in proposed

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,8 @@ def adopt(
                                 renderer.folder_name(head), answers)  # fmt: skip
         if not candidates:
             raise CouldNotCheck(f"the template {template} has no commit to compare with")
+        folder = renderer.checkout(candidates[0]) / renderer.folder_name(candidates[0])
+        answers = {**read_back(folder, project, answers, context), **answers}
         best = closest(renderer, project, candidates, answers)
         answers = tune_choices(renderer, project, best.commit, answers, context, set(given))
         if len(candidates) > 1:
@@ -159,6 +162,69 @@ def _mlgate_source(dependency: str) -> str | None:
     if not re.match(r"^mlgate(\[[^\]]*\])?", name.strip()):
         return None
     return url.strip() if url.strip() else "pypi"
+
+
+EXPRESSION = re.compile(r"\{\{\s*cookiecutter\.(\w+)\s*(\|[^}]*)?\}\}")
+
+
+def read_back(folder: Path, project: Path, answers: Mapping[str, Any],
+              context: Mapping[str, Any]) -> dict[str, str]:  # fmt: skip
+    """Text answers read back from the project's lines where the template printed them.
+
+    A template line such as `# {{ cookiecutter.project_name }}` becomes a pattern (`# (.+)`)
+    tried on the project's lines that stand where it stands (lines aligned with difflib);
+    each answer takes the value most lines agree on. Only answers whose default is plain
+    text, not yet known, and printed without a filter are read back."""
+    wanted = {k for k, v in context.items() if isinstance(v, str) and "{{" not in v
+              and not k.startswith("_") and k not in answers}  # fmt: skip
+    votes: dict[str, Counter[str]] = {key: Counter() for key in wanted}
+    if not wanted or not folder.is_dir():
+        return {}
+    for template_file in compared_files(folder):
+        theirs = _lines(template_file)
+        if not any("cookiecutter." in line for line in theirs):
+            continue
+        mine = project / _plain(template_file.relative_to(folder).as_posix(), answers)
+        if not mine.is_file():
+            continue
+        ours = _lines(mine)
+        matcher = difflib.SequenceMatcher(None, theirs, ours, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "replace":
+                continue
+            for line in theirs[i1:i2]:
+                pattern = _line_pattern(line, answers, wanted)
+                if pattern is None:
+                    continue
+                found = next((m for m in map(pattern.fullmatch, ours[j1:j2]) if m), None)
+                for key, value in (found.groupdict() if found else {}).items():
+                    if value.strip():
+                        votes[key][value] += 1
+    return {key: counted.most_common(1)[0][0] for key, counted in votes.items() if counted}
+
+
+def _line_pattern(line: str, answers: Mapping[str, Any], wanted: set[str]) -> re.Pattern | None:
+    if "{%" in line or not EXPRESSION.search(line):
+        return None
+    parts, named, position = [], set(), 0
+    for match in EXPRESSION.finditer(line):
+        parts.append(re.escape(line[position : match.start()]))
+        key, filtered = match[1], bool(match[2])
+        if key in answers and not filtered:
+            parts.append(re.escape(str(answers[key])))
+        elif key in wanted and not filtered and key not in named:
+            parts.append(f"(?P<{key}>.+?)")
+            named.add(key)
+        elif key in named and not filtered:
+            parts.append(f"(?P={key})")
+        else:
+            parts.append(".+?")
+        position = match.end()
+    parts.append(re.escape(line[position:]))
+    literal = "".join(re.sub(EXPRESSION, "", line).split())
+    if not named or len(literal) < 1:
+        return None  # a line that is nothing but the answer would match any line
+    return re.compile("".join(parts))
 
 
 def tune_choices(renderer: Renderer, project: Path, commit: str, answers: dict[str, Any],

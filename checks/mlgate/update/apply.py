@@ -51,10 +51,13 @@ class Outcome:
     failed: list[str] = field(default_factory=list)  # git apply's words when part did not apply
     relocked: bool = False
     lock_problem: str = ""
+    new_answers: dict[str, object] = field(default_factory=dict)  # asked by the new template
+    dropped_answers: dict[str, object] = field(default_factory=dict)  # no longer asked
 
     @property
     def updated(self) -> bool:
-        return self.before != self.after
+        """The template moved on, or a given answer changed what it renders."""
+        return self.before != self.after or bool(self.changed or self.conflicted or self.rejected)
 
     @property
     def exit_code(self) -> int:
@@ -166,7 +169,8 @@ def behind(project: Path, to: str | None) -> tuple[dict, Span]:
         return record, span(history, record, to)
 
 
-def update(project: Path, to: str | None) -> Outcome:
+def update(project: Path, to: str | None, answers: dict[str, str] | None = None) -> Outcome:
+    """The update; `answers` are given to the new render (an answer whose meaning changed)."""
     from cruft import update as cruft_update
 
     record = read_record(project)
@@ -179,17 +183,27 @@ def update(project: Path, to: str | None) -> Outcome:
     with cloned(template) as history:
         where = span(history, record, to)
         outcome = Outcome(template, str(record["commit"]), str(record["commit"]))
-        if not where.behind:  # no commit changes what the project is rendered from
+        if not where.behind and not answers:  # nothing changes what the project renders from
             return outcome
         with quiet_cruft(template) as said:
             try:
-                done = cruft_update(project, skip_apply_ask=True, checkout=to or None)
+                done = cruft_update(project, skip_apply_ask=True, checkout=to or None,
+                                    extra_context=dict(answers or {}) or None)  # fmt: skip
+            except ValueError as exc:  # cookiecutter: an answer the new template does not offer
+                raise CouldNotCheck(
+                    f"the template's answers changed: {str(exc).rstrip('.')}; give the answer "
+                    "it now expects with --answer KEY=VALUE"
+                ) from None
             except Exception as exc:  # cruft raises git's and cookiecutter's own errors
                 raise CouldNotCheck(f"cruft could not update {project}: {exc}") from None
         if not done:
             words = said.getvalue().strip().splitlines()
             raise CouldNotCheck(f"cruft did not update {project}: {words[-1] if words else ''}")
-        outcome.after = str(read_record(project)["commit"])
+        updated = read_record(project)
+        if to:  # a one-off target: later updates follow the branch they followed before
+            restore_checkout(project, record.get("checkout"))
+        outcome.after = str(updated["commit"])
+        outcome.new_answers, outcome.dropped_answers = answer_changes(record, updated)
         after = history.resolve(outcome.after) or where.target
         paths = history.template_paths(after, record.get("directory"))
         outcome.commits, every = history.commits(where.before, after, paths)
@@ -199,6 +213,29 @@ def update(project: Path, to: str | None) -> Outcome:
         outcome.lock_problem = relock(project)
         outcome.relocked = not outcome.lock_problem
     return outcome
+
+
+def answers_of(record: dict) -> dict[str, object]:
+    context = record.get("context") if isinstance(record.get("context"), dict) else {}
+    answers = context.get("cookiecutter") if isinstance(context, dict) else None
+    if not isinstance(answers, dict):
+        return {}
+    return {k: v for k, v in answers.items() if not str(k).startswith("_")}
+
+
+def answer_changes(before: dict, after: dict) -> tuple[dict[str, object], dict[str, object]]:
+    """(answers the new template asks that the project never gave, answers it no longer asks):
+    a renamed answer shows as one of each, and its new default may undo the user's choice."""
+    old, new = answers_of(before), answers_of(after)
+    return ({k: v for k, v in new.items() if k not in old},
+            {k: v for k, v in old.items() if k not in new})  # fmt: skip
+
+
+def restore_checkout(project: Path, checkout: object) -> None:
+    path = project / RECORD
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["checkout"] = checkout
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 def classify(project: Path, outcome: Outcome, words: str) -> None:

@@ -12,7 +12,7 @@ from ..io.template_repo import TOKEN_VARIABLE
 from .apply import RECORD, behind, update
 from .describe import markdown, report
 
-ADOPT_ONLY = ("template", "from_ref", "answer")
+ADOPT_ONLY = ("template", "from_ref")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true",
                         help="only say whether the project is behind its template")  # fmt: skip
     parser.add_argument("--to", metavar="REF", help="a template branch, tag or commit")
+    parser.add_argument("--answer", action="append", default=[], metavar="KEY=VALUE",
+                        help="a template answer: for a question the template renamed or "
+                        "added (and with --adopt, one you know); repeat")  # fmt: skip
     parser.add_argument("--body-file", metavar="FILE",
                         help="write the update's pull request description (Markdown)")  # fmt: skip
     adopt = parser.add_argument_group(
@@ -42,8 +45,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     adopt.add_argument("--template", metavar="URL", help="the template (git URL or local path)")
     adopt.add_argument("--from", dest="from_ref", metavar="REF",
                        help="the template commit or tag it came from, when known")  # fmt: skip
-    adopt.add_argument("--answer", action="append", default=[], metavar="KEY=VALUE",
-                       help="an answer you know (repeat); the rest are inferred")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,14 +52,17 @@ def run(args: argparse.Namespace) -> int:
     project = Path(args.project)
     if not project.is_dir():
         raise CouldNotCheck(f"{project}: not a directory")
+    given = parse_answers(args.answer)
     if args.adopt:
         if args.check or args.to or args.body_file:
             raise CouldNotCheck("--adopt writes the record only: run the update after it")
-        return run_adopt(project, args)
-    given = [f"--{name.replace('_ref', '').replace('_', '-')}" for name in ADOPT_ONLY
-             if getattr(args, name)]  # fmt: skip
-    if given:
-        raise CouldNotCheck(f"{', '.join(given)} only go with --adopt")
+        return run_adopt(project, args, given)
+    if args.check and given:
+        raise CouldNotCheck("--answer goes with an update or --adopt, not --check")
+    misplaced = [f"--{name.replace('_ref', '').replace('_', '-')}" for name in ADOPT_ONLY
+                 if getattr(args, name)]  # fmt: skip
+    if misplaced:
+        raise CouldNotCheck(f"{', '.join(misplaced)} only go with --adopt")
     if args.check:
         record, where = behind(project, args.to)
         target = (
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                  else f"up to date with {target}")  # fmt: skip
         print(f"mlgate update --check: {state}; rendered from {str(record['commit'])[:12]}")
         return FAIL if where.behind else PASS
-    outcome = update(project, args.to)
+    outcome = update(project, args.to, given)
     sys.stdout.write(report(outcome))
     described = markdown(outcome)
     if args.body_file:
@@ -81,15 +85,19 @@ def run(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
-def run_adopt(project: Path, args: argparse.Namespace) -> int:
-    from .adopt import adopt, write_record
-
+def parse_answers(items: list[str]) -> dict[str, str]:
     given = {}
-    for item in args.answer:
+    for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise CouldNotCheck(f"--answer {item!r} is not KEY=VALUE")
         given[key.strip()] = value
+    return given
+
+
+def run_adopt(project: Path, args: argparse.Namespace, given: dict[str, str]) -> int:
+    from .adopt import adopt, write_record
+
     adopted = adopt(project, args.template, args.from_ref, given)
     write_record(project, adopted)
     match = adopted.match

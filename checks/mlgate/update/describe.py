@@ -22,6 +22,7 @@ def report(outcome: Outcome) -> str:
         lines += [f"    {line}" for line in outcome.failed]
     if outcome.relocked:
         lines.append("  relocked   uv.lock (pyproject.toml changed)")
+    lines += [f"  ANSWER     {line}" for line in answer_notes(outcome)]
     if outcome.lock_problem:
         lines.append(f"  LOCK       uv.lock is stale: {outcome.lock_problem}")
     if outcome.exit_code:
@@ -59,6 +60,10 @@ def markdown(outcome: Outcome) -> str:
             lines.append(f"- [ ] uv.lock is stale: {outcome.lock_problem}")
         lines += ["", "`mlgate check` fails while conflict markers or `.rej` files remain "
                   "(TEMPLATE103).", ""]  # fmt: skip
+    notes = answer_notes(outcome)
+    if notes:
+        lines += ["### Answers to check", ""]
+        lines += [f"- {line}" for line in notes] + [""]
     lines += [f"### Template commits ({len(outcome.commits)})", ""]
     lines += [f"- `{c.short}` {_inline(c.subject)}" for c in outcome.commits[:LISTED_COMMITS]]
     if len(outcome.commits) > LISTED_COMMITS:
@@ -71,6 +76,21 @@ def markdown(outcome: Outcome) -> str:
     lines += [f"- `{path}`" for path in files]
     lines += ["", "The CI gate judges this pull request like any other change."]
     return "\n".join(lines) + "\n"
+
+
+def answer_notes(outcome: Outcome) -> list[str]:
+    """A renamed or new template question: its default may undo what the project chose."""
+    notes = [
+        f"`{key}` is new: rendered with {value!r} (another value: `mlgate update "
+        f"--answer {key}=...` before merging)"
+        for key, value in outcome.new_answers.items()
+    ]
+    notes += [
+        f"`{key}` is no longer asked (it was {value!r}): if it was renamed, give its "
+        "value under the new name"
+        for key, value in outcome.dropped_answers.items()
+    ]
+    return notes  # fmt: skip
 
 
 def _inline(text: str, limit: int = 120) -> str:

@@ -148,6 +148,7 @@ jobs:
     steps:
       - uses: {CHECKOUT}
         with:
+          fetch-depth: 0
           persist-credentials: false
       - id: update
         run: mlgate update --body-file logs/template-update.md

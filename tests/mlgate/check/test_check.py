@@ -261,6 +261,10 @@ MUTATIONS: dict[str, tuple[Callable[[Files], None], set[str]]] = {
         replace(".github/workflows/template.yml", "  mlgate pr ", "  echo mlgate pr "),
         {"TEMPLATE102"},
     ),
+    "a template update without history": (
+        replace(".github/workflows/template.yml", "          fetch-depth: 0\n", ""),
+        {"TEMPLATE102"},
+    ),
     "a conflict left from a template update": (
         add("NOTES.md", "# Notes\n\nSetext\n=======\n\n<<<<<<< ours\nmine\n=======\n"
             "theirs\n>>>>>>> theirs\n"),

@@ -121,7 +121,7 @@ class MONITOR104(MONITOR):
                         "`mlgate monitor` runs without SERVICE_URL in its environment: "
                         "monitor.baseline 'deployed' cannot ask the service which release it runs",
                         site.holder.path, run.line))  # fmt: skip
-                if not _full_history(site):
+                if not full_history(site):
                     findings.append(Finding(
                         f"job {site.job_name!r} checks out without `fetch-depth: 0`: the "
                         "release tags monitor.baseline 'deployed' compares with are missing",
@@ -135,7 +135,7 @@ def _sets(site: Site, name: str) -> bool:
     return any(isinstance(env, dict) and name in env for env in places)
 
 
-def _full_history(site: Site) -> bool:
+def full_history(site: Site) -> bool:
     """Whether the job's checkout fetches every commit and tag (`fetch-depth: 0`)."""
     for step in site.job.get("steps") or []:
         uses = step.get("uses") if isinstance(step, dict) else None

@@ -14,6 +14,7 @@ from ..repo import Repo, Workflow, is_fixture
 from ..yaml_lines import line_of
 from .base import Rule
 from .drift import schedules
+from .monitor import full_history
 
 RECORD = ".cruft.json"
 # a commit (SHA-1 or SHA-256, or abbreviated, as a development wheel records it) or a release tag
@@ -71,9 +72,9 @@ class TEMPLATE102(TEMPLATE):
 
     requires = frozenset({"GHA101", "TEMPLATE101"})
     fix = (
-        "Add template.yml (as the template has it): weekly `make template-update` (mlgate "
-        "update --body-file ...), then `mlgate pr --branch template/update --body-file ... "
-        "--checks ci.yml` in the same job."
+        "Add template.yml (as the template has it): checkout with `fetch-depth: 0`, weekly "
+        "`make template-update` (mlgate update --body-file ...), then `mlgate pr --branch "
+        "template/update --body-file ... --checks ci.yml` in the same job."
     )
 
     @classmethod
@@ -97,6 +98,11 @@ class TEMPLATE102(TEMPLATE):
                     f"job {run.site.job_name} runs `mlgate update` but proposes nothing after "
                     "it (`mlgate pr`): the update is lost with the runner", workflow.path,
                     run.line))  # fmt: skip
+            elif not full_history(run.site):
+                findings.append(Finding(
+                    f"job {run.site.job_name} checks out without `fetch-depth: 0`: the "
+                    "three-way merge cannot find the files as first rendered, so every "
+                    "conflict becomes a .rej file", workflow.path, run.line))  # fmt: skip
             else:
                 return []
         return findings
