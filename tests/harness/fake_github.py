@@ -70,6 +70,7 @@ class FakeGitHub:
         default_factory=lambda: {
             "retrain.yml": {"workflow_dispatch", "repository_dispatch"},
             "ci.yml": {"pull_request", "push", "workflow_dispatch"},
+            "lint.yml": {"pull_request"},
         }
     )
     dispatches: list[dict[str, Any]] = field(default_factory=list)  # workflow, ref, inputs

@@ -92,6 +92,7 @@ COMMON_FILES = {
     ".github/workflows/drift.yml",
     ".github/workflows/release.yml",
     ".github/workflows/retrain.yml",
+    ".github/workflows/template.yml",
     ".pre-commit-config.yaml",
     "Dockerfile",
     ".dvc/.gitignore",

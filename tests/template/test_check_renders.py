@@ -29,7 +29,7 @@ from mlgate.check.model import Severity, Status
 from mlgate.check.runner import run_checks
 
 TOOL_RULES = ("ZIZMOR100", "HADOLINT100")
-WORKFLOWS = ("ci.yml", "release.yml", "drift.yml", "retrain.yml")
+WORKFLOWS = ("ci.yml", "release.yml", "drift.yml", "retrain.yml", "template.yml")
 TOOL_INPUTS = (*(f".github/workflows/{name}" for name in WORKFLOWS), "Dockerfile")
 
 

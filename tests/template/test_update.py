@@ -122,8 +122,9 @@ def test_update_brings_the_template_and_keeps_the_users_edits(
     done = run_mlgate(home, "update", cwd=project)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "CONFLICT   README.md" in done.stdout and "1 conflicts to resolve" in done.stdout
-    for path in (".github/workflows/drift.yml", "Makefile", "NEWS.md", "ruff.toml"):
+    for path in (".github/workflows/drift.yml", "Makefile", "NEWS.md"):
         assert f"updated    {path}" in done.stdout, path
+    assert "deleted    ruff.toml" in done.stdout
     assert "timeout-minutes: 45" in (project / ".github/workflows/drift.yml").read_text()
     assert "hello: ## a target the template added" in (project / "Makefile").read_text()
     assert (project / "NEWS.md").is_file() and not (project / "ruff.toml").exists()

@@ -20,7 +20,7 @@ import yaml
 from rendering import COMBINATIONS, combination_id, render
 from support import VENV_BIN, tool_env
 
-WORKFLOWS = ("ci.yml", "release.yml", "drift.yml", "retrain.yml")
+WORKFLOWS = ("ci.yml", "release.yml", "drift.yml", "retrain.yml", "template.yml")
 PINNED_USES = re.compile(
     r"^\s*(?:-\s+)?uses:\s+[\w.-]+/[\w./-]+@[0-9a-f]{40}\s+#\s+v\d+(\.\d+)*\s*$"
 )
@@ -33,11 +33,12 @@ WRITE_SCOPES: dict[tuple[str, str], set[str]] = {
     ("ci.yml", "report"): {"pull-requests"},
     ("ci.yml", "check"): {"security-events"},
     ("release.yml", "image"): {"packages", "id-token", "attestations"},
-    ("release.yml", "deploy"): {"contents", "pull-requests"},
+    ("release.yml", "deploy"): {"contents", "pull-requests", "actions"},
     ("drift.yml", "issue"): {"issues"},
     ("drift.yml", "performance-issue"): {"issues"},
     ("drift.yml", "retrain"): {"actions"},
-    ("retrain.yml", "retrain"): {"contents", "pull-requests"},
+    ("retrain.yml", "retrain"): {"contents", "pull-requests", "actions"},
+    ("template.yml", "update"): {"contents", "pull-requests", "actions"},
 }
 
 
@@ -242,7 +243,7 @@ def test_ci_gate(workflow_sets: list[WorkflowSet]) -> None:
     """The PR gate: its own step, never continue-on-error, full history, a stable job name."""
     for wset in workflow_sets:
         ci = wset.data("ci.yml")
-        assert set(triggers(ci)) == {"pull_request", "push"}
+        assert set(triggers(ci)) == {"pull_request", "push", "workflow_dispatch"}
         assert triggers(ci)["push"]["branches"] == ["main"]
         assert ci["concurrency"]["cancel-in-progress"]
         assert set(ci["jobs"]) == {"test", "pipeline", "report", "check"}
@@ -370,6 +371,25 @@ def test_retrain_opens_a_pull_request(workflow_sets: list[WorkflowSet]) -> None:
         assert "make pipeline" in scripts
         assert any(s.strip().startswith("mlgate pr ") and " dvc.lock " in s for s in scripts)
         assert not any("gh " in s or "git push" in s for s in scripts)
+
+
+def test_template_updates_arrive_by_pull_request(workflow_sets: list[WorkflowSet]) -> None:
+    """Weekly and by hand: make template-update, then one pull request from template/update,
+    whose CI is started (a GITHUB_TOKEN push starts none); every PR-opening workflow does so."""
+    for wset in workflow_sets:
+        template = wset.data("template.yml")
+        assert set(triggers(template)) == {"schedule", "workflow_dispatch"}
+        (job,) = template["jobs"].values()
+        checkout = next(s for s in steps(job) if uses(s) == "actions/checkout")
+        assert checkout["with"] == {"fetch-depth": 0, "persist-credentials": False}
+        scripts = runs(template)
+        assert scripts[:2] == ["make ci-setup", "make template-update"]
+        assert scripts[2].startswith("mlgate pr --branch template/update ")
+        assert "--body-file logs/template-update.md --checks ci.yml" in scripts[2]
+        for name in ("retrain.yml", "release.yml"):
+            proposing = [s for s in runs(wset.data(name)) if "mlgate pr " in s]
+            assert proposing or name == "release.yml", name  # deploy=none: no deploy job
+            assert all("--checks ci.yml" in s for s in proposing), name
 
 
 def test_owner_and_repository_are_never_hard_coded(

@@ -28,6 +28,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 from ..errors import FAIL, PASS, CouldNotCheck
@@ -53,11 +54,13 @@ class Outcome:
     lock_problem: str = ""
     new_answers: dict[str, object] = field(default_factory=dict)  # asked by the new template
     dropped_answers: dict[str, object] = field(default_factory=dict)  # no longer asked
+    deleted: list[str] = field(default_factory=list)  # files the template removed
 
     @property
     def updated(self) -> bool:
         """The template moved on, or a given answer changed what it renders."""
-        return self.before != self.after or bool(self.changed or self.conflicted or self.rejected)
+        touched = self.changed or self.deleted or self.conflicted or self.rejected
+        return self.before != self.after or bool(touched)
 
     @property
     def exit_code(self) -> int:
@@ -103,31 +106,66 @@ def git(project: Path, *args: str) -> str:
 
 
 @contextlib.contextmanager
+def template_imports(template_dir: str | Path) -> Iterator[None]:
+    """The template's own Jinja extensions (modules beside its cookiecutter.json) import from
+    this render's checkout, and are forgotten after it: both renders of an update, and every
+    candidate of --adopt, use modules of the same name from different commits, and a module
+    cached from the first would serve the second (an extension renamed in between is then
+    "missing")."""
+    root = os.path.realpath(template_dir)
+
+    def forget() -> None:
+        for name, module in list(sys.modules.items()):
+            where = getattr(module, "__file__", None)
+            if where and os.path.realpath(where).startswith(root + os.sep):
+                del sys.modules[name]
+
+    forget()
+    saved = list(sys.path)
+    sys.path.insert(0, root)
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
+        forget()
+
+
+@contextlib.contextmanager
 def quiet_cruft(template: str) -> Iterator[io.StringIO]:
-    """cruft speaks through typer on stdout and stderr: keep its words for our summary. Its git
-    (GitPython) reads the environment: the template's token goes there, as a header.
+    """cruft under our control: its words (typer, stdout and stderr) kept for the summary;
+    the template's token for its git (GitPython reads the environment) as a header; each
+    render with its own checkout's extensions (template_imports).
 
-    Its two renders run without the template's hooks. Hooks finish a new project (validate
-    the answers, drop what was not chosen, git init, lock); an update applies the template's
-    file changes, and a file a hook dropped is missing from the project, which cruft leaves
-    out anyway. A hook of an older template commit may also need what only a first render
-    has (cookiecutter's `_repo_dir`), so running it would fail the update."""
+    Its renders run without the template's hooks. Hooks finish a new project, and what they
+    do is not a change to merge: templates' hooks git init, commit, create repositories,
+    push, install packages or ask questions, and an older commit's hook may need what only
+    a first render has (cookiecutter's `_repo_dir`). A file a hook drops at first render is
+    missing from the project, which cruft leaves out of the update anyway."""
     from cookiecutter.generate import generate_files
+    from cruft._commands.utils import generate
 
-    def without_hooks(*args: object, **kwargs: object) -> str:
-        return generate_files(*args, **{**kwargs, "accept_hooks": False})  # type: ignore[arg-type]
+    context_of = generate.generate_cookiecutter_context
 
-    sink = io.StringIO()
+    def generate_context(url: str, commit: str, folder: Path, *args: Any, **kwargs: Any) -> Any:
+        with template_imports(folder):
+            return context_of(url, commit, folder, *args, **kwargs)
+
+    def render(*args: Any, **kwargs: Any) -> str:
+        with template_imports(kwargs.get("repo_dir") or args[0]):
+            return generate_files(*args, **{**kwargs, "accept_hooks": False})
+
+    words = io.StringIO()
     saved = dict(os.environ)
     os.environ.update(git_env(template))
     os.environ[QUIET] = "1"
     try:
         with (
-            mock.patch("cruft._commands.utils.generate.generate_files", without_hooks),
-            contextlib.redirect_stdout(sink),
-            contextlib.redirect_stderr(sink),
+            mock.patch.object(generate, "generate_files", render),
+            mock.patch.object(generate, "generate_cookiecutter_context", generate_context),
+            contextlib.redirect_stdout(words),
+            contextlib.redirect_stderr(words),
         ):
-            yield sink
+            yield words
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -244,7 +282,9 @@ def classify(project: Path, outcome: Outcome, words: str) -> None:
         (outcome.rejected if path.endswith(".rej") else outcome.changed).append(path)
     outcome.rejected += [p for p in rejects(project) if p not in outcome.rejected]
     outcome.conflicted = [p for p in outcome.changed if has_markers(project / p)]
-    outcome.changed = [p for p in outcome.changed if p not in outcome.conflicted]
+    outcome.deleted = [p for p in outcome.changed if not os.path.lexists(project / p)]
+    outcome.changed = [p for p in outcome.changed
+                       if p not in outcome.conflicted and p not in outcome.deleted]  # fmt: skip
     explained = outcome.conflicted or outcome.rejected  # git's complaint is about these
     if outcome.updated and not explained and any(sign in words for sign in APPLY_FAILED):
         outcome.failed = [line for line in words.splitlines() if line.strip()][-3:]

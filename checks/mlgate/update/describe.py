@@ -13,6 +13,7 @@ def report(outcome: Outcome) -> str:
     lines = [f"mlgate update: template {outcome.before[:12]} -> {outcome.after[:12]} "
              f"({_count(len(outcome.commits), 'template commit')})"]  # fmt: skip
     lines += [f"  updated    {path}" for path in outcome.changed]
+    lines += [f"  deleted    {path}" for path in outcome.deleted]
     lines += [f"  CONFLICT   {path} (both changed it: resolve the markers)"
               for path in outcome.conflicted]  # fmt: skip
     lines += [f"  REJECTED   {path} (a change that did not apply: apply it by hand)"
@@ -71,9 +72,11 @@ def markdown(outcome: Outcome) -> str:
     if outcome.other_commits:
         lines.append(f"\n({_count(outcome.other_commits, 'other commit')} of the template's "
                      "repository change nothing a project is rendered from.)")  # fmt: skip
-    files = outcome.changed + (["uv.lock (resolved again)"] if outcome.relocked else [])
+    files = [f"`{path}`" for path in outcome.changed]
+    files += [f"`{path}` (deleted)" for path in outcome.deleted]
+    files += ["`uv.lock` (resolved again)"] if outcome.relocked else []
     lines += ["", f"### Files changed ({len(files)})", ""]
-    lines += [f"- `{path}`" for path in files]
+    lines += [f"- {entry}" for entry in files]
     lines += ["", "The CI gate judges this pull request like any other change."]
     return "\n".join(lines) + "\n"
 

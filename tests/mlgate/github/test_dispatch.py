@@ -103,7 +103,7 @@ def test_a_bad_policy_could_not_check(
     ("args", "env", "message"),
     [
         (["nope.yml"], {}, "GitHub knows no such workflow on main"),
-        (["ci.yml"], {}, "does it have an 'on: workflow_dispatch' trigger"),
+        (["lint.yml"], {}, "does it have an 'on: workflow_dispatch' trigger"),
         (["../ci.yml"], {}, "must be a workflow file name"),
         (["retrain.yml", "--if-policy", "drift.retrian"], {}, "is not a switch"),
         (["retrain.yml", "--if-policy", "drift.retrain", "--config", "missing.yaml"], {},
