@@ -169,9 +169,16 @@ MUTATIONS: dict[str, tuple[Mutation, set[str]]] = {
         both(replace("mlgate.yaml", "retrain: false", "retrain: true"),
              replace(".github/workflows/retrain.yml", "  workflow_dispatch:\n", "")),
         {"DRIFT105"}),
+    "no scheduled template update": (remove(".github/workflows/template.yml"), {"TEMPLATE102"}),
+    "a template update from a shallow clone": (
+        replace(".github/workflows/template.yml", "          fetch-depth: 0 # the three-way merge "
+                "finds the files as first rendered in history\n", ""), {"TEMPLATE102"}),
+    "a conflict marker left by a template update": (
+        replace("Makefile", "\nhelp:", "\n<<<<<<< ours\n=======\n>>>>>>> template\nhelp:"),
+        {"TEMPLATE103"}),
     "an ignore without a reason": (
         replace("mlgate.yaml", "  ignore: []", "  ignore:\n    - rule: DOCKER104"), {"SEC102"}),
-    "no record of the template": (remove(".cruft.json"), {"ADOPT101"}),
+    "no record of the template": (remove(".cruft.json"), {"TEMPLATE101"}),
     "a template record without its commit": (
         replace(".cruft.json", r'"commit": "[0-9a-f]{40}"', '"commit": null', pattern=True),
         {"TEMPLATE101"}),

@@ -62,7 +62,7 @@ def test_answers_printed_on_lines_folders_and_filters(tmp_path: Path) -> None:
             'authors = [{ name = "Ada \\"Lovelace\\" B.", email = "ada@example.org" }]\n'
             'license = "Apache-2.0"\n'
         ),
-        "AUTHORS.md": "* Ada \"Lovelace\" B. - https://ada.example.org\n",
+        "AUTHORS.md": '* Ada "Lovelace" B. - https://ada.example.org\n',
         "NOTES.md": "See https://ada.example.org\n",
     }
     found = read(tmp_path, template, project)
