@@ -484,3 +484,26 @@ def test_the_scheduled_workflow_proposes_one_pull_request_and_updates_it(
     ]
     proposed = git(origin, "show", "template/update:README.md")
     assert "<<<<<<< " in proposed and "# Churn, as the team calls it" in proposed
+
+
+def test_a_changed_pyproject_is_locked_again(template: Path, tmp_path: Path, home: Path) -> None:
+    """uv.lock is in `skip`, so an update that changes pyproject.toml resolves it again:
+    otherwise the next `make ci-setup` (uv sync --locked) refuses the stale lock."""
+    import sys
+
+    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o",
+                      str(tmp_path / "out"), "project_slug=locked", "git_init=yes",
+                      f"mlgate_source={REPO_ROOT}")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    project = tmp_path / "out" / "locked"
+    assert (project / "uv.lock").is_file() and git(project, "status", "--porcelain") == ""
+    edit(template / SLUG / "pyproject.toml", '"pytest>=8",', '"pytest>=8.1",')
+    commit_template(template, "Newer pytest")
+    updated = run_mlgate(home, "update", cwd=project)
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert "updated    pyproject.toml" in updated.stdout
+    assert "relocked   uv.lock (pyproject.toml changed)" in updated.stdout
+    assert "uv.lock" in git(project, "status", "--porcelain")
+    check = subprocess.run([sys.executable, "-m", "uv", "lock", "--check"], cwd=project,
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert check.returncode == 0, check.stderr
