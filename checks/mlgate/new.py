@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import FAIL, PASS, CouldNotCheck, require
+from .io.pairs import key_values
 
 TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.project_slug}}")
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".ruff_cache", ".pytest_cache", ".DS_Store")
@@ -57,13 +58,10 @@ class BadAnswer(Exception):
 
 
 def parse_answers(pairs: list[str]) -> dict[str, str]:
-    answers: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise BadAnswer(f"answer {pair!r} is not of the form key=value")
-        answers[key.strip()] = value
-    return answers
+    try:
+        return key_values(pairs)
+    except ValueError as exc:
+        raise BadAnswer(f"answer {exc}") from None
 
 
 # what cookiecutter reads as a yes/no answer (its YesNoPrompt), any case

@@ -43,15 +43,7 @@ def template(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def project(template: Path, tmp_path: Path, home: Path) -> Path:
-    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o",
-                      str(tmp_path / "out"), "project_slug=churn", "git_init=no",
-                      "mlgate_source=pypi")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    path = tmp_path / "out" / "churn"
-    git(path, "init", "--quiet", "--initial-branch=main")
-    git(path, "add", "--all")
-    git(path, "commit", "--quiet", "-m", "Rendered")
-    return path
+    return committed_render(template, tmp_path / "out", home, "churn")
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -224,6 +216,19 @@ def test_inherited_update_variables_do_not_reach_a_new_render(
     assert record["commit"] == git(template, "rev-parse", "HEAD")
 
 
+def committed_render(template: Path, out: Path, home: Path, slug: str, *answers: str) -> Path:
+    """A project rendered from the template with these answers, as its first commit."""
+    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o", str(out),
+                      f"project_slug={slug}", "git_init=no", "mlgate_source=pypi",
+                      *answers)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    project = out / slug
+    git(project, "init", "--quiet", "--initial-branch=main")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "Rendered")
+    return project
+
+
 def commit_template(template: Path, message: str) -> str:
     git(template, "add", "--all")
     git(template, "commit", "--quiet", "-m", message)
@@ -272,14 +277,8 @@ def test_a_renamed_answer_is_flagged_and_can_be_given(
 ) -> None:
     """The template renames `drift_schedule` to `drift_cron`: the new name takes its default,
     which would undo the project's own schedule; the update says so, and --answer keeps it."""
-    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o",
-                      str(tmp_path / "out"), "project_slug=nightly", "git_init=no",
-                      "mlgate_source=pypi", "drift_schedule=0 3 * * *")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    project = tmp_path / "out" / "nightly"
-    git(project, "init", "--quiet", "--initial-branch=main")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "Rendered")
+    project = committed_render(template, tmp_path / "out", home, "nightly",
+                               "drift_schedule=0 3 * * *")  # fmt: skip
     for path in ("cookiecutter.json", "hooks/pre_gen_project.py", f"{SLUG}/README.md",
                  f"{SLUG}/.github/workflows/drift.yml"):  # fmt: skip
         (template / path).write_text((template / path).read_text().replace(
@@ -303,14 +302,7 @@ def test_a_renamed_answer_is_flagged_and_can_be_given(
 def test_an_answer_the_template_no_longer_offers_is_asked_for(
     template: Path, tmp_path: Path, home: Path
 ) -> None:
-    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o",
-                      str(tmp_path / "out"), "project_slug=bsd", "git_init=no",
-                      "mlgate_source=pypi", "license=BSD-3-Clause")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    project = tmp_path / "out" / "bsd"
-    git(project, "init", "--quiet", "--initial-branch=main")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "Rendered")
+    project = committed_render(template, tmp_path / "out", home, "bsd", "license=BSD-3-Clause")
     edit(template / "cookiecutter.json", '    "BSD-3-Clause",\n', "")
     commit_template(template, "No more BSD")
     refused = run_mlgate(home, "update", cwd=project)

@@ -326,6 +326,8 @@ def test_retrain_proposes_new_data_by_pull_request(lab: Lab, tmp_path: Path) -> 
     assert retrain.result == "success", explain(jobs)
     lab.git("fetch", "--quiet", "origin")
     (pull,) = [p for p in lab.api.pulls.values() if p["head"]["ref"].startswith("retrain/")]
+    # its checks: CI started on the branch (a GITHUB_TOKEN push starts no workflow)
+    assert {"workflow": "ci.yml", "ref": pull["head"]["ref"], "inputs": {}} in lab.api.dispatches
     branch = f"origin/{pull['head']['ref']}"
     changed = set(lab.git("diff", "--name-only", "origin/main", branch).splitlines())
     assert {"dvc.lock", "data/raw/data.csv.dvc", "reports/metrics.json"} <= changed

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FAIL, PASS, CouldNotCheck, require
+from ..io.pairs import key_values
 from ..io.step_summary import append, write_step_outputs
 from ..io.template_repo import TOKEN_VARIABLE
 from .apply import RECORD, behind, update
@@ -86,13 +87,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def parse_answers(items: list[str]) -> dict[str, str]:
-    given = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise CouldNotCheck(f"--answer {item!r} is not KEY=VALUE")
-        given[key.strip()] = value
-    return given
+    try:
+        return key_values(items)
+    except ValueError as exc:
+        raise CouldNotCheck(f"--answer {exc}") from None
 
 
 def run_adopt(project: Path, args: argparse.Namespace, given: dict[str, str]) -> int:
