@@ -499,3 +499,77 @@ def test_a_changed_pyproject_is_locked_again(template: Path, tmp_path: Path, hom
     check = subprocess.run([sys.executable, "-m", "uv", "lock", "--check"], cwd=project,
                            capture_output=True, text=True, check=False)  # fmt: skip
     assert check.returncode == 0, check.stderr
+
+
+def test_the_recorded_branch_is_followed(template: Path, project: Path, home: Path) -> None:
+    """`checkout` in .cruft.json names the template branch the project follows (cruft's
+    meaning): its commits arrive, main's do not, and the record keeps the branch."""
+    git(template, "switch", "--quiet", "-c", "stable")
+    (template / SLUG / "STABLE.md").write_text("stable only\n")
+    commit_template(template, "On stable")
+    git(template, "switch", "--quiet", "main")
+    (template / SLUG / "MAIN.md").write_text("main only\n")
+    commit_template(template, "On main")
+    record = json.loads((project / ".cruft.json").read_text())
+    record["checkout"] = "stable"
+    (project / ".cruft.json").write_text(json.dumps(record, indent=2) + "\n")
+    git(project, "commit", "--quiet", "-am", "Follow stable")
+    done = run_mlgate(home, "update", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (project / "STABLE.md").is_file() and not (project / "MAIN.md").exists()
+    assert json.loads((project / ".cruft.json").read_text())["checkout"] == "stable"
+
+
+def test_bad_requests_leave_the_project_untouched(template: Path, project: Path, home: Path,
+                                                   tmp_path: Path) -> None:  # fmt: skip
+    template_moves_on(template)
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    for args, said in ((["--body-file", str(folder)], "is a folder"),
+                       (["--answer", "drift_schedul=0 3 * * *"], "did you mean 'drift_schedule'"),
+                       (["--answer", "novalue"], "is not of the form key=value")):  # fmt: skip
+        done = run_mlgate(home, "update", *args, cwd=project)
+        assert done.returncode == 2 and said in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert git(project, "status", "--porcelain") == ""
+
+
+def test_adopt_refuses_what_it_cannot_stand_behind(
+    unrecorded: tuple[Path, str], template: Path, home: Path, tmp_path: Path
+) -> None:
+    project, a = unrecorded
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    (stranger / "notes.txt").write_text("not a project from this template\n")
+    refused = run_mlgate(home, "update", "--adopt", "--template", str(template), cwd=stranger)
+    assert refused.returncode == 2 and "does not look rendered from" in refused.stderr
+    assert not (stranger / ".cruft.json").exists()
+    assert run_mlgate(home, "update", "--adopt", "--template", str(template), "--from", a,
+                      cwd=project).returncode == 0  # fmt: skip
+    again = run_mlgate(home, "update", "--adopt", "--template", str(template), cwd=project)
+    assert again.returncode == 2 and "--force" in again.stderr
+    forced = run_mlgate(home, "update", "--adopt", "--force", cwd=project)
+    assert forced.returncode == 0, forced.stdout + forced.stderr  # the record names the template
+
+
+def test_adopt_a_template_in_a_folder_of_its_repository(
+    unrecorded: tuple[Path, str], template: Path, home: Path, tmp_path: Path
+) -> None:
+    """cruft's `directory`: the template lives in `sub/` of a repository with other commits."""
+    project, a = unrecorded
+    wrapped = tmp_path / "wrapped"
+    (wrapped / "sub").mkdir(parents=True)
+    git(wrapped, "init", "--quiet", "--initial-branch=main")
+    (wrapped / "README.md").write_text("templates\n")
+    commit_template(wrapped, "Start")
+    archive = tmp_path / "a.tar"
+    git(template, "archive", f"--output={archive}", a)
+    subprocess.run(["tar", "-xf", str(archive), "-C", str(wrapped / "sub")], check=True)
+    commit_template(wrapped, "A")
+    (wrapped / "README.md").write_text("templates, more\n")
+    commit_template(wrapped, "Docs of the wrapper")
+    done = run_mlgate(home, "update", "--adopt", "--template", str(wrapped), "--directory", "sub",
+                      cwd=project)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    record = json.loads((project / ".cruft.json").read_text())
+    assert record["directory"] == "sub" and "(matched: A)" in done.stdout, done.stdout

@@ -131,10 +131,17 @@ class TemplateHistory:
         tags = [tag for tag in listed.splitlines() if release_key(tag)]
         return sorted(tags, key=lambda tag: release_key(tag) or (0, 0, 0), reverse=True)
 
-    def releases(self) -> list[str]:
-        listed = self.git.check(["tag", "--list"], "git tag failed")
-        tags = [tag for tag in listed.splitlines() if release_key(tag)]
-        return sorted(tags, key=lambda tag: release_key(tag) or (0, 0, 0), reverse=True)
+    def releases_behind(self, commit: str, directory: str | None = None) -> list[str]:
+        """Release tags `commit` lacks that change what a project is rendered from (a release
+        of the template repository's own code brings a project nothing), newest first."""
+        behind = []
+        for tag in self.releases_not_in(commit):
+            paths = self.template_paths(tag, directory)
+            changed = self.git.check(["rev-list", "--max-count=1", f"{commit}..{tag}", "--",
+                                      *paths], "git rev-list failed")  # fmt: skip
+            if changed:
+                behind.append(tag)
+        return behind
 
 
 @contextmanager

@@ -35,12 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CouldNotCheck
-from ..io.template_repo import TemplateHistory, cloned
+from ..io.template_repo import TemplateHistory, cloned, is_remote
 from .answers import answer_files, infer, plain_path
 from .apply import RECORD, template_imports
 
 HISTORY_LIMIT = 300
 RENDERED_CANDIDATES = 8
+MIN_IDENTICAL = 0.25  # below this share of identical files, the project is not from the template
 SKIP = ["data", "models", "reports", "logs", "dvc.lock", "uv.lock", "vendor"]  # as the hook's
 MACHINE_KEYS = ("_output_dir", "_repo_dir", "_checkout")
 IGNORED_FOLDERS = {RECORD, ".git", ".venv", ".dvc", *SKIP}  # at the top of the project
@@ -66,16 +67,30 @@ class Adopted:
     inferred: bool = True  # False: the commit was given with --from
     directory: str | None = None  # the template's folder in its repository, as cruft records it
     skip: list[str] = field(default_factory=list)
+    checkout: str | None = None  # the branch the project follows, kept from a record
 
 
 def adopt(
-    project: Path, template: str | None, ref: str | None, given: Mapping[str, str]
+    project: Path,
+    template: str | None,
+    ref: str | None,
+    given: Mapping[str, str],
+    *,
+    directory: str | None = None,
+    force: bool = False,
 ) -> Adopted:
     record = existing_record(project) or {}
+    if record.get("commit") and not force:
+        raise CouldNotCheck(
+            f"{RECORD} already records commit {record['commit']} of {record.get('template')}: "
+            "`mlgate update` uses it; --force finds the commit again and replaces the record"
+        )
     template = template or record.get("template")
     if not template:
         raise CouldNotCheck("--adopt needs --template URL-or-path: this project names no template")
-    directory = record.get("directory")
+    if not is_remote(str(template)):
+        template = str(Path(str(template)).expanduser().resolve())  # recorded as an absolute path
+    directory = directory or record.get("directory")
     mine = [p.relative_to(project).as_posix() for p in compared_files(project)]
     with cloned(str(template), blobs=True) as history, tempfile.TemporaryDirectory() as scratch:
         renderer = Renderer(history, Path(scratch), directory)
@@ -84,8 +99,10 @@ def adopt(
         else:
             head = history.head()
             paths = history.template_paths(head, directory)
+            inside = "/".join(filter(None, [(directory or "").strip("/"),
+                                            renderer.folder_name(head)]))  # fmt: skip
             candidates = ranked(history, project, history.history(paths, HISTORY_LIMIT),
-                                renderer.folder_name(head), given)  # fmt: skip
+                                inside, given)  # fmt: skip
         if not candidates:
             raise CouldNotCheck(f"the template {template} has no commit to compare with")
         first = candidates[0]
@@ -97,6 +114,12 @@ def adopt(
         context = renderer.defaults(best.commit)
         answers = tune_choices(renderer, project, best.commit, answers, context, set(given))
         best = closest(renderer, project, candidates, answers)
+        if best.identical < MIN_IDENTICAL * best.compared and not force:
+            raise CouldNotCheck(
+                f"{project} does not look rendered from {template}: at best {best.identical} of "
+                f"{best.compared} template files are identical (commit {best.commit[:12]}); "
+                "check --template (and --directory), or --force to record it anyway"
+            )
         full = renderer.answers(best.commit, answers)
         subject = history.git.check(["log", "-1", "--format=%s", best.commit], "git log failed")
         subject = subject if len(subject) <= 72 else subject[:71] + "…"
@@ -108,7 +131,7 @@ def adopt(
     skip = list(record.get("skip", SKIP if "mlgate_source" in context else []))
     skip += [path for path in records if path not in skip]  # cruft's own answers there differ
     return Adopted(str(template), best.commit, subject, best, full, assumed, ref is None,
-                   directory, skip)  # fmt: skip
+                   directory, skip, record.get("checkout"))  # fmt: skip
 
 
 def existing_record(project: Path) -> dict | None:
@@ -125,7 +148,7 @@ def existing_record(project: Path) -> dict | None:
 def write_record(project: Path, adopted: Adopted) -> None:
     context = {k: v for k, v in adopted.answers.items() if k not in MACHINE_KEYS}
     context.update(_template=adopted.template, _commit=adopted.commit)
-    record = {"template": adopted.template, "commit": adopted.commit, "checkout": None,
+    record = {"template": adopted.template, "commit": adopted.commit, "checkout": adopted.checkout,
               "context": {"cookiecutter": context}, "directory": adopted.directory,
               "skip": adopted.skip}  # fmt: skip
     (project / RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -217,6 +240,9 @@ class Renderer:
         self.directory = directory
         self.checkouts: dict[str, Path] = {}
         self.renders: dict[str, Path | None] = {}
+        # cookiecutter's replay files and clones stay in the scratch folder, not the user's home
+        self.config = {"replay_dir": str(scratch / "replay"),
+                       "cookiecutters_dir": str(scratch / "cookiecutters")}  # fmt: skip
 
     def checkout(self, commit: str) -> Path:
         if commit not in self.checkouts:
@@ -258,7 +284,8 @@ class Renderer:
                 folder = self.checkout(commit)
                 with _silenced(), template_imports(folder):  # no hooks: see apply.quiet_cruft
                     made = cookiecutter(str(folder), no_input=True, extra_context=extra,
-                                        output_dir=str(out), accept_hooks=False)  # fmt: skip
+                                        output_dir=str(out), accept_hooks=False,
+                                        default_config=self.config)  # fmt: skip
                 self.renders[key] = Path(made)
             except (Exception, SystemExit):  # an old commit that these answers do not fit
                 self.renders[key] = None

@@ -94,8 +94,8 @@ def from_paths(folder: Path, files: list[Path], mine: list[str],
         pattern = line_pattern(path, found, wanted, any_text="[^/]+?")
         if pattern is None:
             continue
-        for found in filter(None, map(pattern.fullmatch, mine)):
-            for key, value in found.groupdict().items():
+        for match in filter(None, map(pattern.fullmatch, mine)):
+            for key, value in match.groupdict().items():
                 votes[key][value] += 1
     return winners(votes)
 

@@ -32,7 +32,8 @@ from typing import Any
 from unittest import mock
 
 from ..errors import FAIL, PASS, CouldNotCheck
-from ..io.template_repo import Commit, TemplateHistory, cloned, git_env
+from ..hints import did_you_mean
+from ..io.template_repo import Commit, TemplateHistory, cloned, git_env, is_remote
 
 RECORD = ".cruft.json"
 QUIET = "MLGATE_RENDER_FOR_UPDATE"  # the template's hook does no git or uv work when set
@@ -201,9 +202,41 @@ def span(history: TemplateHistory, record: dict, to: str | None) -> Span:
     return Span(before, target, commits, every - len(commits))
 
 
+def template_location(project: Path, record: dict) -> str:
+    """The template as git can reach it: a relative folder is relative to the project (where
+    .cruft.json is), whatever folder mlgate runs in; a URL as recorded."""
+    template = str(record["template"])
+    if is_remote(template) or Path(template).expanduser().is_absolute():
+        return template
+    return str((project / template).resolve())
+
+
+def questions(history: TemplateHistory, commit: str, record: dict) -> dict[str, object]:
+    """The template's cookiecutter.json at `commit` (its questions and defaults)."""
+    prefix = f"{str(record.get('directory') or '').strip('/')}/".lstrip("/")
+    shown = history.git.run(["show", f"{commit}:{prefix}cookiecutter.json"])
+    try:
+        loaded = json.loads(shown.stdout) if shown.returncode == 0 else {}
+    except ValueError:
+        loaded = {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def check_answers(history: TemplateHistory, target: str, record: dict,
+                  answers: dict[str, str]) -> None:  # fmt: skip
+    """A given answer must be a question the new template asks: a typo would be dropped."""
+    asked = [k for k in questions(history, target, record) if not k.startswith("_")]
+    for key in answers:
+        if key not in asked:
+            raise CouldNotCheck(
+                f"--answer {key}: the template at {target[:12]} asks no such question"
+                f"{did_you_mean(key, asked)} (its questions: {', '.join(asked)})"
+            )
+
+
 def behind(project: Path, to: str | None) -> tuple[dict, Span]:
     record = read_record(project)
-    with cloned(str(record["template"])) as history:
+    with cloned(template_location(project, record)) as history:
         return record, span(history, record, to)
 
 
@@ -212,20 +245,26 @@ def update(project: Path, to: str | None, answers: dict[str, str] | None = None)
     from cruft import update as cruft_update
 
     record = read_record(project)
-    template = str(record["template"])
-    if git(project, "status", "--porcelain").strip():
+    template = template_location(project, record)
+    dirty = git(project, "status", "--porcelain").splitlines()
+    if dirty:
         raise CouldNotCheck(
-            f"{project} has uncommitted changes: commit or stash them first, so the update is "
-            "one change of its own"
+            f"the repository has uncommitted changes ({dirty[0][3:]}"
+            f"{f' and {len(dirty) - 1} more' if len(dirty) > 1 else ''}): commit or stash them "
+            "first, so the update is one change of its own"
         )
     with cloned(template) as history:
         where = span(history, record, to)
-        outcome = Outcome(template, str(record["commit"]), str(record["commit"]))
+        check_answers(history, where.target, record, answers or {})
+        outcome = Outcome(str(record["template"]), str(record["commit"]), str(record["commit"]))
         if not where.behind and not answers:  # nothing changes what the project renders from
             return outcome
+        checkout = to or record.get("checkout") or None  # the branch the project follows
         with quiet_cruft(template) as said:
             try:
-                done = cruft_update(project, skip_apply_ask=True, checkout=to or None,
+                done = cruft_update(project, template_path=Path(template)
+                                    if not is_remote(template) else None, skip_apply_ask=True,
+                                    checkout=checkout,
                                     extra_context=dict(answers or {}) or None)  # fmt: skip
             except ValueError as exc:  # cookiecutter: an answer the new template does not offer
                 raise CouldNotCheck(
@@ -238,8 +277,7 @@ def update(project: Path, to: str | None, answers: dict[str, str] | None = None)
             words = said.getvalue().strip().splitlines()
             raise CouldNotCheck(f"cruft did not update {project}: {words[-1] if words else ''}")
         updated = read_record(project)
-        if to:  # a one-off target: later updates follow the branch they followed before
-            restore_checkout(project, record.get("checkout"))
+        restore_checkout(project, record.get("checkout"))  # --to is a one-off
         outcome.after = str(updated["commit"])
         outcome.new_answers, outcome.dropped_answers = answer_changes(record, updated)
         after = history.resolve(outcome.after) or where.target
@@ -272,8 +310,9 @@ def answer_changes(before: dict, after: dict) -> tuple[dict[str, object], dict[s
 def restore_checkout(project: Path, checkout: object) -> None:
     path = project / RECORD
     record = json.loads(path.read_text(encoding="utf-8"))
-    record["checkout"] = checkout
-    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    if record.get("checkout") != checkout:
+        record["checkout"] = checkout
+        path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 def classify(project: Path, outcome: Outcome, words: str) -> None:
@@ -296,12 +335,19 @@ APPLY_FAILED = ("Failed to apply", "may have *.rej files", "patch failed", "erro
 def relock(project: Path) -> str:
     """`uv lock` after a changed pyproject.toml; "" when it worked, else uv's last words."""
     import importlib.util
+    import shutil
 
-    if importlib.util.find_spec("uv") is None:
+    if importlib.util.find_spec("uv") is not None:
+        uv = [sys.executable, "-m", "uv"]
+    elif found := shutil.which("uv"):  # mlgate installed by pipx or uv tool, uv beside it
+        uv = [found]
+    else:
         return "uv is not installed here: run `uv lock` and commit uv.lock"
-    done = subprocess.run([sys.executable, "-m", "uv", "lock", "--quiet"], cwd=project,
-                          capture_output=True, text=True, check=False,
-                          timeout=LOCK_TIMEOUT_S)  # fmt: skip
+    try:
+        done = subprocess.run([*uv, "lock", "--quiet"], cwd=project, capture_output=True,
+                              text=True, check=False, timeout=LOCK_TIMEOUT_S)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return f"`uv lock` did not finish within {LOCK_TIMEOUT_S} s"
     if done.returncode == 0:
         return ""
     said = (done.stderr.strip() or done.stdout.strip()).splitlines()

@@ -13,7 +13,7 @@ from ..io.template_repo import TOKEN_VARIABLE
 from .apply import RECORD, behind, update
 from .describe import markdown, report
 
-ADOPT_ONLY = ("template", "from_ref")
+ADOPT_ONLY = ("template", "from_ref", "directory", "force")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     adopt.add_argument("--template", metavar="URL", help="the template (git URL or local path)")
     adopt.add_argument("--from", dest="from_ref", metavar="REF",
                        help="the template commit or tag it came from, when known")  # fmt: skip
+    adopt.add_argument("--directory", metavar="DIR",
+                       help="the template's folder in its repository")  # fmt: skip
+    adopt.add_argument("--force", action="store_true",
+                       help=f"replace a {RECORD} with a commit; accept a poor match")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,17 +77,34 @@ def run(args: argparse.Namespace) -> int:
                  else f"up to date with {target}")  # fmt: skip
         print(f"mlgate update --check: {state}; rendered from {str(record['commit'])[:12]}")
         return FAIL if where.behind else PASS
+    body = writable(Path(args.body_file)) if args.body_file else None
     outcome = update(project, args.to, given)
     sys.stdout.write(report(outcome))
     described = markdown(outcome)
-    if args.body_file:
-        target = Path(args.body_file)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(described, encoding="utf-8")
+    if body is not None:
+        try:
+            body.write_text(described, encoding="utf-8")
+        except OSError as exc:
+            raise CouldNotCheck(f"updated, but cannot write --body-file {body}: "
+                                f"{exc.strerror}") from None  # fmt: skip
     append(described)
     write_step_outputs({"result": outcome.result, "before": outcome.before,
                         "after": outcome.after})  # fmt: skip
     return outcome.exit_code
+
+
+def writable(path: Path) -> Path:
+    """--body-file checked before the update: a folder or an impossible path is exit 2 with
+    the project untouched, not a traceback after the update was applied."""
+    if path.is_dir():
+        raise CouldNotCheck(f"--body-file {path} is a folder: name a file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CouldNotCheck(
+            f"--body-file {path}: cannot make its folder ({exc.strerror})"
+        ) from None
+    return path
 
 
 def parse_answers(items: list[str]) -> dict[str, str]:
@@ -96,7 +117,8 @@ def parse_answers(items: list[str]) -> dict[str, str]:
 def run_adopt(project: Path, args: argparse.Namespace, given: dict[str, str]) -> int:
     from .adopt import adopt, write_record
 
-    adopted = adopt(project, args.template, args.from_ref, given)
+    adopted = adopt(project, args.template, args.from_ref, given, directory=args.directory,
+                    force=args.force)  # fmt: skip
     write_record(project, adopted)
     match = adopted.match
     how = "matched" if adopted.inferred else "given"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..io.git import URL_CREDENTIALS
 from .apply import Outcome
 
 LISTED_COMMITS = 50  # a description lists this many template commits, then says how many more
@@ -44,8 +45,9 @@ def markdown(outcome: Outcome) -> str:
     lines = [
         f"## Template update {title}",
         "",
-        f"From `{outcome.template}`: `{outcome.before[:12]}` → `{outcome.after[:12]}`, by "
-        "`mlgate update` (cruft's three-way merge: your edits are kept).",
+        f"From `{shown_url(outcome.template)}`: `{outcome.before[:12]}` → "
+        f"`{outcome.after[:12]}`, by `mlgate update` (cruft's three-way merge: your edits "
+        "are kept).",
         "",
     ]
     if outcome.exit_code:
@@ -96,10 +98,19 @@ def answer_notes(outcome: Outcome) -> list[str]:
     return notes  # fmt: skip
 
 
+MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_[]()!|~"} | {"<": "&lt;", ">": "&gt;"})
+
+
 def _inline(text: str, limit: int = 120) -> str:
-    """A commit subject as plain Markdown text (no mentions, no HTML), cut at `limit`."""
+    """A commit subject as plain text in Markdown, cut at `limit`: no mentions, no links or
+    images, no issue references (`#42` would point at this repository's issue), no HTML."""
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return text.replace("<", "&lt;").replace("@", "@\u200b")
+    return text.translate(MARKDOWN).replace("@", "@\u200b").replace("#", "#\u200b")
+
+
+def shown_url(template: str) -> str:
+    """The template's location without credentials a URL may carry (user:token@host)."""
+    return URL_CREDENTIALS.sub(r"\1***@", template).replace("`", "'")
 
 
 def _count(number: int, noun: str) -> str:

@@ -517,6 +517,19 @@ def test_releases_behind_are_counted_from_the_templates_tags(tmp_path: Path) -> 
     assert unknown == {"TEMPLATE104"}
 
 
+def test_a_release_that_changes_no_template_file_is_not_counted(tmp_path: Path) -> None:
+    """The template repository also releases its own code: a tag whose commits since the
+    recorded one leave the template alone brings a project nothing, and `mlgate update` has
+    nothing to do, so it must not count as behind."""
+    commits = template_with_releases(tmp_path / "template")
+    ident = ["-c", "user.name=T", "-c", "user.email=t@example.com"]
+    (tmp_path / "template" / "tools.py").write_text("print('the repository's own code')\n")
+    for step in (["add", "--all"], ["commit", "--quiet", "-m", "tools"], ["tag", "v2.0.1"]):
+        subprocess.run(["git", *ident, *step], cwd=tmp_path / "template", check=True)
+    repo = build(tmp_path / "a", with_record(tmp_path / "template", commits["v2.0.0"], 0))
+    assert "TEMPLATE104" not in fired(repo)
+
+
 def test_releases_behind_offline_is_not_run_never_passed(tmp_path: Path) -> None:
     gone = tmp_path / "no-such-template"
     codes = fired(build(tmp_path, with_record(gone, "0" * 40, 2)))

@@ -97,8 +97,33 @@ def test_an_answers_file_wins_and_is_listed_for_skip(tmp_path: Path) -> None:
     assert answer_files(folder, files, {}) == [".answers.json", ".rc"]
 
 
+def test_several_paths_each_with_answers(tmp_path: Path) -> None:
+    """Paths are read one after another: one with an answer already read, or behind a filter,
+    after one that matched."""
+    template = {
+        "b/{{ cookiecutter.package }}.txt": "b\n",
+        "c/{{ cookiecutter.package }}-{{ cookiecutter.package | upper }}.txt": "c\n",
+        "d/{{ cookiecutter.package }}/x.txt": "d\n",
+    }
+    project = {"b/lab.txt": "b\n", "c/lab-LAB.txt": "c\n", "d/lab/x.txt": "d\n"}
+    assert read(tmp_path, template, project) == {"package": "lab"}
+
+
 def test_a_line_that_is_only_an_answer_is_read_only_in_its_place() -> None:
     line = "{{ cookiecutter.summary }}"
     assert line_pattern(line, {}, {"summary"}) is None
     assert line_pattern(line, {}, {"summary"}, whole=True) is not None
     assert line_pattern("{{ cookiecutter.summary | lower }}", {}, {"summary"}, whole=True) is None
+
+
+def test_commit_subjects_are_plain_text_in_the_description() -> None:
+    """A subject from the template's repository must not mention, link, reference issues of
+    this repository or carry HTML into the pull request."""
+    from mlgate.update.describe import _inline, shown_url
+
+    shown = _inline("Fix #42 for @team: [docs](https://x.example) ![i](u) <b>bold</b>")
+    assert "#42" not in shown and "@team" not in shown
+    assert "](" not in shown and "<b>" not in shown and "&lt;b&gt;" in shown
+    assert (
+        shown_url("https://user:secret@github.example/org/t") == "https://***@github.example/org/t"
+    )

@@ -167,7 +167,7 @@ class TEMPLATE104(TEMPLATE):
                     return [Finding(f"the template {template} has no commit {commit}: "
                                     "`mlgate update --adopt` finds the one this project "
                                     "matches", RECORD, 1)]  # fmt: skip
-                missing = history.releases_not_in(recorded)
+                missing = history.releases_behind(recorded, record.get("directory"))
         except CouldNotCheck as exc:
             raise NotRun(str(exc)) from None
         if len(missing) <= limit:
