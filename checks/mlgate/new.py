@@ -114,14 +114,16 @@ ORIGIN_KEYS = ("MLGATE_TEMPLATE_ORIGIN", "MLGATE_TEMPLATE_COMMIT", "MLGATE_TEMPL
 
 def template_origin(location: str, *, given: bool) -> dict[str, str]:
     """Where the template comes from, for the project's .cruft.json: the template's location
-    and commit when it is a git checkout (a local path), the location as given when it is a
+    and commit when it is a git checkout (its origin URL when the commit is pushed there, else
+    the local path), the location as given when it is a
     URL (cookiecutter clones it: the hook reads the clone), else the public repository at this
     version's tag (a wheel holds no git history)."""
     path = Path(location)
     if path.is_dir():
         commit = _git_head(path)
         if commit:
-            return {"MLGATE_TEMPLATE_ORIGIN": str(path.resolve()), "MLGATE_TEMPLATE_COMMIT": commit}
+            where = _published(path, commit) or str(path.resolve())
+            return {"MLGATE_TEMPLATE_ORIGIN": where, "MLGATE_TEMPLATE_COMMIT": commit}
         if given:
             return {"MLGATE_TEMPLATE_ORIGIN": str(path.resolve())}
         return {"MLGATE_TEMPLATE_ORIGIN": REPOSITORY,
@@ -137,6 +139,25 @@ def release_ref(version: str) -> str:
         if len(part) >= 8 and part[0] == "g" and all(c in HEX for c in part[1:]):
             return part[1:]
     return f"v{public}"
+
+
+def _published(path: Path, commit: str) -> str | None:
+    """The checkout's `origin` URL (without credentials) when `commit` is on one of its remote
+    branches: a workflow can reach that, not a folder on the machine that rendered."""
+    import subprocess
+
+    from .io.git import URL_CREDENTIALS
+    from .io.template_repo import is_remote
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True,
+                              check=False)  # fmt: skip
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    url = git("config", "--get", "remote.origin.url")
+    if not url or not is_remote(url) or not git("branch", "-r", "--contains", commit):
+        return None
+    return URL_CREDENTIALS.sub(r"\1", url)
 
 
 def _git_head(path: Path) -> str | None:

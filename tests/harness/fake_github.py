@@ -258,6 +258,11 @@ def _route(fake: FakeGitHub, method: str, route: str, query: dict[str, str], bod
             return 404, {"message": "Not Found"}, {}
         issue.update({k: v for k, v in body.items() if k in ("state", "state_reason", "title")})
         return 200, issue, {}
+    if (m := re.fullmatch(r"/pulls/(\d+)/commits", route)) and method == "GET":
+        pull = fake.pulls.get(int(m.group(1)))
+        if pull is None:
+            return 404, {"message": "Not Found"}, {}
+        return _page(fake, _commits(fake.remote, pull), route, query)
     if route == "/pulls" or re.fullmatch(r"/pulls/\d+", route):
         return _pulls(fake, method, route, query, body)
     if (m := re.fullmatch(r"/actions/workflows/([^/]+)/dispatches", route)) and method == "POST":
@@ -311,6 +316,23 @@ def _pulls(fake: FakeGitHub, method: str, route: str, query: dict[str, str], bod
             pull["base"] = {"ref": body["base"]}
         return 200, pull, {}
     return 404, {"message": f"fake GitHub has no {method} {route}"}, {}
+
+
+def _commits(remote: Path | None, pull: dict[str, Any]) -> list[dict[str, Any]]:
+    """GET /pulls/{n}/commits: the head branch's commits not on the base, oldest first."""
+    if remote is None:
+        return []
+    span = f"refs/heads/{pull['base']['ref']}..refs/heads/{pull['head']['ref']}"
+    fields = "--format=%H%x1f%an%x1f%ae%x1f%cn%x1f%ce"
+    listed = subprocess.run(["git", "log", "--reverse", fields, span], cwd=remote,
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    commits = []
+    for line in listed.stdout.splitlines():
+        sha, author, author_email, committer, committer_email = line.split("\x1f")
+        commits.append({"sha": sha, "commit": {
+            "author": {"name": author, "email": author_email},
+            "committer": {"name": committer, "email": committer_email}}})  # fmt: skip
+    return commits
 
 
 def _dispatch(fake: FakeGitHub, workflow: str, body: Any) -> Answer:

@@ -573,3 +573,22 @@ def test_adopt_a_template_in_a_folder_of_its_repository(
     assert done.returncode == 0, done.stdout + done.stderr
     record = json.loads((project / ".cruft.json").read_text())
     assert record["directory"] == "sub" and "(matched: A)" in done.stdout, done.stdout
+
+
+def test_a_pushed_template_checkout_records_its_url(template: Path, tmp_path: Path,
+                                                    home: Path) -> None:  # fmt: skip
+    """Rendered from a clone of the template whose commit is pushed: the record names the
+    clone's origin, which a workflow can reach (a folder of the rendering machine it cannot)."""
+    origin = tmp_path / "published.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(template), str(origin))
+    git(template, "remote", "add", "origin", f"file://{origin}")
+    git(template, "fetch", "--quiet", "origin")
+    project = committed_render(template, tmp_path / "out", home, "pub")
+    record = json.loads((project / ".cruft.json").read_text())
+    assert record["template"] == f"file://{origin}"
+    (template / SLUG / "NEWS.md").write_text("# News\n")
+    commit_template(template, "News")  # not pushed: the project cannot get it yet
+    assert run_mlgate(home, "update", "--check", cwd=project).returncode == 0
+    git(template, "push", "--quiet", "origin", "main")
+    done = run_mlgate(home, "update", cwd=project)
+    assert done.returncode == 0 and (project / "NEWS.md").is_file(), done.stdout + done.stderr

@@ -171,10 +171,39 @@ def open_pulls(github: GitHub, owner: str, branch: str) -> list[dict[str, Any]]:
     return sorted(pulls, key=lambda pull: pull.get("number", 0))
 
 
-def open_or_update(github: GitHub, proposal: Proposal) -> tuple[str, dict[str, Any]]:
-    """Edit the open pull request from BRANCH, or open one; returns (action, pull request)."""
+def our_emails(git: Git, env: Mapping[str, str] | None = None) -> set[str]:
+    """Who commits as mlgate pr: the Actions bot, or the identity git or the environment sets."""
+    env = os.environ if env is None else env
+    emails = {BOT_EMAIL, git.run(["config", "--get", "user.email"]).stdout.strip()}
+    emails |= {env.get(name, "").strip() for name in ("GIT_COMMITTER_EMAIL", "GIT_AUTHOR_EMAIL",
+                                                       "EMAIL")}  # fmt: skip
+    return {email.lower() for email in emails if email}
+
+
+def people_commits(github: GitHub, pulls: list[dict[str, Any]], ours: set[str]) -> list[str]:
+    """The commits of the open pull request someone else made ("sha name"). Force-pushing its
+    branch would throw them away: a resolved conflict, a fix pushed to the branch, GitHub's
+    "Update branch" merge."""
+    if not pulls or not isinstance(pulls[0].get("number"), int):
+        return []
+    number = pulls[0]["number"]
+    found = []
+    for item in github.paginate(github.repo_path(f"/pulls/{number}/commits"), {}):
+        commit = item.get("commit") if isinstance(item, dict) else None
+        if not isinstance(commit, dict):
+            continue
+        people = [(commit.get(role) or {}) for role in ("author", "committer")]
+        if any(str(p.get("email", "")).lower() not in ours for p in people):
+            found.append(f"{str(item.get('sha', ''))[:12]} {people[0].get('name', '?')}")
+    return found
+
+
+def open_or_update(
+    github: GitHub, proposal: Proposal, existing: list[dict[str, Any]]
+) -> tuple[str, dict[str, Any]]:
+    """Edit the open pull request from BRANCH (`existing`, listed before the push), or open
+    one; returns (action, pull request)."""
     owner = github.context.repository.split("/")[0]
-    existing = open_pulls(github, owner, proposal.branch)
     if not existing:
         payload = {
             "title": proposal.title,
@@ -241,12 +270,22 @@ def run_pr(
     if url.returncode != 0 or not url.stdout.strip():
         raise CouldNotCheck(f"this repository has no remote named {REMOTE!r} to push to")
     proposal = Proposal(branch, title, message or title, body, base, tuple(paths), checks)
+    github = GitHub(context)
+    existing = open_pulls(github, context.repository.split("/")[0], branch)
+    people = people_commits(github, existing, our_emails(git))
+    if people:
+        number = existing[0]["number"]
+        print(f"::warning::mlgate pr: not replacing {branch}: pull request #{number} has "
+              f"commits by people ({', '.join(people[:3])}"
+              f"{' …' if len(people) > 3 else ''}); merge or close it, and the next run "
+              "proposes again")  # fmt: skip
+        write_step_outputs({"changed": "false", "kept": "true", "number": number})
+        return PASS
     commit = commit_changes(git, proposal)
     push_branch(git, branch, url.stdout.strip(), context.token, commit)
     print(f"mlgate pr: pushed {commit[:12]} to {REMOTE} {branch}")
-    github = GitHub(context)
     try:
-        action, pull = open_or_update(github, proposal)
+        action, pull = open_or_update(github, proposal, existing)
     except NoPermission as exc:
         raise CouldNotCheck(
             f"pushed {branch}, but cannot open its pull request: {str(exc).rstrip('.')}. "

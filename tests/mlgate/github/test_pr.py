@@ -166,7 +166,8 @@ def test_a_rerun_force_updates_the_branch_and_edits_the_same_pull_request(
     assert len(project.fake.pulls) == 1
     assert project.fake.pulls[1]["title"] == "Deploy v1.2.3 (rebuilt)"
     assert project.fake.pulls[1]["body"] == "Second try.\n"
-    assert [c.method for c in project.fake.calls()] == ["GET", "POST", "GET", "PATCH"]
+    # each run lists the open pull requests first; the second reads its commits (all ours)
+    assert [c.method for c in project.fake.calls()] == ["GET", "POST", "GET", "GET", "PATCH"]
     assert outputs_of(outputs)["number"] == "1"
 
 
@@ -331,7 +332,7 @@ def test_a_failed_push_keeps_the_commit_on_the_local_branch(
     assert "git push to origin" in result.stderr
     assert f"stays on the local branch {BRANCH}" in result.stderr
     assert project.git("show", f"{BRANCH}:{KUSTOMIZATION}") == digest_file("a").strip()
-    assert project.fake.calls() == []
+    assert [c.method for c in project.fake.calls()] == ["GET"]  # nothing opened
 
 
 def test_forbidden_to_open_pull_requests_names_the_setting(project: Project) -> None:
@@ -464,7 +465,7 @@ def test_the_token_goes_to_githubs_host_as_a_header_only(
     path, authorization = git_server.seen[0]
     assert path == f"/{REPOSITORY}.git/info/refs?service=git-receive-pack"
     assert authorization == [HEADER]
-    assert project.fake.calls() == []
+    assert [c.method for c in project.fake.calls()] == ["GET"]  # nothing opened
 
 
 def test_no_token_for_a_host_other_than_githubs(project: Project, git_server: GitServer) -> None:
@@ -513,3 +514,27 @@ def test_push_env_adds_the_header_after_existing_config_entries() -> None:
 def test_push_env_sends_no_token(url: str, token: str, server: str) -> None:
     env = token_header_env(url, token, server, {})
     assert env == {"GIT_TERMINAL_PROMPT": "0"}
+
+
+def test_commits_people_added_to_the_branch_are_never_thrown_away(project: Project) -> None:
+    """Someone resolved a conflict on the pull request's branch: the next run must not
+    force-push over it. It leaves the branch and the pull request alone, with a warning."""
+    project.fake.remote = project.origin
+    write_files(project.work, {KUSTOMIZATION: digest_file("a")})
+    assert project.propose().returncode == 0
+    fix = project.work.parent / "fix"
+    grace = {f"GIT_{role}_{key}": value for role in ("AUTHOR", "COMMITTER")
+             for key, value in (("NAME", "Grace"), ("EMAIL", "grace@example.com"))}  # fmt: skip
+    git(project.work.parent, project.home, "clone", "--quiet", "--branch", BRANCH,
+        str(project.origin), str(fix))  # fmt: skip
+    (fix / "NOTE.md").write_text("resolved by hand\n")
+    git(fix, project.home, "add", "NOTE.md")
+    subprocess.run(["git", "commit", "--quiet", "-m", "Resolve"], cwd=fix, check=True,
+                   env={**git_env(project.home), **grace})  # fmt: skip
+    git(fix, project.home, "push", "--quiet", "origin", BRANCH)
+    people = project.remote("rev-parse", f"refs/heads/{BRANCH}")
+    write_files(project.work, {KUSTOMIZATION: digest_file("b")})
+    result = project.propose()
+    assert result.returncode == 0, result.stderr
+    assert "::warning::mlgate pr: not replacing" in result.stdout and "Grace" in result.stdout
+    assert project.remote("rev-parse", f"refs/heads/{BRANCH}") == people  # kept
