@@ -1,55 +1,38 @@
 """Template updates (issue 20): every render records its origin in .cruft.json, and
 `mlgate update` brings the template's later changes into a project as cruft's three-way merge.
 
-Real git throughout: the template is this repository's, committed into a scratch repository
-(commit A); a project is rendered from it and committed; the user edits it as people do; the
-template moves on (commit B: a hardened workflow, a new Makefile target, a new file, a deleted
-file, a change to a line the user also changed, a change to a file the user deleted).
+Real git throughout (template_lab): the template is this repository's, committed into a scratch
+repository (commit A); a project is rendered from it and committed; the user edits it as people
+do; the template moves on (commit B: a hardened workflow, a new Makefile target, a new file, a
+deleted file, a change to a line the user also changed, a change to a file the user deleted).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_github import REPOSITORY, TOKEN, FakeGitHub, serve
-from gha_runner import Event, GitHubSide, JobRun, WorkflowRun
-from support import REPO_ROOT, run_mlgate
-
-SLUG = "{{cookiecutter.project_slug}}"
-IDENTITY = ["-c", "user.name=Ada", "-c", "user.email=ada@example.com"]
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *IDENTITY, *args], cwd=cwd, capture_output=True, text=True,
-                          check=True)  # fmt: skip
-    return done.stdout.strip()
+from support import run_mlgate
+from template_lab import (
+    SLUG,
+    commit_template,
+    committed_render,
+    edit,
+    git,
+    template_moves_on,
+    template_repo,
+)
 
 
 @pytest.fixture
 def template(tmp_path: Path) -> Path:
-    """This repository's template as a git repository of its own, at commit A."""
-    from mlgate.new import clean_copy
-
-    repo = clean_copy(REPO_ROOT, tmp_path / "template")
-    git(repo, "init", "--quiet", "--initial-branch=main")
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "A")
-    return repo
+    return template_repo(tmp_path / "template")
 
 
 @pytest.fixture
 def project(template: Path, tmp_path: Path, home: Path) -> Path:
     return committed_render(template, tmp_path / "out", home, "churn")
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def user_edits(project: Path) -> None:
@@ -58,23 +41,6 @@ def user_edits(project: Path) -> None:
     (project / "README.md").write_text("# Churn: our model\n" + "".join(lines[1:]))
     git(project, "rm", "--quiet", "LICENSE")  # deleted on purpose: never brought back
     git(project, "commit", "--quiet", "-am", "Our edits")
-
-
-def template_moves_on(template: Path) -> str:
-    inner = template / SLUG
-    edit(inner / ".github/workflows/drift.yml", "timeout-minutes: 60", "timeout-minutes: 45")
-    with (inner / "Makefile").open("a", encoding="utf-8") as makefile:
-        makefile.write("\nhello: ## a target the template added\n\t@echo hello\n")
-    (inner / "NEWS.md").write_text("# What changed in the template\n")
-    git(template, "rm", "--quiet", f"{SLUG}/ruff.toml")
-    lines = (inner / "README.md").read_text().splitlines(keepends=True)
-    (inner / "README.md").write_text("# {{ cookiecutter.project_name }}, by mlgate\n"
-                                     + "".join(lines[1:]))  # fmt: skip
-    with (inner / "LICENSE").open("a", encoding="utf-8") as license_:
-        license_.write("\nA line the template added.\n")
-    git(template, "add", "--all")
-    git(template, "commit", "--quiet", "-m", "B")
-    return git(template, "rev-parse", "HEAD")
 
 
 def test_a_render_records_its_template_and_commit(template: Path, project: Path) -> None:
@@ -216,25 +182,6 @@ def test_inherited_update_variables_do_not_reach_a_new_render(
     assert record["commit"] == git(template, "rev-parse", "HEAD")
 
 
-def committed_render(template: Path, out: Path, home: Path, slug: str, *answers: str) -> Path:
-    """A project rendered from the template with these answers, as its first commit."""
-    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o", str(out),
-                      f"project_slug={slug}", "git_init=no", "mlgate_source=pypi",
-                      *answers)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    project = out / slug
-    git(project, "init", "--quiet", "--initial-branch=main")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "Rendered")
-    return project
-
-
-def commit_template(template: Path, message: str) -> str:
-    git(template, "add", "--all")
-    git(template, "commit", "--quiet", "-m", message)
-    return git(template, "rev-parse", "HEAD")
-
-
 def test_a_commit_outside_the_template_is_nothing_to_do(
     template: Path, project: Path, home: Path
 ) -> None:
@@ -329,178 +276,6 @@ def test_to_is_a_one_off(template: Path, project: Path, home: Path) -> None:
     assert done.returncode == 0 and f"-> {c[:12]}" in done.stdout, done.stdout + done.stderr
 
 
-# --- a project rendered before .cruft.json existed: --adopt ------------------------------------
-
-
-@pytest.fixture
-def unrecorded(template: Path, tmp_path: Path, home: Path) -> tuple[Path, str]:
-    """A project rendered at commit A with non-default answers, whose record is gone (as before
-    records existed); the template then moves on twice. Returns the project and commit A."""
-    a = git(template, "rev-parse", "HEAD")
-    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o",
-                      str(tmp_path / "old"), "project_name=Wine Quality", "git_init=no",
-                      "mlgate_source=pypi", "dataset=wine", "model=linear",
-                      "deploy=none", "license=Apache-2.0")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    project = tmp_path / "old" / "wine-quality"
-    (project / ".cruft.json").unlink()
-    edit(project / "params.yaml", "seed: 42", "seed: 7")
-    git(project, "init", "--quiet", "--initial-branch=main")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "Our project")
-    template_moves_on(template)
-    edit(template / SLUG / "NEWS.md", "template", "template, again")
-    commit_template(template, "C")
-    return project, a
-
-
-def test_adopt_finds_the_commit_and_the_answers(
-    unrecorded: tuple[Path, str], template: Path, home: Path
-) -> None:
-    project, a = unrecorded
-    done = run_mlgate(home, "update", "--adopt", "--template", str(template), cwd=project)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert f"at {a[:12]} (matched: A)" in done.stdout, done.stdout
-    record = json.loads((project / ".cruft.json").read_text())
-    answers = record["context"]["cookiecutter"]
-    assert record["commit"] == a and record["template"] == str(template)
-    assert {k: answers[k] for k in ("project_slug", "module_name", "dataset", "model", "deploy",
-                                    "license", "mlgate_source")} == {
-        "project_slug": "wine-quality", "module_name": "wine_quality", "dataset": "wine",
-        "model": "linear", "deploy": "none", "license": "Apache-2.0", "mlgate_source": "pypi",
-    }  # fmt: skip
-    git(project, "add", ".cruft.json")
-    git(project, "commit", "--quiet", "-m", "Adopt")
-    updated = run_mlgate(home, "update", cwd=project)
-    assert updated.returncode == 0, updated.stdout + updated.stderr  # README untouched here
-    assert "(2 template commits)" in updated.stdout
-    assert (project / "NEWS.md").read_text() == "# What changed in the template, again\n"
-    assert "seed: 7" in (project / "params.yaml").read_text()
-    assert not (project / "deploy").exists()  # deploy=none: nothing of it came back
-
-
-def test_adopt_from_a_given_commit_and_what_it_cannot_do(
-    unrecorded: tuple[Path, str], template: Path, home: Path
-) -> None:
-    project, a = unrecorded
-    nothing = run_mlgate(home, "update", "--adopt", cwd=project)
-    assert nothing.returncode == 2 and "--template" in nothing.stderr
-    unknown = run_mlgate(home, "update", "--adopt", "--template", str(template), "--from",
-                         "no-such-tag", cwd=project)  # fmt: skip
-    assert unknown.returncode == 2 and "no-such-tag" in unknown.stderr
-    misplaced = run_mlgate(home, "update", "--from", a[:10], cwd=project)
-    assert misplaced.returncode == 2 and "only go with --adopt" in misplaced.stderr
-    given = run_mlgate(home, "update", "--adopt", "--template", str(template), "--from", a[:10],
-                       "--answer", "dataset=wine", cwd=project)  # fmt: skip
-    assert given.returncode == 0 and "(given: A)" in given.stdout, given.stdout + given.stderr
-    assert json.loads((project / ".cruft.json").read_text())["commit"] == a
-
-
-# --- template.yml, run by the workflow runner on the fake GitHub ------------------------------
-
-
-@pytest.fixture
-def api() -> Iterator[FakeGitHub]:
-    yield from serve()
-
-
-def schedule_run(project: Path, side: GitHubSide, runs: Path) -> dict[str, JobRun]:
-    sha = git(project, "rev-parse", "main")
-    event = Event("schedule", sha, "refs/heads/main", {"schedule": "41 5 * * 2", "repository": {
-        "full_name": REPOSITORY, "default_branch": "main"}})  # fmt: skip
-    workflow = project / ".github" / "workflows" / "template.yml"
-    return WorkflowRun(side, workflow, event, root=runs).run()
-
-
-def test_the_scheduled_workflow_proposes_one_pull_request_and_updates_it(
-    template: Path, project: Path, home: Path, api: FakeGitHub, tmp_path: Path
-) -> None:
-    """template.yml: the template moves on, the workflow opens one pull request from
-    template/update and starts CI on it; it moves again, the same pull request is updated; a
-    change that conflicts with main is proposed too, marked, and the run fails."""
-    origin = tmp_path / "origin.git"
-    git(tmp_path, "clone", "--quiet", "--bare", str(project), str(origin))
-    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
-    git(project, "remote", "add", "origin", str(origin))
-    api.remote = origin
-    side = GitHubSide(origin=origin, home=home, repository=REPOSITORY, api_url=api.url,
-                      token=TOKEN, extra_env={"MLGATE_RETRY_BACKOFF_S": "0"})  # fmt: skip
-    runs = tmp_path / "runs"
-    runs.mkdir()
-
-    quiet = schedule_run(project, side, runs)["update"]
-    assert quiet.result == "success", quiet.log()[-4000:]
-    assert quiet.step("Pull request from template/update (conflicts too, marked, for review)"
-                      ).outcome == "skipped" and api.pulls == {}  # fmt: skip
-
-    edit(template / SLUG / ".github/workflows/drift.yml", "timeout-minutes: 60",
-         "timeout-minutes: 45")  # fmt: skip
-    b = commit_template(template, "Harden drift.yml: a shorter timeout")
-    first = schedule_run(project, side, runs)["update"]
-    assert first.result == "success", first.log()[-4000:]
-    (pull,) = api.pulls.values()
-    assert pull["head"]["ref"] == "template/update" and pull["title"] == "Update from the template"
-    assert "### Template commits (1)" in pull["body"]
-    assert f"`{b[:12]}` Harden drift.yml" in pull["body"]
-    assert api.dispatches[-1] == {"workflow": "ci.yml", "ref": "template/update", "inputs": {}}
-    branch = git(origin, "show", "template/update:.github/workflows/drift.yml")
-    assert "timeout-minutes: 45" in branch
-    assert json.loads(git(origin, "show", "template/update:.cruft.json"))["commit"] == b
-
-    (template / SLUG / "CONTRIBUTING.md").write_text("# How to contribute\n")
-    c = commit_template(template, "Add CONTRIBUTING.md")
-    second = schedule_run(project, side, runs)["update"]
-    assert second.result == "success", second.log()[-4000:]
-    assert len(api.pulls) == 1  # the same pull request, updated in place
-    (pull,) = api.pulls.values()
-    assert "### Template commits (2)" in pull["body"] and f"`{c[:12]}` Add CONTRIBUTING" in pull[
-        "body"]  # fmt: skip
-    assert git(origin, "show", "template/update:CONTRIBUTING.md") == "# How to contribute"
-    assert [d["ref"] for d in api.dispatches].count("template/update") == 2
-
-    lines = (project / "README.md").read_text().splitlines(keepends=True)
-    (project / "README.md").write_text("# Churn, as the team calls it\n" + "".join(lines[1:]))
-    git(project, "commit", "--quiet", "-am", "Our title")
-    git(project, "push", "--quiet", "origin", "main")
-    readme = template / SLUG / "README.md"
-    lines = readme.read_text().splitlines(keepends=True)
-    readme.write_text("# {{ cookiecutter.project_name }} (made with mlgate)\n" + "".join(lines[1:]))
-    commit_template(template, "A title that says where it comes from")
-    conflicted = schedule_run(project, side, runs)["update"]
-    assert conflicted.result == "failure"  # someone must look
-    assert conflicted.step("Apply the template's changes (mlgate update)").outcome == "failure"
-    (pull,) = api.pulls.values()
-    assert "## Template update with conflicts to resolve" in pull["body"]
-    assert "- [ ] `README.md`" in pull["body"] and "### Template commits (3)" in pull["body"], pull[
-        "body"
-    ]
-    proposed = git(origin, "show", "template/update:README.md")
-    assert "<<<<<<< " in proposed and "# Churn, as the team calls it" in proposed
-
-
-def test_a_changed_pyproject_is_locked_again(template: Path, tmp_path: Path, home: Path) -> None:
-    """uv.lock is in `skip`, so an update that changes pyproject.toml resolves it again:
-    otherwise the next `make ci-setup` (uv sync --locked) refuses the stale lock."""
-    import sys
-
-    done = run_mlgate(home, "new", "--no-input", "--template", str(template), "-o",
-                      str(tmp_path / "out"), "project_slug=locked", "git_init=yes",
-                      f"mlgate_source={REPO_ROOT}")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    project = tmp_path / "out" / "locked"
-    assert (project / "uv.lock").is_file() and git(project, "status", "--porcelain") == ""
-    edit(template / SLUG / "pyproject.toml", '"pytest>=8",', '"pytest>=8.1",')
-    commit_template(template, "Newer pytest")
-    updated = run_mlgate(home, "update", cwd=project)
-    assert updated.returncode == 0, updated.stdout + updated.stderr
-    assert "updated    pyproject.toml" in updated.stdout
-    assert "relocked   uv.lock (pyproject.toml changed)" in updated.stdout
-    assert "uv.lock" in git(project, "status", "--porcelain")
-    check = subprocess.run([sys.executable, "-m", "uv", "lock", "--check"], cwd=project,
-                           capture_output=True, text=True, check=False)  # fmt: skip
-    assert check.returncode == 0, check.stderr
-
-
 def test_the_recorded_branch_is_followed(template: Path, project: Path, home: Path) -> None:
     """`checkout` in .cruft.json names the template branch the project follows (cruft's
     meaning): its commits arrive, main's do not, and the record keeps the branch."""
@@ -532,47 +307,6 @@ def test_bad_requests_leave_the_project_untouched(template: Path, project: Path,
         assert done.returncode == 2 and said in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
         assert git(project, "status", "--porcelain") == ""
-
-
-def test_adopt_refuses_what_it_cannot_stand_behind(
-    unrecorded: tuple[Path, str], template: Path, home: Path, tmp_path: Path
-) -> None:
-    project, a = unrecorded
-    stranger = tmp_path / "stranger"
-    stranger.mkdir()
-    (stranger / "notes.txt").write_text("not a project from this template\n")
-    refused = run_mlgate(home, "update", "--adopt", "--template", str(template), cwd=stranger)
-    assert refused.returncode == 2 and "does not look rendered from" in refused.stderr
-    assert not (stranger / ".cruft.json").exists()
-    assert run_mlgate(home, "update", "--adopt", "--template", str(template), "--from", a,
-                      cwd=project).returncode == 0  # fmt: skip
-    again = run_mlgate(home, "update", "--adopt", "--template", str(template), cwd=project)
-    assert again.returncode == 2 and "--force" in again.stderr
-    forced = run_mlgate(home, "update", "--adopt", "--force", cwd=project)
-    assert forced.returncode == 0, forced.stdout + forced.stderr  # the record names the template
-
-
-def test_adopt_a_template_in_a_folder_of_its_repository(
-    unrecorded: tuple[Path, str], template: Path, home: Path, tmp_path: Path
-) -> None:
-    """cruft's `directory`: the template lives in `sub/` of a repository with other commits."""
-    project, a = unrecorded
-    wrapped = tmp_path / "wrapped"
-    (wrapped / "sub").mkdir(parents=True)
-    git(wrapped, "init", "--quiet", "--initial-branch=main")
-    (wrapped / "README.md").write_text("templates\n")
-    commit_template(wrapped, "Start")
-    archive = tmp_path / "a.tar"
-    git(template, "archive", f"--output={archive}", a)
-    subprocess.run(["tar", "-xf", str(archive), "-C", str(wrapped / "sub")], check=True)
-    commit_template(wrapped, "A")
-    (wrapped / "README.md").write_text("templates, more\n")
-    commit_template(wrapped, "Docs of the wrapper")
-    done = run_mlgate(home, "update", "--adopt", "--template", str(wrapped), "--directory", "sub",
-                      cwd=project)  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    record = json.loads((project / ".cruft.json").read_text())
-    assert record["directory"] == "sub" and "(matched: A)" in done.stdout, done.stdout
 
 
 def test_a_pushed_template_checkout_records_its_url(template: Path, tmp_path: Path,

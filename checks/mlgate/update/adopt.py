@@ -111,15 +111,15 @@ def adopt(
         read = infer(folder, list(compared_files(folder)), project, mine, context)
         answers = {**read, **dict(given)}
         best = closest(renderer, project, candidates, answers)
-        context = renderer.defaults(best.commit)
-        answers = tune_choices(renderer, project, best.commit, answers, context, set(given))
-        best = closest(renderer, project, candidates, answers)
-        if best.identical < MIN_IDENTICAL * best.compared and not force:
+        if best.identical < MIN_IDENTICAL * best.compared and not force:  # before tuning: cheap
             raise CouldNotCheck(
                 f"{project} does not look rendered from {template}: at best {best.identical} of "
                 f"{best.compared} template files are identical (commit {best.commit[:12]}); "
                 "check --template (and --directory), or --force to record it anyway"
             )
+        context = renderer.defaults(best.commit)
+        answers = tune_choices(renderer, project, best.commit, answers, context, set(given))
+        best = closest(renderer, project, candidates, answers)
         full = renderer.answers(best.commit, answers)
         subject = history.git.check(["log", "-1", "--format=%s", best.commit], "git log failed")
         subject = subject if len(subject) <= 72 else subject[:71] + "…"
