@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from projects import render_covering, run
 from rendering import COMBINATIONS, combination_id, render_one
+from template_lab import template_repo
 
 
 @dataclass
@@ -48,3 +49,10 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with ProcessPoolExecutor() as pool:
         projects = list(pool.map(render_one, jobs, chunksize=16))
     return {combination_id(a): p for a, p in zip(COMBINATIONS, projects, strict=True)}
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    """This repository's template as a git repository of its own, at commit "A" (the template
+    update tests: test_update*.py)."""
+    return template_repo(tmp_path / "template")

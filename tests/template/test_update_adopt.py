@@ -15,13 +15,7 @@ from template_lab import (
     edit,
     git,
     template_moves_on,
-    template_repo,
 )
-
-
-@pytest.fixture
-def template(tmp_path: Path) -> Path:
-    return template_repo(tmp_path / "template")
 
 
 @pytest.fixture

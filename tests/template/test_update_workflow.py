@@ -12,17 +12,7 @@ import pytest
 from fake_github import REPOSITORY, TOKEN, FakeGitHub, serve
 from gha_runner import Event, GitHubSide, JobRun, WorkflowRun
 from support import REPO_ROOT, run_mlgate
-from template_lab import SLUG, commit_template, committed_render, edit, git, template_repo
-
-
-@pytest.fixture
-def template(tmp_path: Path) -> Path:
-    return template_repo(tmp_path / "template")
-
-
-@pytest.fixture
-def project(template: Path, tmp_path: Path, home: Path) -> Path:
-    return committed_render(template, tmp_path / "out", home, "churn")
+from template_lab import SLUG, commit_template, committed_render, edit, git
 
 
 @pytest.fixture
@@ -39,11 +29,12 @@ def schedule_run(project: Path, side: GitHubSide, runs: Path) -> dict[str, JobRu
 
 
 def test_the_scheduled_workflow_proposes_one_pull_request_and_updates_it(
-    template: Path, project: Path, home: Path, api: FakeGitHub, tmp_path: Path
+    template: Path, home: Path, api: FakeGitHub, tmp_path: Path
 ) -> None:
     """template.yml: the template moves on, the workflow opens one pull request from
     template/update and starts CI on it; it moves again, the same pull request is updated; a
     change that conflicts with main is proposed too, marked, and the run fails."""
+    project = committed_render(template, tmp_path / "out", home, "churn")
     origin = tmp_path / "origin.git"
     git(tmp_path, "clone", "--quiet", "--bare", str(project), str(origin))
     git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")

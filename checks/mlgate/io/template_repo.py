@@ -32,6 +32,14 @@ def is_remote(template: str) -> bool:
     return "://" in template or template.startswith("git@") or template.startswith("gh:")
 
 
+def reachable(template: str, project: Path) -> str:
+    """The template as git can reach it: a folder recorded relative is relative to the project
+    (where .cruft.json is), whatever folder mlgate runs in; a URL or absolute path as is."""
+    if is_remote(template) or Path(template).expanduser().is_absolute():
+        return template
+    return str((project / template).resolve())
+
+
 def git_env(template: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for git reaching the template: no prompts, its token if one is set."""
     env = os.environ if env is None else env

@@ -37,7 +37,7 @@ from typing import Any
 from ..errors import CouldNotCheck
 from ..io.template_repo import TemplateHistory, cloned, is_remote
 from .answers import answer_files, infer, plain_path
-from .apply import RECORD, template_imports
+from .apply import RECORD, load_record, template_imports
 
 HISTORY_LIMIT = 300
 RENDERED_CANDIDATES = 8
@@ -79,7 +79,7 @@ def adopt(
     directory: str | None = None,
     force: bool = False,
 ) -> Adopted:
-    record = existing_record(project) or {}
+    record = load_record(project) or {}
     if record.get("commit") and not force:
         raise CouldNotCheck(
             f"{RECORD} already records commit {record['commit']} of {record.get('template')}: "
@@ -132,17 +132,6 @@ def adopt(
     skip += [path for path in records if path not in skip]  # cruft's own answers there differ
     return Adopted(str(template), best.commit, subject, best, full, assumed, ref is None,
                    directory, skip, record.get("checkout"))  # fmt: skip
-
-
-def existing_record(project: Path) -> dict | None:
-    path = project / RECORD
-    if not path.is_file():
-        return None
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise CouldNotCheck(f"{path} is not JSON: {exc}") from None
-    return record if isinstance(record, dict) else None
 
 
 def write_record(project: Path, adopted: Adopted) -> None:

@@ -33,7 +33,7 @@ from unittest import mock
 
 from ..errors import FAIL, PASS, CouldNotCheck
 from ..hints import did_you_mean
-from ..io.template_repo import Commit, TemplateHistory, cloned, git_env, is_remote
+from ..io.template_repo import Commit, TemplateHistory, cloned, git_env, is_remote, reachable
 
 RECORD = ".cruft.json"
 QUIET = "MLGATE_RENDER_FOR_UPDATE"  # the template's hook does no git or uv work when set
@@ -76,18 +76,28 @@ class Outcome:
         return "conflicts" if self.exit_code else "updated"
 
 
-def read_record(project: Path) -> dict:
+def load_record(project: Path) -> dict | None:
+    """.cruft.json as a dict; None when there is none; unreadable JSON is could-not-check."""
     path = project / RECORD
     if not path.is_file():
-        raise CouldNotCheck(
-            f"{project}: no {RECORD}, so the template this project came from is unknown: "
-            "`mlgate update --adopt` finds the template commit it was rendered from"
-        )
+        return None
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise CouldNotCheck(f"{path} is not JSON: {exc}") from None
-    if not isinstance(record, dict) or not record.get("template"):
+    return record if isinstance(record, dict) else {}
+
+
+def read_record(project: Path) -> dict:
+    """The record an update needs: a template and a commit, or a message saying what to do."""
+    path = project / RECORD
+    record = load_record(project)
+    if record is None:
+        raise CouldNotCheck(
+            f"{project}: no {RECORD}, so the template this project came from is unknown: "
+            "`mlgate update --adopt` finds the template commit it was rendered from"
+        )
+    if not record.get("template"):
         raise CouldNotCheck(f"{path} names no template")
     if not record.get("commit"):
         raise CouldNotCheck(
@@ -202,15 +212,6 @@ def span(history: TemplateHistory, record: dict, to: str | None) -> Span:
     return Span(before, target, commits, every - len(commits))
 
 
-def template_location(project: Path, record: dict) -> str:
-    """The template as git can reach it: a relative folder is relative to the project (where
-    .cruft.json is), whatever folder mlgate runs in; a URL as recorded."""
-    template = str(record["template"])
-    if is_remote(template) or Path(template).expanduser().is_absolute():
-        return template
-    return str((project / template).resolve())
-
-
 def questions(history: TemplateHistory, commit: str, record: dict) -> dict[str, object]:
     """The template's cookiecutter.json at `commit` (its questions and defaults)."""
     prefix = f"{str(record.get('directory') or '').strip('/')}/".lstrip("/")
@@ -236,7 +237,7 @@ def check_answers(history: TemplateHistory, target: str, record: dict,
 
 def behind(project: Path, to: str | None) -> tuple[dict, Span]:
     record = read_record(project)
-    with cloned(template_location(project, record)) as history:
+    with cloned(reachable(str(record["template"]), project)) as history:
         return record, span(history, record, to)
 
 
@@ -245,7 +246,7 @@ def update(project: Path, to: str | None, answers: dict[str, str] | None = None)
     from cruft import update as cruft_update
 
     record = read_record(project)
-    template = template_location(project, record)
+    template = reachable(str(record["template"]), project)
     dirty = git(project, "status", "--porcelain").splitlines()
     if dirty:
         raise CouldNotCheck(
@@ -280,10 +281,11 @@ def update(project: Path, to: str | None, answers: dict[str, str] | None = None)
         restore_checkout(project, record.get("checkout"))  # --to is a one-off
         outcome.after = str(updated["commit"])
         outcome.new_answers, outcome.dropped_answers = answer_changes(record, updated)
+        outcome.commits, outcome.other_commits = where.commits, where.other_commits
         after = history.resolve(outcome.after) or where.target
-        paths = history.template_paths(after, record.get("directory"))
-        outcome.commits, every = history.commits(where.before, after, paths)
-        outcome.other_commits = every - len(outcome.commits)
+        if after != where.target:  # the template moved between our read and cruft's clone
+            moved = span(history, {**record, "checkout": after}, None)
+            outcome.commits, outcome.other_commits = moved.commits, moved.other_commits
     classify(project, outcome, said.getvalue())
     if "pyproject.toml" in outcome.changed and (project / "uv.lock").is_file():
         outcome.lock_problem = relock(project)

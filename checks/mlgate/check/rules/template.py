@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from ...errors import CouldNotCheck
-from ...io.template_repo import cloned, is_remote
+from ...io.template_repo import cloned, reachable
 from ..execution import Run, mlgate_command, runs_of
 from ..model import Finding, NotApplicable, NotRun
 from ..repo import Repo, Workflow, is_fixture
@@ -158,8 +157,7 @@ class TEMPLATE104(TEMPLATE):
         template, commit = str(record.get("template", "")), str(record.get("commit", ""))
         if not template or not commit:
             raise NotApplicable  # TEMPLATE101 says what is missing
-        if not is_remote(template) and not Path(template).is_absolute():
-            template = str((repo.root / template).resolve())
+        template = reachable(template, repo.root)
         try:
             with cloned(template) as history:
                 recorded = history.resolve(commit)
