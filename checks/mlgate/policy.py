@@ -24,7 +24,7 @@ from .hints import describe, did_you_mean, listing, shown
 from .io import strict_yaml
 from .io.textfile import read_text
 
-SECTIONS = ("gate", "drift", "monitor", "check", "verify")
+SECTIONS = ("gate", "drift", "monitor", "check", "verify", "engine")
 DEFAULT_POLICY = "mlgate.yaml"
 
 

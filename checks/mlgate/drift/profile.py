@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
+    from ..engines.settings import EngineSettings
+
 SCHEMA = "mlgate.profile/1"
 KINDS = ("numeric", "categorical", "boolean", "datetime", "text")
 MEASURED = ("numeric", "datetime", "text")  # summarised as numbers: bins, moments, a sample
@@ -144,18 +146,21 @@ def summarise_numbers(
 
     from .stats import bin_sorted
 
-    finite = np.sort(array[np.isfinite(array)])
+    finite = np.sort(array[np.isfinite(array)]) + 0.0  # + 0.0: -0.0 and 0.0 are one value
     result: dict[str, Any] = {"kind": kind, "count": int(finite.size)}
     result["nulls"] = int(array.size - finite.size)
     if finite.size == 0:
         return {**result, "distinct": 0}
     unique, counts = np.unique(finite, return_counts=True)
+    # Sums are correctly rounded (math.fsum), not added in numpy's order: the Spark engine
+    # gets the same bits whatever its partitions (engines/spark/numbers.py).
+    mean = math.fsum(finite.tolist()) / finite.size
     result.update(
         distinct=int(unique.size),
         min=float(finite.min()),
         max=float(finite.max()),
-        mean=float(finite.mean()),
-        std=float(finite.std()),
+        mean=mean,
+        std=math.sqrt(math.fsum(np.square(finite - mean).tolist()) / finite.size),
     )
     if unique.size <= DISCRETE_MAX:
         result["values"] = {number_key(v): int(c) for v, c in zip(unique, counts, strict=True)}
@@ -164,9 +169,10 @@ def summarise_numbers(
     if edges.size == 1:
         edges = np.array([edges[0], edges[0]])
     binned = bin_sorted(finite, edges)
+    starts = np.cumsum(np.concatenate([[0], binned.counts])).tolist()
     result["edges"] = _floats(edges)
     result["counts"] = [int(c) for c in binned.counts]
-    result["sums"] = _floats(np.asarray(binned.sums))
+    result["sums"] = [math.fsum(finite[a:b].tolist()) for a, b in pairwise(starts)]
     if settings.sample:
         size = min(settings.sample, finite.size)
         picked = finite if size == finite.size else rng.choice(finite, size=size, replace=False)
@@ -356,10 +362,17 @@ def write_profile(
     settings: ProfileSettings,
     schema: str | None = None,
     outputs: str | None = None,
+    engine: EngineSettings | None = None,
 ) -> int:
-    profile = build_profile(
-        paths, exclude=exclude, settings=settings, schema=schema, outputs=outputs
-    )
+    if engine is not None and engine.name == "spark":
+        from ..engines.spark.profile import build_profile_spark
+
+        profile = build_profile_spark(paths, exclude=exclude, settings=settings, engine=engine,
+                                      schema=schema, outputs=outputs)  # fmt: skip
+    else:
+        profile = build_profile(
+            paths, exclude=exclude, settings=settings, schema=schema, outputs=outputs
+        )
     target = Path(output)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -508,6 +521,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a generated project's models/schema.json: the model's roles decide each column's "
         "kind (dates, text); columns it leaves out are not profiled",
     )
+    from ..engines.settings import add_argument as add_engine
+
+    add_engine(parser)
+    parser.add_argument(
+        "--config", help="policy file for engine: (default: mlgate.yaml if present)"
+    )
     parser.add_argument(
         "--outputs",
         metavar="HELD_OUT_JSONL",
@@ -517,8 +536,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..engines.settings import load_engine
+
     settings = ProfileSettings(args.bins, args.top_k, args.sample, args.seed)
+    engine = load_engine(args.config, args.engine)
     return write_profile(
         args.data, args.output, exclude=args.exclude, settings=settings, schema=args.schema,
-        outputs=args.outputs,
+        outputs=args.outputs, engine=engine,
     )  # fmt: skip

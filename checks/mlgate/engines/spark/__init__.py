@@ -1,0 +1,1 @@
+"""The Spark engine: the Arrow engine's summaries computed by Spark's own aggregation."""

@@ -1,0 +1,121 @@
+"""Columns as the numbers drift compares, in Spark: the Spark side of drift/measures.py.
+
+Numbers, typed dates and words per value are Spark expressions. Dates written as text in
+the model's format go through the Arrow engine's own parser (`epoch_days`, with pandas'
+fallback as the model reads dates) in `mapInArrow`: Java's date patterns are not strptime's,
+and the two engines must agree on which values are dates. Every measure is a double, null
+where the value is missing or not finite; `bad` marks a value that is present but is not a
+number (or not a date in the format).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...drift.measures import EXAMPLES
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+SEPARATORS = r"[^\p{L}\p{N}_]+"  # drift/measures.py's, in Java's regex syntax (the same here)
+DAY_MS = 86_400_000
+
+
+def spark_kind(data_type: Any) -> str | None:
+    """The Arrow engine's column_kind, for Spark's types."""
+    from pyspark.sql import types as T
+
+    if isinstance(data_type, T.BooleanType):
+        return "boolean"
+    if isinstance(data_type, T.TimestampType | T.TimestampNTZType | T.DateType):
+        return "datetime"
+    if isinstance(data_type, T.NumericType):
+        return "numeric"
+    if isinstance(data_type, T.StringType | T.NullType | T.VarcharType | T.CharType):
+        return "categorical"
+    return None
+
+
+def finite(value: Column) -> Column:
+    """The value, or null when it is NaN or infinite; -0.0 becomes 0.0 as in the Arrow engine."""
+    from pyspark.sql import functions as F
+
+    return F.when(F.isnan(value) | (F.abs(value) == float("inf")), None).otherwise(value + 0.0)
+
+
+def as_number(column: Column, data_type: Any) -> tuple[Column, Column]:
+    """(number, bad): text is read as a number where it is one, and counted where it is not."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    if isinstance(data_type, T.StringType | T.VarcharType | T.CharType):
+        number = column.try_cast("double")
+        present = column.isNotNull() & (F.trim(column) != "")
+        return finite(number), present & number.isNull()
+    return finite(column.cast("double")), F.lit(False)
+
+
+def typed_days(column: Column, data_type: Any) -> Column:
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    if isinstance(data_type, T.DateType):
+        return F.datediff(column, F.lit("1970-01-01").cast("date")).cast("double")
+    stamp = column.cast("timestamp") if isinstance(data_type, T.TimestampNTZType) else column
+    return F.unix_millis(stamp).cast("double") / DAY_MS
+
+
+def word_list(column: Column) -> Column:
+    """The value's words, lower-cased (two or more letters or digits)."""
+    from pyspark.sql import functions as F
+
+    pieces = F.split(F.lower(column.cast("string")), SEPARATORS)
+    return F.filter(pieces, lambda word: F.length(word) >= 2)
+
+
+def word_count(column: Column) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.when(column.isNull(), None).otherwise(F.size(word_list(column)).cast("double"))
+
+
+def text_dates(frame: DataFrame, columns: dict[str, str | None]) -> DataFrame:
+    """Days since 1970 for columns of dates written as text (name -> the model's format):
+    columns `d{i}` (double, null when missing or unparsed) and `b{i}` (present but no date)
+    for the i-th column, with the raw text beside them as `t{i}`."""
+    import pyarrow as pa
+
+    names = list(columns)
+    formats = [columns[n] for n in names]
+    selected = frame.select(*[frame[f"`{n}`"].cast("string").alias(f"t{i}")
+                              for i, n in enumerate(names)])  # fmt: skip
+    fields = []
+    for i in range(len(names)):
+        fields += [f"t{i} string", f"d{i} double", f"b{i} boolean"]
+
+    def convert(batches: Any) -> Any:
+        import numpy as np
+        import pyarrow.compute as pc
+
+        from mlgate.drift.measures import Unparsed, epoch_days
+
+        for batch in batches:
+            arrays: list[Any] = []
+            for i, date_format in enumerate(formats):
+                text = batch.column(i)
+                days = epoch_days(text, date_format, Unparsed())
+                trimmed = pc.utf8_trim_whitespace(text)
+                present = pc.and_(pc.is_valid(text), pc.not_equal(trimmed, ""))
+                present_np = np.asarray(pc.fill_null(present, False).to_numpy(zero_copy_only=False))
+                bad = present_np & np.isnan(days)
+                arrays += [text, pa.array(np.where(np.isfinite(days), days + 0.0, np.nan),
+                                          from_pandas=True), pa.array(bad)]  # fmt: skip
+            yield pa.RecordBatch.from_arrays(arrays, names=[f.split()[0] for f in fields])
+
+    return selected.mapInArrow(convert, ", ".join(fields))
+
+
+def examples(frame: DataFrame, text: Column, bad: Column) -> list[str]:
+    """A few values that are present but not numbers (or not dates): what the report shows."""
+    rows = frame.where(bad).select(text.cast("string").alias("x")).distinct().limit(EXAMPLES)
+    return sorted(str(row["x"])[:40] for row in rows.collect())

@@ -1,0 +1,352 @@
+"""`mlgate profile --engine spark`: the Arrow engine's profile, computed by Spark aggregations.
+
+Byte-identical to the Arrow engine's profile on the same data, except where the Arrow
+engine's answer depends on row order: the sample of a column with more values than
+`--sample` (a seeded bottom-k of Spark's rand instead of numpy's choice) and a text column's
+out-of-vocabulary share (even and odd rows within each partition). docs/spark.md says why.
+Only aggregates reach the driver: counts, bucket counts, exact sums, top categories and the
+bounded sample.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ...drift.profile import (
+    DISCRETE_MAX,
+    SCHEMA,
+    VOCABULARY,
+    ModelSchema,
+    ProfileSettings,
+    category_key,
+    model_roles,
+    number_key,
+    schema_hash,
+    source_hash,
+)
+from ...errors import CouldNotCheck
+from ..settings import EngineSettings
+from . import measure, numbers
+from .read import URI, read_frame
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+
+def build_profile_spark(
+    sources: Sequence[str],
+    *,
+    exclude: Sequence[str] = (),
+    settings: ProfileSettings,
+    engine: EngineSettings,
+    schema: str | Path | None = None,
+    outputs: str | Path | None = None,
+) -> dict[str, Any]:
+    from pyspark.sql import functions as F
+
+    from .session import spark_session
+
+    settings.check()
+    if outputs and not schema:
+        raise CouldNotCheck("--outputs needs --schema: the model's task says what they are")
+    model = model_roles(schema) if schema else ModelSchema({}, {}, None)
+    if outputs and model.task is None:
+        raise CouldNotCheck(f"{schema} names no task (classification or regression)")
+    roles, dropped = model.features, model.dropped
+    session = spark_session(engine)
+    frame = read_frame(session, sources, as_text=False)
+    unknown = [name for name in exclude if name not in frame.columns]
+    if unknown:
+        raise CouldNotCheck(f"--exclude names columns the data does not have: {', '.join(unknown)}")
+    plan: dict[str, tuple[str, Any]] = {}  # name -> (kind, Spark type)
+    ignored: dict[str, str] = {}
+    for field in frame.schema.fields:
+        name = field.name
+        if name in exclude:
+            continue
+        if name in dropped:
+            ignored[name] = f"{dropped[name]}: not a model feature"
+            continue
+        kind = measure.spark_kind(field.dataType)
+        if schema and name not in roles:
+            ignored[name] = "not in the model's schema"
+            continue
+        if name in roles:
+            kind = "boolean" if kind == "boolean" else roles[name]["kind"]
+        if kind is None:
+            ignored[name] = field.dataType.simpleString()
+            continue
+        plan[name] = (kind, field.dataType)
+    if not plan:
+        raise CouldNotCheck("no column to profile: every column is excluded or of another type")
+
+    # numbers, typed dates and words per value: one frame of measures m0, m1, ...
+    native: dict[str, Column] = {}
+    bad: dict[str, Column] = {}
+    as_text: dict[str, str | None] = {}
+    for name, (kind, data_type) in plan.items():
+        column = frame[f"`{name}`"]
+        if kind == "numeric":
+            native[name], bad[name] = measure.as_number(column, data_type)
+        elif kind == "datetime" and measure.spark_kind(data_type) == "datetime":
+            native[name] = measure.finite(measure.typed_days(column, data_type))
+        elif kind == "datetime":
+            as_text[name] = roles.get(name, {}).get("format")
+        elif kind == "text":
+            native[name] = measure.word_count(column)
+    rows = _first_pass(frame, plan, native, bad)
+    if rows["rows"] == 0:
+        raise CouldNotCheck("no rows to profile: the data files are empty")
+    for name in bad:
+        if rows[f"bad:{name}"]:
+            raise CouldNotCheck(
+                f"column {name!r} is numeric in the model's schema, but its values are not "
+                f"all numbers ({rows[f'bad:{name}']} are not)"
+            )
+    columns: dict[str, Any] = {}
+    names = list(native)
+    measured = frame.select(*[native[n].alias(f"m{i}") for i, n in enumerate(names)])
+    summaries = _summarise(measured, names, rows, settings, seed_of=list(plan).index)
+    dated: dict[str, dict[str, Any]] = {}
+    if as_text:
+        days = measure.text_dates(frame, as_text)
+        day_names = list(as_text)
+        day_frame = days.select(*[F.col(f"d{i}").alias(f"m{i}") for i in range(len(day_names))],
+                                *[F.col(f"b{i}") for i in range(len(day_names))])  # fmt: skip
+        counts = day_frame.agg(*[F.sum(F.col(f"b{i}").cast("long")).alias(f"u{i}")
+                                 for i in range(len(day_names))]).first()  # fmt: skip
+        day_rows = _measure_counts(day_frame, day_names, rows["rows"])
+        found = _summarise(day_frame, day_names, day_rows, settings, seed_of=list(plan).index)
+        for i, name in enumerate(day_names):
+            unparsed = int(counts[f"u{i}"] or 0)
+            found[name]["nulls"] -= unparsed
+            dated[name] = {**found[name], "kind": "datetime", "format": as_text[name],
+                           "unit": "days since 1970-01-01 UTC", "unparsed": unparsed}  # fmt: skip
+    for name, (kind, _) in plan.items():
+        if name in dated:
+            columns[name] = dated[name]
+        elif kind == "datetime":
+            columns[name] = {**summaries[name], "kind": kind,
+                             "format": roles.get(name, {}).get("format"),
+                             "unit": "days since 1970-01-01 UTC", "unparsed": 0}  # fmt: skip
+        elif kind == "text":
+            columns[name] = {**summaries[name], "kind": kind, **_vocabulary(frame, name)}
+        elif kind == "numeric":
+            columns[name] = {**summaries[name], "kind": kind}
+        else:
+            columns[name] = _categories(frame, name, kind, settings, rows)
+    profile = {
+        "schema": SCHEMA,
+        "rows": int(rows["rows"]),
+        "schema_hash": schema_hash(columns),
+        "source_hash": spark_source_hash(sources),
+        "settings": {"bins": settings.bins, "top_k": settings.top_k,
+                     "sample": settings.sample, "seed": settings.seed},
+        "columns": columns,
+        "ignored": ignored,
+        "excluded": sorted(set(exclude)),
+    }  # fmt: skip
+    if outputs:  # the held-out answers are a small local file: the Arrow engine's own reader
+        from ...drift.outputs import profile_outputs
+
+        section = profile_outputs(outputs, str(model.task), settings)
+        if section is not None:
+            profile["outputs"] = section
+    return profile
+
+
+def spark_source_hash(sources: Sequence[str]) -> str:
+    """The Arrow engine's hash of the files' bytes where they are local files; for folders
+    and URIs, of their names (the bytes of a data lake are not read through the driver)."""
+    files = [Path(s) for s in sources if not URI.match(s)]
+    if len(files) == len(sources) and all(f.is_file() for f in files):
+        return source_hash(files)
+    digest = hashlib.sha256()
+    for source in sources:
+        path = Path(source)
+        listed = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for item in listed:
+            digest.update(str(item).encode() + b"\0")
+            if item.is_file():
+                digest.update(str(item.stat().st_size).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _first_pass(
+    frame: DataFrame, plan: dict[str, tuple[str, Any]], native: dict[str, Column],
+    bad: dict[str, Column],
+) -> dict[str, Any]:  # fmt: skip
+    """Rows; per measure its count, min, max and distinct values; per category column its
+    non-null count; per numeric column, values that are not numbers."""
+    from pyspark.sql import functions as F
+
+    aggregates = [F.count(F.lit(1)).alias("rows")]
+    for name, value in native.items():
+        aggregates += [F.count(value).alias(f"n:{name}"), F.min(value).alias(f"lo:{name}"),
+                       F.max(value).alias(f"hi:{name}"),
+                       F.count_distinct(value).alias(f"d:{name}")]  # fmt: skip
+    for name, flag in bad.items():
+        aggregates.append(F.sum(flag.cast("long")).alias(f"bad:{name}"))
+    for name, (kind, _) in plan.items():
+        if kind in ("categorical", "boolean"):
+            aggregates.append(F.count(frame[f"`{name}`"]).alias(f"n:{name}"))
+    found = frame.agg(*aggregates).first()
+    result = found.asDict() if found is not None else {"rows": 0}
+    return {key: (value if value is not None else 0) if not key.startswith(("lo:", "hi:"))
+            else value for key, value in result.items()}  # fmt: skip
+
+
+def _measure_counts(frame: DataFrame, names: list[str], total: int) -> dict[str, Any]:
+    from pyspark.sql import functions as F
+
+    aggregates = []
+    for i, name in enumerate(names):
+        value = F.col(f"m{i}")
+        aggregates += [F.count(value).alias(f"n:{name}"), F.min(value).alias(f"lo:{name}"),
+                       F.max(value).alias(f"hi:{name}"),
+                       F.count_distinct(value).alias(f"d:{name}")]  # fmt: skip
+    found = frame.agg(*aggregates).first()
+    return {"rows": total, **(found.asDict() if found is not None else {})}
+
+
+def _summarise(
+    measured: DataFrame,
+    names: list[str],
+    first: dict[str, Any],
+    settings: ProfileSettings,
+    seed_of: Any,
+) -> dict[str, dict[str, Any]]:
+    """summarise_numbers of the Arrow engine, for columns m0, m1, ... of `measured`."""
+    from pyspark.sql import functions as F
+
+    total = int(first["rows"])
+    result: dict[str, dict[str, Any]] = {}
+    live: dict[str, tuple[int, float, float]] = {}
+    for name in names:
+        count = int(first[f"n:{name}"] or 0)
+        result[name] = {"count": count, "nulls": total - count}
+        if count == 0:
+            result[name]["distinct"] = 0
+            continue
+        live[name] = (count, float(first[f"lo:{name}"]), float(first[f"hi:{name}"]))
+        result[name].update(distinct=int(first[f"d:{name}"]), min=live[name][1],
+                            max=live[name][2])  # fmt: skip
+    if not live:
+        return result
+    column = {name: f"m{names.index(name)}" for name in live}  # plain names for Spark ML
+    renamed = measured.select(*column.values())
+    quantiles = np.linspace(0.0, 1.0, settings.bins + 1)
+    ranks = {
+        column[n]: numbers.quantile_ranks(count, quantiles) for n, (count, _, _) in live.items()
+    }
+    order = numbers.order_statistics(renamed, {column[n]: v for n, v in live.items()}, ranks)
+    edges: dict[str, np.ndarray] = {}
+    for name, (count, _, _) in live.items():
+        found = np.unique(numbers.linear_quantiles(count, quantiles, order[column[name]]))
+        edges[name] = found if found.size > 1 else np.array([found[0], found[0]])
+    positioned = numbers.with_positions(
+        renamed, {column[n]: np.unique(edges[n]).tolist() for n in live}
+    )
+    slots = [F.struct(F.lit(i).alias("c"),
+                      numbers.bin_slot(F.col(column[n]), F.col(f"{column[n]}_at"),
+                                       edges[n]).alias("b"),
+                      F.col(column[n]).alias("v")) for i, n in enumerate(live)]  # fmt: skip
+    stacked = positioned.select(F.inline(F.array(*slots))).where(F.col("v").isNotNull())
+    per_bin = numbers.exact_sums(stacked, F.struct("c", "b"), F.col("v"))
+    for i, (name, (count, _, _)) in enumerate(live.items()):
+        inner = len(edges[name]) - 1
+        parts = [per_bin.get((i, slot), (0, Fraction(0))) for slot in range(1, inner + 1)]
+        result[name]["mean"] = float(sum(p[1] for p in parts)) / count
+        result[name]["edges"] = [float(e) for e in edges[name]]
+        result[name]["counts"] = [p[0] for p in parts]
+        result[name]["sums"] = [float(p[1]) for p in parts]
+    deviations = [F.struct(F.lit(i).alias("c"),
+                           ((F.col(column[n]) - F.lit(result[n]["mean"]))
+                            * (F.col(column[n]) - F.lit(result[n]["mean"]))).alias("v"))
+                  for i, n in enumerate(live)]  # fmt: skip
+    squared = renamed.select(F.inline(F.array(*deviations))).where(F.col("v").isNotNull())
+    spread = numbers.exact_sums(squared, F.col("c"), F.col("v"))
+    for i, (name, (count, _, _)) in enumerate(live.items()):
+        result[name]["std"] = math.sqrt(float(spread[i][1]) / count)
+        if result[name]["distinct"] <= DISCRETE_MAX:
+            result[name]["values"] = _values(renamed, column[name])
+        if settings.sample:
+            result[name]["sample"] = _sample(renamed, column[name], settings, seed_of(name), count)
+    return result
+
+
+def _values(frame: DataFrame, name: str) -> dict[str, int]:
+    from pyspark.sql import functions as F
+
+    rows = frame.where(F.col(f"`{name}`").isNotNull()).groupBy(f"`{name}`").count().collect()
+    return {number_key(row[0]): int(row[1]) for row in sorted(rows, key=lambda r: r[0])}
+
+
+def _sample(frame: DataFrame, name: str, settings: ProfileSettings, index: int, count: int
+            ) -> list[float]:  # fmt: skip
+    """Every value when there are at most `sample` (the Arrow engine's bytes); else the
+    values with the smallest seeded random keys, a uniform sample of its own."""
+    from pyspark.sql import functions as F
+
+    column = F.col(f"`{name}`")
+    present = frame.where(column.isNotNull()).select(column.alias("v"))
+    if count > settings.sample:
+        keyed = present.withColumn("k", F.rand(settings.seed * 1_000_003 + index))
+        present = keyed.orderBy("k").limit(settings.sample).select("v")
+    return sorted(float(row["v"]) for row in present.collect())
+
+
+def _categories(
+    frame: DataFrame, name: str, kind: str, settings: ProfileSettings, first: dict[str, Any]
+) -> dict[str, Any]:
+    from pyspark.sql import functions as F
+
+    column = frame[f"`{name}`"]
+    count = int(first[f"n:{name}"])
+    grouped = frame.where(column.isNotNull()).groupBy(column.alias("v")).count()
+    distinct = grouped.count() if count else 0
+    # ties in the Arrow engine's order: the category's text; Spark compares strings as
+    # code points, as Python does
+    ranked = grouped.orderBy(F.desc("count"), F.col("v").cast("string")).limit(settings.top_k)
+    top = {category_key(row["v"]): int(row["count"]) for row in ranked.collect()} if count else {}
+    return {"kind": kind, "count": count, "nulls": int(first["rows"]) - count,
+            "distinct": distinct, "top": top, "other": count - sum(top.values())}  # fmt: skip
+
+
+def _vocabulary(frame: DataFrame, name: str) -> dict[str, Any]:
+    """The reference's words: how many, the VOCABULARY most frequent, and the share of the
+    odd rows' words outside the even rows' vocabulary (rows counted within each partition)."""
+    from pyspark.sql import functions as F
+
+    column = frame[f"`{name}`"]
+    words = frame.where(column.isNotNull()).select(
+        (F.monotonically_increasing_id() % 2).alias("odd"),
+        F.explode(measure.word_list(column)).alias("w"),
+    )
+    counted = words.groupBy("odd", "w").count().collect()
+    every: dict[str, int] = {}
+    even: dict[str, int] = {}
+    odd_total = 0
+    for row in counted:
+        every[row["w"]] = every.get(row["w"], 0) + int(row["count"])
+        if row["odd"]:
+            odd_total += int(row["count"])
+        else:
+            even[row["w"]] = int(row["count"])
+    top_even = set(_most_frequent(even))
+    outside = sum(int(r["count"]) for r in counted if r["odd"] and r["w"] not in top_even)
+    return {"unit": "words per value", "words": sum(every.values()),
+            "vocabulary": sorted(_most_frequent(every)),
+            "out_of_vocabulary": outside / odd_total if odd_total else 0.0}  # fmt: skip
+
+
+def _most_frequent(counts: dict[str, int]) -> list[str]:
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [word for word, _ in ranked[:VOCABULARY]]
