@@ -1,3 +1,3 @@
-from .cli import main
+from mlgate.cli import main  # absolute: spark-submit runs this file as a script
 
 raise SystemExit(main())

@@ -39,19 +39,23 @@ def run_drift(
     fmt: str = "text",
     json_path: str | None = None,
     report_path: str | None = None,
+    engine: str | None = None,
 ) -> int:
+    from ..policy import load_engine
     from .judge import check_window
     from .report import RENDERERS, to_json, to_markdown
 
     policy = load_drift_policy(config)
+    settings = load_engine(config, engine)
     profile = load_profile(reference or policy.reference)
     sources = list(current) or ([policy.current["path"]] if "path" in policy.current else [])
     if not sources:
         raise CouldNotCheck("no current window: pass --current DATA or set drift.current.path")
-    paths = check_inputs(sources)
-    progress = progress_printer(paths)
+    spark = settings.name == "spark"  # Spark reads folders and URIs the Arrow engine cannot
+    paths: list[Path | str] = list(sources) if spark else list(check_inputs(sources))
+    progress = None if spark else progress_printer([Path(p) for p in paths])
     try:
-        result = check_window(paths, profile, policy, progress=progress)
+        result = check_window(paths, profile, policy, progress=progress, engine=settings)
     finally:
         if progress is not None:
             sys.stderr.write("\r\033[K")  # clear the bar's line
@@ -84,10 +88,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "md", "json"], default="text")
     parser.add_argument("--json", metavar="FILE", help="also write the JSON report here")
     parser.add_argument("--report", metavar="FILE.html", help="write the HTML report here")
+    from .spark import add_argument as add_engine
+
+    add_engine(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     return run_drift(
         args.reference, args.current, args.config, fmt=args.format, json_path=args.json,
-        report_path=args.report,
+        report_path=args.report, engine=args.engine,
     )  # fmt: skip

@@ -15,13 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import COULD_NOT_CHECK, FAIL, PASS, CouldNotCheck
 from ..io.columnar import OUTPUT_COLUMNS, iter_batches
 from ..policy import METHODS, ColumnRule, DriftPolicy
 from .profile import DISCRETE_MAX, MEASURED
 from .window import Accumulator, DateWindow, NumericWindow, TextWindow, accumulator_for
+
+if TYPE_CHECKING:
+    from ..policy import EngineSettings
 
 SMALL_REFERENCE = 1000
 # Text drifts when this much more of the window's words are outside the reference's
@@ -423,19 +426,29 @@ def _histogram(spec: dict[str, Any], window: Accumulator) -> dict[str, Any]:
 
 
 def check_window(
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     profile: dict[str, Any],
     policy: DriftPolicy,
     *,
     progress: Callable[[int], None] | None = None,
+    engine: EngineSettings | None = None,
 ) -> DriftResult:
     methods = plan(profile, policy)
     if not methods:
         raise CouldNotCheck("every reference column is ignored by the policy: nothing to check")
     outputs = plan_outputs(profile, policy)
-    windows, rows, new_columns = read_window(
-        paths, profile, methods, outputs=outputs, progress=progress
-    )
+    spark = engine is not None and engine.name == "spark"
+    if spark:
+        from .spark.window import read_window_spark
+
+        assert engine is not None
+        windows, rows, new_columns = read_window_spark([str(p) for p in paths], profile,
+                                                       methods, engine)  # fmt: skip
+        outputs = {}
+    else:
+        windows, rows, new_columns = read_window(
+            [Path(p) for p in paths], profile, methods, outputs=outputs, progress=progress
+        )
     if rows == 0:
         raise CouldNotCheck("no current rows: the window is empty")
     columns = profile["columns"]
@@ -457,6 +470,9 @@ def check_window(
     if unmeasured and result.share is None:
         result.notes.append(f"no column could be judged: {', '.join(unmeasured)}")
     judge_outputs(profile, outputs, windows, policy, result)
+    if spark and profile.get("outputs") and plan_outputs(profile, policy):
+        result.outputs_note = ("not compared by the spark engine: prediction drift reads the "
+                               "service's request log with --engine arrow")  # fmt: skip
     return result
 
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from ..engines.settings import EngineSettings
+    from ..policy import EngineSettings
 
 SCHEMA = "mlgate.profile/1"
 KINDS = ("numeric", "categorical", "boolean", "datetime", "text")
@@ -365,7 +365,7 @@ def write_profile(
     engine: EngineSettings | None = None,
 ) -> int:
     if engine is not None and engine.name == "spark":
-        from ..engines.spark.profile import build_profile_spark
+        from .spark.profile import build_profile_spark
 
         profile = build_profile_spark(paths, exclude=exclude, settings=settings, engine=engine,
                                       schema=schema, outputs=outputs)  # fmt: skip
@@ -521,7 +521,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a generated project's models/schema.json: the model's roles decide each column's "
         "kind (dates, text); columns it leaves out are not profiled",
     )
-    from ..engines.settings import add_argument as add_engine
+    from .spark import add_argument as add_engine
 
     add_engine(parser)
     parser.add_argument(
@@ -536,7 +536,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engines.settings import load_engine
+    from ..policy import load_engine
 
     settings = ProfileSettings(args.bins, args.top_k, args.sample, args.seed)
     engine = load_engine(args.config, args.engine)

@@ -277,6 +277,8 @@ monitor:
   retrain: true
 check:
   require: [all]
+engine:
+  name: arrow
 """
 
 EVALUATE_PY = 'METRICS = ("accuracy",)\n\n\ndef evaluate() -> dict:\n    return {"accuracy": 1.0}\n'

@@ -178,6 +178,10 @@ MUTATIONS: dict[str, tuple[Callable[[Files], None], set[str]]] = {
         replace(".github/workflows/retrain.yml", "  workflow_dispatch:\n", "  push:\n"),
         {"DRIFT105", "MONITOR105"},
     ),
+    "an engine setting that is not Spark's": (
+        replace("mlgate.yaml", "  name: arrow\n", "  name: spark\n  spark: {shuffle: 3}\n"),
+        {"DRIFT106"},
+    ),
     "drift not startable by hand": (
         replace(".github/workflows/drift.yml", "  workflow_dispatch:\n", ""), {"DRIFT104"}
     ),

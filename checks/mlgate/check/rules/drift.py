@@ -185,6 +185,22 @@ class DRIFT105(DRIFT):
         return retrain_findings(repo, drift_workflows(repo), "drift")
 
 
+class DRIFT106(DRIFT):
+    """The engine section in mlgate.yaml is valid (arrow, or spark with spark.* settings)."""
+
+    requires = frozenset({"GATE101"})
+    fix = (
+        "Fix `engine:` as the message says: name arrow or spark; for spark, optionally master "
+        "(e.g. local[2]) and spark: {spark.some.setting: value}."
+    )
+
+    @classmethod
+    def evaluate(cls, repo: Repo) -> list[Finding]:
+        from ...policy import EngineSettings
+
+        return section_findings(repo, "engine", EngineSettings.from_policy)
+
+
 def retrain_findings(repo: Repo, workflows: list[Workflow], section: str) -> list[Finding]:
     """With `<section>.retrain: true`: something in `workflows` starts a workflow under that
     switch, and what it starts exists and can be started."""

@@ -68,13 +68,27 @@ def _read_one(session: SparkSession, source: str, fmt: str, as_text: bool) -> Da
     reader = session.read
     if fmt == "csv":
         reader = reader.option("header", True).option("mode", "FAILFAST")
-        frame = reader.option("inferSchema", not as_text).csv(source)
+        frame = _arrow_nulls(reader.option("inferSchema", not as_text).csv(source))
     elif fmt == "jsonl":
         frame = reader.option("primitivesAsString", as_text).option("mode", "FAILFAST").json(source)
         frame = _features(frame)
     else:
         frame = reader.format(fmt).load(source)
     return frame
+
+
+def _arrow_nulls(frame: DataFrame) -> DataFrame:
+    """Arrow's CSV reader takes "NA", "n/a", "null", "NaN" and the like as missing: so here."""
+    import pyarrow.csv as pcsv
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    markers = list(pcsv.ConvertOptions().null_values)
+    return frame.select(*[
+        F.when(frame[f"`{f.name}`"].isin(markers), None).otherwise(frame[f"`{f.name}`"])
+        .alias(f.name) if isinstance(f.dataType, StringType) else frame[f"`{f.name}`"]
+        for f in frame.schema.fields
+    ])  # fmt: skip
 
 
 def _features(frame: DataFrame) -> DataFrame:

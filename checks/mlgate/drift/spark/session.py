@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ...errors import CouldNotCheck, missing_extra
-from ..settings import EngineSettings
+from ...policy import EngineSettings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -27,6 +28,10 @@ def spark_session(settings: EngineSettings) -> SparkSession:
     except ImportError:
         raise CouldNotCheck(missing_extra("pyspark", "spark")) from None
     logging.getLogger("py4j").setLevel(logging.ERROR)
+    # Python workers (dates read by the model's parser) run this interpreter on a local
+    # master; a cluster names its own with PYSPARK_PYTHON.
+    if (settings.master or "local").startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         builder: Any = SparkSession.builder.appName(APP_NAME)
         if os.environ.get("SPARK_REMOTE"):
@@ -35,7 +40,7 @@ def spark_session(settings: EngineSettings) -> SparkSession:
             builder = builder.master(settings.master)
         elif SparkSession.getActiveSession() is None and not _submitted():
             builder = builder.master("local[*]")
-        for key, value in {"spark.sql.session.timeZone": "UTC", **settings.config}.items():
+        for key, value in {**_defaults(settings), **settings.config}.items():
             builder = builder.config(key, value)
         session = builder.getOrCreate()
     except Exception as exc:  # pyspark raises its own errors for a JVM that would not start
@@ -48,6 +53,16 @@ def spark_session(settings: EngineSettings) -> SparkSession:
     if not os.environ.get("SPARK_REMOTE"):
         session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _defaults(settings: EngineSettings) -> dict[str, str]:
+    """UTC days, no console progress bars; on a local master, few shuffle partitions (200
+    tiny tasks per aggregation cost more than the work on one machine)."""
+    found = {"spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false",
+             "spark.log.level": "ERROR"}  # fmt: skip
+    if (settings.master or "local").startswith("local"):
+        found["spark.sql.shuffle.partitions"] = "8"
+    return found
 
 
 def _submitted() -> bool:

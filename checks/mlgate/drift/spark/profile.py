@@ -31,8 +31,8 @@ from ...drift.profile import (
     schema_hash,
     source_hash,
 )
-from ...errors import CouldNotCheck
-from ..settings import EngineSettings
+from ...errors import CouldNotCheck, require
+from ...policy import EngineSettings
 from . import measure, numbers
 from .read import URI, read_frame
 
@@ -49,6 +49,7 @@ def build_profile_spark(
     schema: str | Path | None = None,
     outputs: str | Path | None = None,
 ) -> dict[str, Any]:
+    require("pyspark", "spark")  # the install hint, before any import of it
     from pyspark.sql import functions as F
 
     from .session import spark_session

@@ -1,0 +1,221 @@
+"""The Spark engine against the Arrow engine, on one local[2] session for the module.
+
+What issue 21 asks: the same profile bytes where the computation is exact, and the same
+verdicts (scores within float rounding) on the known-answer drift cases, on a mixed table
+with nulls, categories, booleans, dates and free text, and on the edge cases the Arrow
+engine handles (empty window, missing column, new column, all-null column, text that is
+not a number). Without pyspark or Java these tests skip, unless MLGATE_SPARK_TEST=required
+(as .ci/run sets it), when a skip is a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+import pytest
+
+from mlgate.drift.judge import check_window
+from mlgate.drift.profile import ProfileSettings, build_profile, dumps
+from mlgate.errors import CouldNotCheck
+from mlgate.policy import DriftPolicy, EngineSettings
+
+pytestmark = pytest.mark.spark
+
+LOCAL = EngineSettings("spark", "local[2]", {"spark.sql.shuffle.partitions": "4"})
+SCORE_REL = 1e-9  # Wasserstein's per-bin sums are Spark's double sums: last bits only
+
+
+@pytest.fixture(scope="module")
+def spark() -> Any:
+    """One local Spark session for the module (starting one takes 10-20 s)."""
+    if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
+        if os.environ.get("MLGATE_SPARK_TEST") == "required":
+            pytest.fail("MLGATE_SPARK_TEST=required, but pyspark or java is missing")
+        pytest.skip("pyspark and Java 17 run these tests (pip install 'mlgate[spark]')")
+    from mlgate.drift.spark.session import spark_session
+
+    session = spark_session(LOCAL)
+    yield session
+    session.stop()
+
+
+def mixed_table(rows: int, seed: int, *, shift: float = 0.0) -> pa.Table:
+    """Skewed numbers with NaN and nulls, a small integer scale, booleans, categories with
+    nulls, timestamps, dates, an all-null column, tiny negatives (-0.0 among them)."""
+    rng = np.random.default_rng(seed)
+    income = rng.lognormal(10 + shift, 1.5, rows)
+    income[rng.random(rows) < 0.05] = np.nan
+    missing = rng.random(rows) < 0.03
+    day0 = np.datetime64("2021-01-01")
+    days = rng.integers(0, 900 + int(shift * 400), rows).astype("timedelta64[D]")
+    color = rng.choice(["red", "green", "blue", "amber"], rows, p=[0.4, 0.3, 0.2, 0.1])
+    return pa.table(
+        {
+            "income": pa.array(np.where(missing, None, income).tolist(), pa.float64()),
+            "rooms": pa.array(rng.integers(1, 5, rows), pa.int64()),
+            "member": pa.array(rng.random(rows) < 0.3 + shift / 4),
+            "color": pa.array([None if m else c for m, c in zip(missing, color, strict=True)]),
+            "seen": pa.array((day0 + days).astype("datetime64[ms]")),
+            "opened": pa.array((day0 + days).astype("datetime64[D]")),
+            "unused": pa.nulls(rows, pa.float64()),
+            "tiny": pa.array(np.round(rng.normal(0, 1e-3, rows), 4) + shift),
+        }
+    )
+
+
+def both_profiles(
+    path: Path, settings: ProfileSettings | None = None, **options: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    from mlgate.drift.spark.profile import build_profile_spark
+
+    settings = settings or ProfileSettings()
+    arrow = build_profile([path], settings=settings, **options)
+    spark = build_profile_spark([str(path)], settings=settings, engine=LOCAL, **options)
+    return arrow, spark
+
+
+def test_the_profile_is_byte_identical_on_a_mixed_table(spark: Any, tmp_path: Path) -> None:
+    """Counts, nulls, distinct values, extremes, quantile edges, bin counts and sums, mean and
+    std, categories and (with fewer values than --sample) the sample: the same bytes."""
+    path = tmp_path / "reference.parquet"
+    pq.write_table(mixed_table(3000, 1), path)
+    arrow, spark_profile = both_profiles(path)
+    assert dumps(spark_profile) == dumps(arrow)
+    assert set(arrow["columns"]) == {"income", "rooms", "member", "color", "seen", "opened",
+                                     "unused", "tiny"}  # fmt: skip
+
+
+def test_a_larger_profile_differs_only_in_its_sample(spark: Any, tmp_path: Path) -> None:
+    """Above --sample values the sample is each engine's own seeded draw; the rest is exact."""
+    path = tmp_path / "reference.parquet"
+    pq.write_table(mixed_table(6000, 2), path)
+    settings = ProfileSettings(bins=37, sample=500)
+    arrow, spark_profile = both_profiles(path, settings)
+    for profile in (arrow, spark_profile):
+        for spec in profile["columns"].values():
+            assert len(spec.pop("sample", [])) in (0, 500)
+    assert dumps(spark_profile) == dumps(arrow)
+
+
+def test_dates_as_text_and_free_text_under_the_model_schema(spark: Any, tmp_path: Path) -> None:
+    """The model's date format (with values that are not dates in it), its words, and a
+    column it leaves out: the same profile as the Arrow engine's."""
+    rng = np.random.default_rng(3)
+    rows = 800
+    words = ["sea", "view", "renovated", "garden", "quiet", "2br", "x", "Über", "café"]
+    notes = [" ".join(rng.choice(words, rng.integers(0, 6))) for _ in range(rows)]
+    signup = [f"{d:02d}/{m:02d}/20{y:02d}" for d, m, y in
+              zip(rng.integers(1, 29, rows), rng.integers(1, 13, rows), rng.integers(10, 24, rows),
+                  strict=True)]  # fmt: skip
+    signup[5], signup[9], notes[7] = "31/02/2020", "soon", None
+    table = pa.table({"id": [f"u{i}" for i in range(rows)], "signup": signup, "notes": notes,
+                      "age": rng.integers(18, 90, rows)})  # fmt: skip
+    path = tmp_path / "reference.parquet"
+    pq.write_table(table, path)
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({
+        "task": "classification",
+        "features": [{"name": "signup", "kind": "datetime", "format": "%d/%m/%Y"},
+                     {"name": "notes", "kind": "text"}, {"name": "age", "kind": "numeric"}],
+        "dropped": [{"name": "id", "role": "identifier"}],
+    }), encoding="utf-8")  # fmt: skip
+    arrow, spark_profile = both_profiles(path, schema=schema)
+    assert arrow["columns"]["signup"]["unparsed"] == 2
+    assert arrow["ignored"] == {"id": "identifier: not a model feature"}
+    assert dumps(spark_profile) == dumps(arrow)
+
+
+def run_both(profile: dict[str, Any], window: Path, policy: DriftPolicy) -> tuple[Any, Any]:
+    arrow = check_window([window], profile, policy)
+    spark = check_window([str(window)], profile, policy, engine=LOCAL)
+    return arrow, spark
+
+
+def assert_same_verdicts(arrow: Any, spark: Any) -> None:
+    assert spark.exit_code == arrow.exit_code
+    assert spark.new_columns == arrow.new_columns
+    assert spark.current_rows == arrow.current_rows
+    for left, right in zip(arrow.columns, spark.columns, strict=True):
+        assert (right.name, right.verdict, right.method) == (left.name, left.verdict, left.method)
+        assert (right.name, right.current_count, right.null_share_current) == (left.name,
+            left.current_count, left.null_share_current)  # fmt: skip
+        if left.score is None:
+            assert right.score is None
+        else:
+            assert right.score == pytest.approx(left.score, rel=SCORE_REL, abs=1e-15)
+        assert right.reasons == left.reasons
+
+
+@pytest.mark.parametrize("rows", [500, 5000], ids=["tests-small-reference", "distances"])
+def test_known_answer_windows_get_the_same_verdicts(spark: Any, tmp_path: Path, rows: int) -> None:
+    """Below 1000 reference rows KS, chi-square and the z-test (p-values); above, Wasserstein
+    and Jensen-Shannon: a window as CSV (text) and a shifted one as Parquet."""
+    reference = tmp_path / "reference.parquet"
+    pq.write_table(mixed_table(rows, 10), reference)
+    profile = build_profile([reference], settings=ProfileSettings())
+    policy = DriftPolicy(drift_share=0.2)
+    clean = tmp_path / "clean.csv"  # text, typed by the reference
+    pcsv.write_csv(mixed_table(1500, 20), clean)
+    shifted = tmp_path / "shifted.parquet"
+    pq.write_table(mixed_table(1500, 31, shift=1.0), shifted)
+    for path in (clean, shifted):
+        arrow, spark_result = run_both(profile, path, policy)
+        assert_same_verdicts(arrow, spark_result)
+    drifted = {c.name for c in arrow.columns if c.drifted}
+    assert {"income", "tiny", "seen", "member"} <= drifted and arrow.exit_code == 1
+
+
+def test_the_edge_cases_are_judged_alike(spark: Any, tmp_path: Path) -> None:
+    """A missing column, a new one, an all-null one, text in a numeric column; an empty
+    window is 'could not check' on both."""
+    reference = tmp_path / "reference.parquet"
+    pq.write_table(mixed_table(2000, 40), reference)
+    profile = build_profile([reference], settings=ProfileSettings())
+    window = mixed_table(400, 41).drop_columns(["rooms"])
+    window = window.set_column(window.column_names.index("tiny"), "tiny",
+                               pa.nulls(400, pa.float64()))  # fmt: skip
+    window = window.append_column("coupon", pa.array(["A1"] * 400))
+    income = [str(v) if v is not None else None for v in window.column("income").to_pylist()]
+    income[3], income[8] = "n/a", "12,5"
+    window = window.set_column(0, "income", pa.array(income))
+    path = tmp_path / "window.csv"
+    pcsv.write_csv(window, path)
+    arrow, spark_result = run_both(profile, path, DriftPolicy())
+    assert_same_verdicts(arrow, spark_result)
+    verdicts = {c.name: str(c.verdict) for c in arrow.columns}
+    assert verdicts["rooms"] == "MISSING" and verdicts["tiny"] == "DRIFT"
+    assert arrow.new_columns == ["coupon"]
+    # "n/a" is a missing value to both (Arrow's CSV null markers), "12,5" is not a number
+    assert any(
+        "1 values are not numbers (e.g. '12,5')" in r for c in arrow.columns for r in c.reasons
+    )
+    empty = tmp_path / "empty.csv"
+    empty.write_text(",".join(window.column_names) + "\n", encoding="utf-8")
+    for engine in (None, LOCAL):
+        with pytest.raises(CouldNotCheck, match="no current rows"):
+            check_window([str(empty)], profile, DriftPolicy(), engine=engine)
+
+
+def test_sums_are_correctly_rounded_as_math_fsum(spark: Any) -> None:
+    """Cancellation, wide exponents and subnormals: Spark's exact sum is math.fsum's."""
+    from pyspark.sql import functions as F
+
+    from mlgate.drift.spark.numbers import exact_sums
+
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.normal(0, 1, 500) * 10.0 ** rng.integers(-300, 300, 500),
+                             [1e300, -1e300, 5e-324, 1.0, 1e-16, 1e-16, -0.0, 3.0]])  # fmt: skip
+    frame = spark.createDataFrame([(float(v),) for v in values], "v double")
+    found = exact_sums(frame, F.lit(0), F.col("v"))
+    assert found[0][0] == values.size
+    assert float(found[0][1]) == math.fsum(values.tolist())
