@@ -123,14 +123,20 @@ def with_object_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(dict.fromkeys(text, object))
 
 
-def validate_frame(frame: pd.DataFrame, suite: ExpectationSuite) -> dict[str, Any]:
-    """Run the suite on an in-memory frame; the raw GX result as a JSON-ready dict."""
+def quiet_context() -> Any:
+    """An ephemeral GX context without progress bars (they would fill CI logs)."""
     gx = _gx()
-    frame = with_object_strings(frame)
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+def validate_frame(frame: pd.DataFrame, suite: ExpectationSuite) -> dict[str, Any]:
+    """Run the suite on an in-memory frame; the raw GX result as a JSON-ready dict."""
+    frame = with_object_strings(frame)
+    context = quiet_context()
     batch = (
         context.data_sources.add_pandas("mlgate")
         .add_dataframe_asset("data")

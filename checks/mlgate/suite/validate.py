@@ -15,8 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import COULD_NOT_CHECK, FAIL, PASS
+from ..errors import COULD_NOT_CHECK, FAIL, PASS, require
 from ..io.tabular import read_table
+from ..policy import ENGINES, EngineSettings, load_engine
 from .gx import load_suite, validate_frame
 
 MAX_EXAMPLES = 5
@@ -149,18 +150,33 @@ def render_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_validation(suite_path: str, data_path: str, *, output: str | None, fmt: str) -> int:
+def run_validation(
+    suite_path: str,
+    data_path: str,
+    *,
+    output: str | None,
+    fmt: str,
+    engine: EngineSettings | None = None,
+) -> int:
     suite = load_suite(suite_path)
-    frame = read_table(data_path)
-    columns = [str(c) for c in frame.columns]
-    raw = validate_frame(frame, suite)
+    if engine is not None and engine.name == "spark":
+        require("pyspark", "spark")
+        from .spark import read_spark, validate_spark_frame
+
+        spark_frame = read_spark(data_path, engine.master, engine.config, suite)
+        columns, rows = list(spark_frame.columns), spark_frame.count()
+        raw = validate_spark_frame(spark_frame, suite)
+    else:
+        frame = read_table(data_path)
+        columns, rows = [str(c) for c in frame.columns], len(frame)
+        raw = validate_frame(frame, suite)
     records = summarize(raw, columns)
     code = verdict(records)
     report = {
         "suite": suite.name,
         "suite_path": str(suite_path),
         "data": str(data_path),
-        "rows": len(frame),
+        "rows": rows,
         "success": code == PASS,
         "exit_code": code,
         "statistics": {
@@ -189,7 +205,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", help="CSV, Parquet or JSON lines file")
     parser.add_argument("-o", "--output", help="write the result JSON here")
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="arrow (pandas on this machine) or spark (GX's Spark datasource; a folder, a "
+        "Delta table or a URI Spark reads); default: engine.name in mlgate.yaml, else arrow",
+    )
+    parser.add_argument("--config", help="policy file for engine: (default: ./mlgate.yaml)")
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_validation(args.suite, args.data, output=args.output, fmt=args.format)
+    engine = load_engine(args.config, args.engine)
+    return run_validation(args.suite, args.data, output=args.output, fmt=args.format,
+                          engine=engine)  # fmt: skip

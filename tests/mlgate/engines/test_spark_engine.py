@@ -42,9 +42,9 @@ def spark() -> Any:
         if os.environ.get("MLGATE_SPARK_TEST") == "required":
             pytest.fail("MLGATE_SPARK_TEST=required, but pyspark or java is missing")
         pytest.skip("pyspark and Java 17 run these tests (pip install 'mlgate[spark]')")
-    from mlgate.drift.spark.session import spark_session
+    from mlgate.io.spark import spark_session
 
-    session = spark_session(LOCAL)
+    session = spark_session(LOCAL.master, LOCAL.config)
     yield session
     session.stop()
 
@@ -219,3 +219,58 @@ def test_sums_are_correctly_rounded_as_math_fsum(spark: Any) -> None:
     found = exact_sums(frame, F.lit(0), F.col("v"))
     assert found[0][0] == values.size
     assert float(found[0][1]) == math.fsum(values.tolist())
+
+
+def listings(rows: int, seed: int) -> pa.Table:
+    """Identifiers, ISO dates as text, prices, rooms, a city, a flag, notes, a nullable floor."""
+    rng = np.random.default_rng(seed)
+    months, days = rng.integers(1, 13, rows), rng.integers(1, 29, rows)
+    return pa.table({
+        "listing_id": [f"L{100000 + i}" for i in range(rows)],
+        "posted": [f"2024-{m:02d}-{d:02d}" for m, d in zip(months, days, strict=True)],
+        "price": rng.lognormal(12, 0.5, rows).round(0),
+        "rooms": rng.integers(1, 6, rows),
+        "city": rng.choice(["Lyon", "Paris", "Nantes"], rows),
+        "garden": rng.random(rows) < 0.4,
+        "notes": [" ".join(rng.choice(["calm", "sunny", "renovated"], 3)) for _ in range(rows)],
+        "floor": [None if rng.random() < 0.1 else int(x) for x in rng.integers(0, 9, rows)],
+    })  # fmt: skip
+
+
+def test_validate_runs_the_committed_suite_through_gx_spark_alike(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A suite `mlgate suite init` wrote from a CSV: good data passes and broken data fails
+    the same expectations on both engines, with the same counts (a type list is judged on
+    the column's type by GX's Spark datasource, so it has no per-value count there)."""
+    from mlgate.suite.infer import write_suite
+    from mlgate.suite.validate import run_validation
+
+    good = tmp_path / "good.csv"
+    pcsv.write_csv(listings(300, 5), good)
+    suite = tmp_path / "suite.json"
+    write_suite(str(good), str(suite), name="listings")
+    broken = listings(300, 6).to_pydict()
+    broken["price"][3], broken["city"][7], broken["rooms"][9] = -5.0, "Berlin", 40
+    broken["floor"] = [None] * 300
+    bad = tmp_path / "bad.csv"
+    pcsv.write_csv(pa.table(broken), bad)
+    parquet = tmp_path / "good.parquet"  # the same rows, typed: dates stay text
+    pq.write_table(listings(300, 5), parquet)
+    for data, expected in ((good, 0), (bad, 1), (parquet, 0)):
+        reports = []
+        for engine in (None, LOCAL):
+            out = tmp_path / f"{data.name}-{engine is None}.json"
+            code = run_validation(str(suite), str(data), output=str(out), fmt="json",
+                                  engine=engine)  # fmt: skip
+            assert code == expected, (data.name, engine)
+            reports.append(json.loads(out.read_text(encoding="utf-8")))
+        capsys.readouterr()
+        arrow, spark_report = (
+            {(r["expectation"], r.get("column")): (r["status"], r["unexpected_count"])
+             for r in report["results"]} for report in reports
+        )  # fmt: skip
+        for key, (status, count) in arrow.items():
+            typed = key[0] == "expect_column_values_to_be_in_type_list"
+            assert spark_report[key] == (status, None if typed else count), (data.name, key)
+        assert reports[1]["rows"] == reports[0]["rows"] == 300

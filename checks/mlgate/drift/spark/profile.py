@@ -32,9 +32,9 @@ from ...drift.profile import (
     source_hash,
 )
 from ...errors import CouldNotCheck, require
+from ...io.spark import URI, read_frame
 from ...policy import EngineSettings
 from . import measure, numbers
-from .read import URI, read_frame
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -52,7 +52,7 @@ def build_profile_spark(
     require("pyspark", "spark")  # the install hint, before any import of it
     from pyspark.sql import functions as F
 
-    from .session import spark_session
+    from ...io.spark import spark_session
 
     settings.check()
     if outputs and not schema:
@@ -61,7 +61,7 @@ def build_profile_spark(
     if outputs and model.task is None:
         raise CouldNotCheck(f"{schema} names no task (classification or regression)")
     roles, dropped = model.features, model.dropped
-    session = spark_session(engine)
+    session = spark_session(engine.master, engine.config)
     frame = read_frame(session, sources, as_text=False)
     unknown = [name for name in exclude if name not in frame.columns]
     if unknown:

@@ -27,9 +27,9 @@ from ...drift.window import (
     accumulator_for,
 )
 from ...errors import CouldNotCheck, require
+from ...io.spark import read_frame
 from ...policy import EngineSettings
 from . import measure, numbers
-from .read import read_frame
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -47,9 +47,9 @@ def read_window_spark(
     require("pyspark", "spark")  # the install hint, before any import of it
     from pyspark.sql import functions as F
 
-    from .session import spark_session
+    from ...io.spark import spark_session
 
-    session = spark_session(engine)
+    session = spark_session(engine.master, engine.config)
     frame = read_frame(session, sources, as_text=True)
     columns = profile["columns"]
     accumulators = {

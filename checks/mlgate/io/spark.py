@@ -1,0 +1,186 @@
+"""Spark for the engine that needs it: one session per command, and data read as the Arrow
+engine reads it (profile, drift and validate with --engine spark).
+
+The session comes from the standard places, or a clear exit 2. Order: `SPARK_REMOTE` (Spark
+Connect) if set; else the session spark-submit made (its --master and --conf are left
+alone); else a new session on `master` (default local[*]). `config` (engine.spark in
+mlgate.yaml) is applied to a session this command makes; the session time zone is UTC, so
+dates mean the same days as in the Arrow engine.
+
+Data: local paths are checked first (a missing file is exit 2, not a Java stack trace); a
+URI with a scheme (s3a://, gs://, abfss://, hdfs://, dbfs:/) goes to Spark as it is. The
+format comes from the suffix, as in the Arrow engine; a folder is a Delta table when it
+holds _delta_log, else a Parquet dataset. A service request log (JSON lines with
+"features") is read as its features, one row per request row.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import CouldNotCheck, missing_extra
+from .tabular import FORMATS
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+APP_NAME = "mlgate"
+
+
+def spark_session(master: str | None, config: dict[str, str]) -> SparkSession:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise CouldNotCheck(missing_extra("pyspark", "spark")) from None
+    logging.getLogger("py4j").setLevel(logging.ERROR)
+    # Python workers (dates read by the model's parser) run this interpreter on a local
+    # master; a cluster names its own with PYSPARK_PYTHON.
+    if (master or "local").startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    try:
+        builder: Any = SparkSession.builder.appName(APP_NAME)
+        if os.environ.get("SPARK_REMOTE"):
+            builder = builder.remote(os.environ["SPARK_REMOTE"])
+        elif master:
+            builder = builder.master(master)
+        elif SparkSession.getActiveSession() is None and not _submitted():
+            builder = builder.master("local[*]")
+        for key, value in {**_defaults(master), **config}.items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
+    except Exception as exc:  # pyspark raises its own errors for a JVM that would not start
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CouldNotCheck(
+            f"Spark could not start ({first[:200]}); it needs Java 17 or newer on PATH or "
+            "JAVA_HOME, or SPARK_REMOTE naming a Spark Connect server"
+        ) from None
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+    if not os.environ.get("SPARK_REMOTE"):
+        session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _defaults(master: str | None) -> dict[str, str]:
+    """UTC days, no console progress bars; on a local master, few shuffle partitions (200
+    tiny tasks per aggregation cost more than the work on one machine)."""
+    found = {"spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false",
+             "spark.log.level": "ERROR"}  # fmt: skip
+    if (master or "local").startswith("local"):
+        found["spark.sql.shuffle.partitions"] = "8"
+    return found
+
+
+def _submitted() -> bool:
+    """Started by spark-submit: it passes the master in the environment of the driver."""
+    return "spark.master" in os.environ.get("PYSPARK_SUBMIT_ARGS", "") or bool(
+        os.environ.get("SPARK_ENV_LOADED")
+    )
+
+
+NO_DATES = "'no dates'"
+URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:/")
+
+
+def source_format(source: str) -> str:
+    if not URI.match(source) or source.startswith("file:"):
+        path = Path(source.removeprefix("file:").removeprefix("//"))
+        if not path.exists():
+            raise CouldNotCheck(f"{source}: data file not found")
+        if path.is_dir():
+            return "delta" if (path / "_delta_log").is_dir() else "parquet"
+    suffix = Path(source.rstrip("/")).suffix.lower()
+    if suffix in FORMATS:
+        return FORMATS[suffix]
+    if suffix in ("", ".delta"):
+        return "parquet" if suffix == "" else "delta"
+    allowed = ", ".join(sorted(FORMATS))
+    raise CouldNotCheck(f"{source}: unknown data format {suffix!r} (expected {allowed}, a "
+                        "Parquet folder or a Delta table)")  # fmt: skip
+
+
+def read_frame(
+    session: SparkSession, sources: Sequence[str], *, as_text: bool, dates: bool = True
+) -> DataFrame:
+    """All sources as one frame; `as_text` reads CSV and JSON values as text (a window's types
+    come from the reference, as in the Arrow engine). Without `dates`, CSV text that looks
+    like a date stays text, as pandas reads it (validate: the suite's types are pandas')."""
+    if not sources:
+        raise CouldNotCheck("no data files given")
+    frames = []
+    for source in sources:
+        fmt = source_format(source)
+        try:
+            frames.append(_read_one(session, source, fmt, as_text, dates))
+        except CouldNotCheck:
+            raise
+        except Exception as exc:  # Spark's AnalysisException and Java errors alike
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CouldNotCheck(
+                f"{source}: cannot read as {fmt} with Spark: {first[:300]}"
+            ) from None
+    frame = frames[0]
+    for other in frames[1:]:
+        frame = frame.unionByName(other, allowMissingColumns=True)
+    _refuse_repeated_names(frame, sources)
+    return frame
+
+
+def _read_one(
+    session: SparkSession, source: str, fmt: str, as_text: bool, dates: bool
+) -> DataFrame:
+    reader = session.read
+    if fmt == "csv":
+        reader = reader.option("header", True).option("mode", "FAILFAST")
+        if not dates:  # a pattern no value matches: no date or timestamp is inferred
+            reader = reader.option("preferDate", False).option("timestampFormat", NO_DATES)
+            reader = reader.option("timestampNTZFormat", NO_DATES)
+        frame = _arrow_nulls(reader.option("inferSchema", not as_text).csv(source))
+    elif fmt == "jsonl":
+        frame = reader.option("primitivesAsString", as_text).option("mode", "FAILFAST").json(source)
+        frame = _features(frame)
+    else:
+        frame = reader.format(fmt).load(source)
+    return frame
+
+
+def _arrow_nulls(frame: DataFrame) -> DataFrame:
+    """Arrow's CSV reader takes "NA", "n/a", "null", "NaN" and the like as missing: so here."""
+    import pyarrow.csv as pcsv
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    markers = list(pcsv.ConvertOptions().null_values)
+    return frame.select(*[
+        F.when(frame[f"`{f.name}`"].isin(markers), None).otherwise(frame[f"`{f.name}`"])
+        .alias(f.name) if isinstance(f.dataType, StringType) else frame[f"`{f.name}`"]
+        for f in frame.schema.fields
+    ])  # fmt: skip
+
+
+def _features(frame: DataFrame) -> DataFrame:
+    """A request log's rows: its `features` object, or each object of a `features` list."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import ArrayType, StructType
+
+    if "features" not in frame.columns:
+        return frame
+    kind = frame.schema["features"].dataType
+    if isinstance(kind, StructType):
+        return frame.select("features.*")
+    if isinstance(kind, ArrayType) and isinstance(kind.elementType, StructType):
+        return frame.select(F.explode("features").alias("f")).select("f.*")
+    return frame
+
+
+def _refuse_repeated_names(frame: DataFrame, sources: Sequence[str]) -> None:
+    seen: set[str] = set()
+    twice = sorted({n for n in frame.columns if n in seen or seen.add(n)})
+    if twice:
+        shown = ", ".join(repr(n) for n in twice)
+        raise CouldNotCheck(f"{', '.join(sources)}: the column name {shown} appears more than once")
