@@ -364,6 +364,68 @@ def compare(window: str, mlgate: dict[str, dict], naive: dict[str, dict]) -> Non
               f"{score(theirs_col)}")  # fmt: skip
 
 
+SPARK_WINDOWS = (10_000_000, 100_000_000)
+CLUSTER_CORES = 64
+WEEKLY_ROWS = 10_000_000_000
+SPARK_POLICY = "engine:\n  name: spark\n  master: local[2]\n"
+
+
+def spark_main(args: argparse.Namespace, work: Path, method: str, env: dict[str, str]) -> int:
+    """`--engine spark`: the Arrow engine and the Spark engine (local[2]) on the same windows
+    in the same run, each a fresh `mlgate drift` process (the Spark one starts its JVM), then
+    a paper estimate of a weekly 10-billion-row window on a 64-core cluster."""
+    mlgate = str(BIN / "mlgate")
+
+    def run(name: str, command: list[str], ok: tuple[int, ...] = (0, 1)) -> Run:
+        return checked(measure(method, command, work, env), name, ok)
+
+    reference = work / f"reference_{label(args.rows_reference).lower()}.parquet"
+    print(f"data: {reference}: {ensure_data(reference, args.rows_reference, 0, {})}", flush=True)
+    profile = work / "ref.json"
+    if not profile.exists():
+        run("mlgate profile", [mlgate, "profile", str(reference), "-o", str(profile)], ok=(0,))
+    (work / "spark.yaml").write_text(SPARK_POLICY, encoding="utf-8")
+    table, per_core, fits = [], [], []
+    for stream, rows in enumerate(args.spark_rows, start=2):
+        window = work / f"window_{label(rows).lower()}.parquet"
+        print(f"data: {window}: {ensure_data(window, rows, stream, DRIFT_LARGE)}", flush=True)
+        warm(window)
+        base = [mlgate, "drift", "--reference", str(profile), "--format", "json", "--current",
+                str(window)]  # fmt: skip
+        verdicts = {}
+        for engine in ("arrow", "spark"):
+            report = work / f"drift_{engine}_{label(rows).lower()}.json"
+            command = [*base, "--json", str(report), "--engine", engine]
+            if engine == "spark":
+                command += ["--config", str(work / "spark.yaml")]
+            done = run(f"drift --engine {engine}", command)
+            verdicts[engine] = sorted(n for n, c in mlgate_columns(report).items() if c["drifted"])
+            rss = "n/a" if done.rss_mb is None else f"{done.rss_mb:.0f}"
+            table.append([f"drift {label(rows)} --engine {engine}", f"{rows:,}",
+                          f"{done.seconds:.1f}", rss,
+                          f"{rows / done.seconds / 2 / 1e6:.2f}"])  # fmt: skip
+            if engine == "spark":
+                fits.append((rows, done.seconds))
+        same = "same" if verdicts["arrow"] == verdicts["spark"] else "DIFFERENT"
+        print(f"{label(rows)}: drifted columns arrow {verdicts['arrow']}, spark "
+              f"{verdicts['spark']}: {same}", flush=True)  # fmt: skip
+        per_core.append(same)
+    print(f"\ndrift on Spark local[2] vs the Arrow engine, {os.cpu_count()} CPUs, 25 columns; "
+          f"peak RSS by {method} (the largest process: the JVM for spark)")  # fmt: skip
+    print_table(["step", "rows", "wall s", "peak RSS MB", "M rows/s per core"], table)
+    if len(fits) >= 2:
+        (r1, t1), (r2, t2) = fits[0], fits[-1]
+        per_row = (t2 - t1) / (r2 - r1)  # seconds per row on 2 cores, fixed costs removed
+        fixed = t1 - per_row * r1
+        core_rate = 1 / (per_row * 2)
+        estimate = fixed + WEEKLY_ROWS / (core_rate * CLUSTER_CORES)
+        print(f"\npaper estimate: {core_rate / 1e6:.2f} M rows/s per core after {fixed:.0f} s "
+              f"of fixed cost (JVM start, jobs); {WEEKLY_ROWS:,} rows on {CLUSTER_CORES} cores "
+              f"~ {estimate / 60:.0f} min, if the cluster's storage feeds each core as this "
+              "machine's disk did and the summaries' shuffles stay as small as here")  # fmt: skip
+    return 0 if all(s == "same" for s in per_core) else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -376,11 +438,21 @@ def main() -> int:
     parser.add_argument(
         "--runs", type=int, default=3, help="runs of the small-window steps (median wall, max RSS)"
     )
+    parser.add_argument(
+        "--engine",
+        choices=["arrow", "spark"],
+        default="arrow",
+        help="spark: the Arrow and Spark engines side by side on --spark-rows windows",
+    )
+    parser.add_argument("--spark-rows", type=int, nargs="+", default=list(SPARK_WINDOWS))
     args = parser.parse_args()
     mlgate = str(BIN / "mlgate")
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     method = rss_method()
+    if args.engine == "spark":
+        with workdir(args.workdir) as work:
+            return spark_main(args, work, method, env)
     small, large = label(args.rows_window), label(args.rows_large)
     with workdir(args.workdir) as work:
 

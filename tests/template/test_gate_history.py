@@ -15,6 +15,7 @@ import pytest
 import yaml
 from conftest import Reproduced
 from projects import run
+from support import run_mlgate
 
 pytestmark = pytest.mark.pipeline
 
@@ -41,17 +42,23 @@ def commit_all(project: Path, home: Path, message: str) -> None:
 
 
 def gate(project: Path, home: Path, *args: str) -> tuple[int, str, str]:
-    result = run(["mlgate", "gate", "--baseline", "main", *args], project, home, check=False)
+    result = run_mlgate(home, "gate", "--baseline", "main", *args, cwd=project)
     return result.returncode, result.stdout, result.stderr
 
 
-def weaken_model(project: Path, home: Path) -> None:
-    """A one-tree, depth-one forest: a change that makes the model clearly worse."""
-    params_path = project / "params.yaml"
+@pytest.fixture(scope="module")
+def worse(history: Path, home: Path) -> str:
+    """A commit on a branch from main whose model is a one-tree, depth-one forest (a change
+    that makes the model clearly worse), its pipeline re-run: the start of both tests of a
+    worse model (one `dvc repro` for the two)."""
+    branch(history, home, "smaller-model")
+    params_path = history / "params.yaml"
     params = yaml.safe_load(params_path.read_text())
     params["model"]["params"].update(n_estimators=1, max_depth=1)
     params_path.write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["dvc", "repro"], project, home)
+    run(["dvc", "repro"], history, home)
+    commit_all(history, home, "A smaller model")
+    return run(["git", "rev-parse", "HEAD"], history, home).stdout.strip()
 
 
 def test_a_branch_that_keeps_quality_passes(history: Path, home: Path) -> None:
@@ -67,11 +74,9 @@ def test_a_branch_that_keeps_quality_passes(history: Path, home: Path) -> None:
 
 
 def test_a_branch_that_makes_the_model_worse_fails_and_names_the_metric(
-    history: Path, home: Path
+    history: Path, home: Path, worse: str
 ) -> None:
-    branch(history, home, "worse")
-    weaken_model(history, home)
-    commit_all(history, home, "A smaller model")
+    branch(history, home, "worse", worse)
     code, out, err = gate(history, home)
     assert code == 1, out + err
     assert "mlgate gate: FAIL" in out
@@ -82,9 +87,10 @@ def test_a_branch_that_makes_the_model_worse_fails_and_names_the_metric(
     assert report["baseline"]["ref"] == "main"
 
 
-def test_lowering_the_threshold_in_the_same_branch_does_not_help(history: Path, home: Path) -> None:
-    branch(history, home, "worse-and-looser")
-    weaken_model(history, home)
+def test_lowering_the_threshold_in_the_same_branch_does_not_help(
+    history: Path, home: Path, worse: str
+) -> None:
+    branch(history, home, "worse-and-looser", worse)
     policy_path = history / "mlgate.yaml"
     policy = yaml.safe_load(policy_path.read_text())
     for rule in policy["gate"]["rules"].values():
@@ -93,7 +99,7 @@ def test_lowering_the_threshold_in_the_same_branch_does_not_help(history: Path, 
             if key in rule:
                 rule[key] = 1.0
     policy_path.write_text(yaml.safe_dump(policy, sort_keys=False))
-    commit_all(history, home, "A smaller model, and thresholds it meets")
+    commit_all(history, home, "Thresholds the smaller model meets")
     code, out, err = gate(history, home)
     assert code == 1, out + err
     assert "policy: mlgate.yaml at main" in out
@@ -103,6 +109,6 @@ def test_lowering_the_threshold_in_the_same_branch_does_not_help(history: Path, 
     assert "| `rules.roc_auc` | min 0.95, max_drop_rel 0.02 | min 0, max_drop_rel 1 |" in markdown
     # Without --baseline the gate takes gate.baseline (origin/main); this clone has no remote,
     # so it says it could not check instead of falling back to the branch's own rules.
-    no_remote = run(["mlgate", "gate"], history, home, check=False)
+    no_remote = run_mlgate(home, "gate", cwd=history)
     assert no_remote.returncode == 2
     assert "unknown baseline ref 'origin/main'" in no_remote.stderr

@@ -2,8 +2,9 @@
 
 The `custom` covering project serves here: feature names with spaces (`size cm`), a
 categorical and numeric features, a classifier, and the fastest model of the covering set (so
-10,000 requests measure the service, not a forest). One server per module; the load and drift
-tests start their own, because they stop them.
+10,000 requests measure the service, not a forest). One server per module; the load, drift and
+monitor tests start their own, because they stop them (the clean window's traffic, with its
+outcomes, serves both the drift check's clean case and `make monitor`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ import requests
 from conftest import Reproduced
 from projects import run
 from service_process import Service, free_port, start_service
+from support import run_mlgate
 
 pytestmark = pytest.mark.pipeline
 NAME = "custom"
@@ -192,12 +195,17 @@ def test_the_openapi_document_holds_under_1000_generated_requests(service: Servi
     for result in schema.get_all_operations():
         operation = result.ok()
         plan = {GenerationMode.POSITIVE: 700, GenerationMode.NEGATIVE: 300}
-        if operation.method.upper() != "POST":
+        if operation.label == "POST /feedback":
+            # The 1000 are /predict's (records of every kind of feature, bounds, nulls); /feedback
+            # took as many by being a POST too, for a body of two fields per outcome (request_id,
+            # outcome): 300 is three times Hypothesis's default, and 20 s less.
+            plan = {GenerationMode.POSITIVE: 200, GenerationMode.NEGATIVE: 100}
+        elif operation.method.upper() != "POST":
             plan = {GenerationMode.POSITIVE: 5}
         for mode, examples in plan.items():
             strategy = operation.as_strategy(generation_mode=mode)
             explore(operation.label, strategy, examples, mode is GenerationMode.NEGATIVE)
-    assert cases["POST /predict"] >= 1000, cases
+    assert cases["POST /predict"] >= 1000 and cases["POST /feedback"] >= 300, cases
 
 
 def model_calls(url: str) -> tuple[float, float]:
@@ -252,17 +260,59 @@ def test_10000_requests_at_32_concurrent_and_a_graceful_shutdown_lose_no_log_lin
     assert all(json.loads(line)["predictions"] for line in lines[-5:])
 
 
+@dataclass
+class Traffic:
+    """A window's records sent 10 a request to a service of their own, then stopped."""
+
+    log: Path  # the service's request log
+    ids: list[str]
+    predictions: list[Any]
+    feedback_log: Path | None = None  # the outcomes sent to /feedback, when they were
+    accepted: Any = None  # /feedback's answer
+
+
+def serve_window(
+    project: Path, home: Path, folder: Path, window: str, outcomes: list[Any] | None = None
+) -> Traffic:
+    """Requests → the service's log (and with `outcomes`, each request's outcome → /feedback)."""
+    settings = {"SERVICE_FEEDBACK_LOG": str(folder / "feedback.jsonl")} if outcomes else {}
+    server = start_service(project, home, folder, **settings)
+    rows = window_records(project, window)
+    traffic = Traffic(server.log, [], [])
+    for start in range(0, len(rows), 10):
+        answer = post(server, {"records": rows[start : start + 10]})
+        assert answer.status_code == 200, answer.text
+        traffic.ids += answer.json()["request_ids"]
+        traffic.predictions += answer.json()["predictions"]
+    if outcomes:
+        sent = [{"request_id": i, "outcome": o} for i, o in zip(traffic.ids, outcomes, strict=True)]
+        answer = requests.post(f"{server.url}/feedback", json={"outcomes": sent}, timeout=10)
+        traffic.feedback_log, traffic.accepted = folder / "feedback.jsonl", answer.json()
+    assert server.stop() == 0, server.text()
+    return traffic
+
+
+@pytest.fixture(scope="module")
+def clean_traffic(project: Path, home: Path, tmp_path_factory: pytest.TempPathFactory) -> Traffic:
+    """The clean window served, and each request's true outcome sent to /feedback: what both
+    the drift check's clean case and `make monitor` read (one service for the same requests)."""
+    import pandas as pd
+
+    truth = pd.read_csv(project / "data" / "processed" / "test.csv")["target"].tolist()
+    return serve_window(project, home, tmp_path_factory.mktemp("clean-traffic"), "clean", truth)
+
+
 @pytest.mark.parametrize(("window", "verdict"), [("clean", 0), ("drifted", 1)])
 def test_serve_then_drift_on_the_request_log(
-    project: Path, home: Path, tmp_path: Path, window: str, verdict: int
-) -> None:
+    project: Path, home: Path, tmp_path: Path, window: str, verdict: int,
+    request: pytest.FixtureRequest,
+) -> None:  # fmt: skip
     """Production end to end: requests → the service's log → `mlgate drift` → a verdict."""
-    server = start_service(project, home, tmp_path / window)
-    rows = window_records(project, window)
-    for start in range(0, len(rows), 10):
-        assert post(server, {"records": rows[start : start + 10]}).status_code == 200
-    assert server.stop() == 0, server.text()
-    drift = run(["mlgate", "drift", "--current", str(server.log)], project, home, check=False)
+    if window == "clean":
+        traffic = request.getfixturevalue("clean_traffic")
+    else:
+        traffic = serve_window(project, home, tmp_path / window, window)
+    drift = run_mlgate(home, "drift", "--current", str(traffic.log), cwd=project)
     assert drift.returncode == verdict, drift.stdout + drift.stderr
 
 
@@ -296,31 +346,21 @@ def test_mlgate_verify_cannot_check_an_unreachable_port(project: Path, home: Pat
 
 
 def test_outcomes_through_feedback_then_make_monitor(
-    project: Path, home: Path, tmp_path: Path
+    project: Path, home: Path, clean_traffic: Traffic
 ) -> None:
     """The loop of issue 19: predictions, their real outcomes sent to /feedback by request_id,
     `make monitor` scoring them as the evaluate stage scores the test split."""
     import pandas as pd
     from sklearn import metrics
 
-    feedback_log = tmp_path / "monitor" / "feedback.jsonl"
-    server = start_service(project, home, tmp_path / "monitor",
-                           SERVICE_FEEDBACK_LOG=str(feedback_log))  # fmt: skip
     rows = window_records(project, "clean")
     truth = pd.read_csv(project / "data" / "processed" / "test.csv")["target"].tolist()
-    ids, predicted = [], []
-    for start in range(0, len(rows), 10):
-        answer = post(server, {"records": rows[start : start + 10]}).json()
-        ids += answer["request_ids"]
-        predicted += answer["predictions"]
-    outcomes = [{"request_id": i, "outcome": t} for i, t in zip(ids, truth, strict=True)]
-    answer = requests.post(f"{server.url}/feedback", json={"outcomes": outcomes}, timeout=10)
-    assert answer.json() == {"accepted": len(rows)}, answer.text
-    assert server.stop() == 0, server.text()
+    assert clean_traffic.accepted == {"accepted": len(rows)}, clean_traffic.accepted
+    assert clean_traffic.feedback_log is not None
     logs = project / "logs"
     copies = [logs / "requests.jsonl", logs / "feedback.jsonl"]
-    copies[0].write_bytes(server.log.read_bytes())
-    copies[1].write_bytes(feedback_log.read_bytes())
+    copies[0].write_bytes(clean_traffic.log.read_bytes())
+    copies[1].write_bytes(clean_traffic.feedback_log.read_bytes())
     try:  # -o setup: this venv serves the tests; the recipe itself is what is tried
         command = ["make", "-o", "setup", "monitor", "BASELINE=HEAD", "MIN_LABELS=50"]
         result = run(command, project, home, check=False)
@@ -329,7 +369,7 @@ def test_outcomes_through_feedback_then_make_monitor(
             copy.unlink()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "mlgate monitor: PASS" in result.stdout, result.stdout  # make -C may frame it
-    accuracy = metrics.accuracy_score(truth, predicted)
+    accuracy = metrics.accuracy_score(truth, clean_traffic.predictions)
     line = next(line for line in result.stdout.splitlines() if line.startswith("accuracy"))
     assert f"{accuracy:.4g}"[:5] in line, (accuracy, line)
     assert f"{len(rows)} of {len(rows)} predictions" in result.stdout

@@ -1,16 +1,25 @@
-"""The generated workflows really run: their own jobs and steps, read from the YAML.
+"""A user's path, then the generated workflows really run: their own jobs and steps, read
+from the YAML.
 
-One trained project (default answers) is pushed to a local bare `origin`; the fake GitHub REST
-API from tests/fake_github.py stands in for api.github.com. gha_runner executes the jobs (see
-its docstring for how `uses:` steps map to local equivalents). Each scenario is what a user
-does on GitHub: open a pull request, tag a release, wait for the drift schedule, retrain.
+The project (default answers) is made as its README tells a new user: render, `make setup`
+(a venv of its own, so a broken dependency list shows up here: the other template tests share
+this repository's environment), `make test` (before any data: the project's tests on a fresh
+sample-data checkout), `make repro`, `make gate`, `make lint`, `make check`. That trained
+project is then committed and pushed to a local bare `origin` (one render and one training
+for both parts; they were two modules that each paid for them); the fake GitHub REST API from
+tests/fake_github.py stands in for api.github.com. gha_runner executes the jobs (see its
+docstring for how `uses:` steps map to local equivalents). Each scenario is what a user does
+on GitHub: open a pull request, tag a release, wait for the drift schedule, retrain.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +36,7 @@ from gha_runner import Event, GitHubSide, JobRun, WorkflowRun
 from projects import run
 from rendering import render
 from service_process import start_service
+from support import VENV_BIN, tool_env
 
 pytestmark = pytest.mark.pipeline
 
@@ -90,14 +100,72 @@ def api() -> Iterator[FakeGitHub]:
     yield from serve()
 
 
+def make(target: str, project: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    # The base interpreter, not this venv's: `make setup` must build a venv of its own.
+    python = getattr(sys, "_base_executable", sys.executable)
+    env = tool_env(home, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    # drop this venv from PATH (`make test` may have put it there twice)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != str(VENV_BIN))
+    result = subprocess.run(
+        ["make", target, f"PYTHON={python}"], cwd=project, env=env, capture_output=True,
+        text=True, timeout=1200,
+    )  # fmt: skip
+    output = f"make {target}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, output
+    return result
+
+
+@dataclass
+class FirstSteps:
+    """The rendered project after a new user's first commands, and what each showed."""
+
+    project: Path
+    home: Path
+    committed: list[str]  # by the render's first commit
+    status_after_setup: str  # `git status --porcelain` after `make setup`
+    output: dict[str, str]  # make target -> its stdout
+    metrics: dict[str, float]  # after `make repro`
+
+
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory, api: FakeGitHub) -> Lab:
+def first_steps(tmp_path_factory: pytest.TempPathFactory) -> FirstSteps:
+    """Render, `make setup`, `make test` (before any data), `make repro`, `make gate` (main
+    has no metrics yet), `make lint`, `make check`: each must exit 0."""
+    home = tmp_path_factory.mktemp("gha-home")
+    dev = render(tmp_path_factory.mktemp("gha") / "dev", project_name="ml project",
+                 git_init="yes")  # fmt: skip
+    committed = run(["git", "ls-files"], dev, home).stdout.split()
+    output = {"setup": make("setup", dev, home).stdout}
+    status = run(["git", "status", "--porcelain"], dev, home).stdout.strip()
+    for target in ("test", "repro", "gate", "lint", "check"):
+        output[target] = make(target, dev, home).stdout
+    metrics = json.loads((dev / "reports" / "metrics.json").read_text())
+    return FirstSteps(dev, home, committed, status, output, metrics)
+
+
+def test_make_setup_repro_test_lint(first_steps: FirstSteps) -> None:
+    """The README's first commands in a venv of the project's own, as a new user runs them."""
+    project, output = first_steps.project, first_steps.output
+    assert "uv.lock" in first_steps.committed, "the hook locks before the first commit"
+    assert (project / "vendor" / "mlgate" / "pyproject.toml").is_file(), "a local mlgate_source"
+    assert not any(path.startswith("vendor/") for path in first_steps.committed)
+    assert (project / ".venv" / "bin" / "mlgate").is_file()
+    assert (project / ".venv" / "bin" / "dvc").is_file()
+    assert first_steps.status_after_setup == "", "make setup changed tracked files"
+    assert " passed" in output["test"]  # before any data: a fresh sample-data checkout
+    assert first_steps.metrics["accuracy"] >= 0.9
+    assert "mlgate gate: PASS" in output["gate"], output["gate"]  # no metrics on main: warned
+    assert (project / ".venv" / "bin" / "zizmor").is_file()  # `make check` installs it first
+    check = output["check"]
+    assert ", 0 failed (" in check and ", 0 not run" in check, check
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory, api: FakeGitHub, first_steps: FirstSteps) -> Lab:
     """The default project, trained and committed on main, its data pushed to the DVC remote,
     and pushed to a bare `origin` that the workflows' checkouts clone."""
-    home = tmp_path_factory.mktemp("gha-home")
-    root = tmp_path_factory.mktemp("gha")
-    dev = render(root / "dev", project_name="ml project", git_init="yes")
-    run(["dvc", "repro"], dev, home, timeout=900)
+    dev, home = first_steps.project, first_steps.home
+    root = dev.parent
     run(["git", "add", "-A"], dev, home)
     run(["git", "commit", "--quiet", "-m", "Train the first model"], dev, home)
     run(["dvc", "push"], dev, home)
