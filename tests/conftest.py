@@ -55,7 +55,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     service) are built once; tests/template/test_pipeline.py is split by its parameter, the
     covering project, so each project's `dvc repro` runs once, in the process that judges it
     (the modules that start from the default project go with it). The scopes marked
-    `pipeline` (minutes each) are handed out first, the many quick modules fill in after.
+    `pipeline` or `spark` (minutes each) are handed out first, the quick modules fill in after.
     (xdist's own `loadgroup` marks do not take effect with pytest 9.2: xdist renames
     `item._nodeid`, which pytest no longer reads.)
     """
@@ -67,7 +67,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     slow = {
         str(path.relative_to(tests.parent))
         for path in tests.rglob("test_*.py")
-        if "pytest.mark.pipeline" in path.read_text(encoding="utf-8")
+        if any(
+            mark in path.read_text(encoding="utf-8")
+            for mark in ("pytest.mark.pipeline", "pytest.mark.spark")
+        )
     }
 
     class ByModuleAndProject(LoadScopeScheduling):

@@ -119,3 +119,34 @@ def examples(frame: DataFrame, text: Column, bad: Column) -> list[str]:
     """A few values that are present but not numbers (or not dates): what the report shows."""
     rows = frame.where(bad).select(text.cast("string").alias("x")).distinct().limit(EXAMPLES)
     return sorted(str(row["x"])[:40] for row in rows.collect())
+
+
+def top_categories(
+    frame: DataFrame, names: list[str], keep: int, tie_by_text: bool = False
+) -> tuple[dict[str, list[tuple[str, int]]], dict[str, int]]:
+    """Per column: its `keep` most frequent values as text with their counts (ties by the
+    text when asked, as the Arrow engine orders a profile's categories), and how many distinct
+    values it has. Two jobs for all columns together."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    if not names:
+        return {}, {}
+    stacked = frame.select(F.inline(F.array(*[
+        F.struct(F.lit(i).alias("c"), frame[f"`{n}`"].cast("string").alias("v"))
+        for i, n in enumerate(names)
+    ]))).where(F.col("v").isNotNull())  # fmt: skip
+    grouped = stacked.groupBy("c", "v").count().cache()
+    try:
+        order = [F.desc("count"), F.col("v")] if tie_by_text else [F.desc("count")]
+        ranked = grouped.withColumn(
+            "r", F.row_number().over(Window.partitionBy("c").orderBy(*order))
+        )
+        top: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
+        for row in ranked.where(F.col("r") <= keep).orderBy("c", "r").collect():
+            top[names[row["c"]]].append((row["v"], int(row["count"])))
+        per_column = grouped.groupBy("c").agg(F.count("*").alias("n")).collect()
+        distinct = {names[row["c"]]: int(row["n"]) for row in per_column}
+    finally:
+        grouped.unpersist()
+    return top, {n: distinct.get(n, 0) for n in names}

@@ -144,6 +144,27 @@ def bin_slot(value: Column, position: Column, edges: Sequence[float]) -> Column:
     )
 
 
+def value_counts(
+    frame: DataFrame, names: list[str], keep: int
+) -> dict[str, list[tuple[float, int]]]:
+    """Per column (non-null numbers): its `keep` most frequent values and their counts, in one
+    job for all the columns."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    if not names:
+        return {}
+    stacked = frame.select(F.inline(F.array(*[
+        F.struct(F.lit(i).alias("c"), F.col(f"`{n}`").alias("v")) for i, n in enumerate(names)
+    ]))).where(F.col("v").isNotNull())  # fmt: skip
+    rank = F.row_number().over(Window.partitionBy("c").orderBy(F.desc("count"), F.col("v")))
+    grouped = stacked.groupBy("c", "v").count().withColumn("r", rank)
+    found: dict[str, list[tuple[float, int]]] = {n: [] for n in names}
+    for row in grouped.where(F.col("r") <= keep).collect():
+        found[names[row["c"]]].append((float(row["v"]), int(row["count"])))
+    return found
+
+
 # --- order statistics ----------------------------------------------------------------------------
 
 

@@ -130,6 +130,8 @@ def build_profile_spark(
             found[name]["nulls"] -= unparsed
             dated[name] = {**found[name], "kind": "datetime", "format": as_text[name],
                            "unit": "days since 1970-01-01 UTC", "unparsed": unparsed}  # fmt: skip
+    categories = [n for n, (kind, _) in plan.items() if kind in ("categorical", "boolean")]
+    top, distinct = measure.top_categories(frame, categories, settings.top_k, tie_by_text=True)
     for name, (kind, _) in plan.items():
         if name in dated:
             columns[name] = dated[name]
@@ -142,7 +144,11 @@ def build_profile_spark(
         elif kind == "numeric":
             columns[name] = {**summaries[name], "kind": kind}
         else:
-            columns[name] = _categories(frame, name, kind, settings, rows)
+            count = int(rows[f"n:{name}"])
+            kept = {category_key(value): c for value, c in top[name]}  # Spark's text of it
+            columns[name] = {"kind": kind, "count": count, "nulls": int(rows["rows"]) - count,
+                             "distinct": distinct[name], "top": kept,
+                             "other": count - sum(kept.values())}  # fmt: skip
     profile = {
         "schema": SCHEMA,
         "rows": int(rows["rows"]),
@@ -274,20 +280,16 @@ def _summarise(
                   for i, n in enumerate(live)]  # fmt: skip
     squared = renamed.select(F.inline(F.array(*deviations))).where(F.col("v").isNotNull())
     spread = numbers.exact_sums(squared, F.col("c"), F.col("v"))
+    discrete = [column[n] for n in live if result[n]["distinct"] <= DISCRETE_MAX]
+    counted = numbers.value_counts(renamed, discrete, DISCRETE_MAX)
     for i, (name, (count, _, _)) in enumerate(live.items()):
         result[name]["std"] = math.sqrt(float(spread[i][1]) / count)
-        if result[name]["distinct"] <= DISCRETE_MAX:
-            result[name]["values"] = _values(renamed, column[name])
+        if column[name] in counted:
+            pairs = sorted(counted[column[name]])
+            result[name]["values"] = {number_key(value): n for value, n in pairs}
         if settings.sample:
             result[name]["sample"] = _sample(renamed, column[name], settings, seed_of(name), count)
     return result
-
-
-def _values(frame: DataFrame, name: str) -> dict[str, int]:
-    from pyspark.sql import functions as F
-
-    rows = frame.where(F.col(f"`{name}`").isNotNull()).groupBy(f"`{name}`").count().collect()
-    return {number_key(row[0]): int(row[1]) for row in sorted(rows, key=lambda r: r[0])}
 
 
 def _sample(frame: DataFrame, name: str, settings: ProfileSettings, index: int, count: int
@@ -302,23 +304,6 @@ def _sample(frame: DataFrame, name: str, settings: ProfileSettings, index: int, 
         keyed = present.withColumn("k", F.rand(settings.seed * 1_000_003 + index))
         present = keyed.orderBy("k").limit(settings.sample).select("v")
     return sorted(float(row["v"]) for row in present.collect())
-
-
-def _categories(
-    frame: DataFrame, name: str, kind: str, settings: ProfileSettings, first: dict[str, Any]
-) -> dict[str, Any]:
-    from pyspark.sql import functions as F
-
-    column = frame[f"`{name}`"]
-    count = int(first[f"n:{name}"])
-    grouped = frame.where(column.isNotNull()).groupBy(column.alias("v")).count()
-    distinct = grouped.count() if count else 0
-    # ties in the Arrow engine's order: the category's text; Spark compares strings as
-    # code points, as Python does
-    ranked = grouped.orderBy(F.desc("count"), F.col("v").cast("string")).limit(settings.top_k)
-    top = {category_key(row["v"]): int(row["count"]) for row in ranked.collect()} if count else {}
-    return {"kind": kind, "count": count, "nulls": int(first["rows"]) - count,
-            "distinct": distinct, "top": top, "other": count - sum(top.values())}  # fmt: skip
 
 
 def _vocabulary(frame: DataFrame, name: str) -> dict[str, Any]:

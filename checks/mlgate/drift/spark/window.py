@@ -118,17 +118,15 @@ def _rows_and_categories(
                       *[F.count(frame[f"`{n}`"]).alias(f"n{i}")
                         for i, n in enumerate(categories)]).first()  # fmt: skip
     rows = int(found["rows"]) if found else 0
+    top, _ = measure.top_categories(frame, categories, MAX_CATEGORIES)
     for i, name in enumerate(categories):
         window = accumulators[name]
         assert isinstance(window, CategoryWindow)
         window.count = int(found[f"n{i}"]) if found else 0
         window.nulls = rows - window.count
-        column = frame[f"`{name}`"]
-        grouped = frame.where(column.isNotNull()).groupBy(column.alias("v")).count()
-        kept = grouped.orderBy(F.desc("count")).limit(MAX_CATEGORIES).collect()
-        for row in kept:
-            key = window._key(row["v"])
-            window.counts[key] = window.counts.get(key, 0) + int(row["count"])
+        for value, count in top[name]:
+            key = window._key(value)
+            window.counts[key] = window.counts.get(key, 0) + count
         window.overflow = window.count - sum(window.counts.values())
     return rows
 
@@ -176,11 +174,11 @@ def _fill(measured: DataFrame, windows: list[NumericWindow], rows: int, columns:
                 window.above += float(row["t"]) - float(edges[-1]) * int(row["n"])
             else:
                 window.sums[slot - 1] += float(row["t"])
+    discrete = [f"m{i}" for i, w in enumerate(windows) if w.discrete and w.count]
+    counted = numbers.value_counts(measured, discrete, MAX_CATEGORIES)
     for i, window in enumerate(windows):
-        if window.discrete and window.count:
-            counted = (measured.where(F.col(f"m{i}").isNotNull()).groupBy(f"m{i}").count()
-                       .orderBy(F.desc("count")).limit(MAX_CATEGORIES).collect())  # fmt: skip
-            window.values = {number_key(r[0]): int(r[1]) for r in counted}
+        if f"m{i}" in counted:
+            window.values = {number_key(value): n for value, n in counted[f"m{i}"]}
         if window.sample_cap and window.count:
             keyed = measured.where(F.col(f"m{i}").isNotNull()).select(
                 F.col(f"m{i}").alias("v"), F.rand(int(window.rng.integers(1 << 31))).alias("k")
