@@ -20,7 +20,8 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,19 +105,50 @@ def source_format(source: str) -> str:
                         "Parquet folder or a Delta table)")  # fmt: skip
 
 
+@contextmanager
+def spark_errors(what: str) -> Iterator[None]:
+    """Spark reads lazily: a bad row surfaces in the first job that meets it. Its error, in
+    a line, is a could-not-check, never a Java stack trace."""
+    try:
+        yield
+    except CouldNotCheck:
+        raise
+    except Exception as exc:
+        from pyspark.errors import PySparkException
+
+        java = type(exc).__name__ in ("Py4JJavaError", "Py4JError")
+        if not (isinstance(exc, PySparkException) or java):
+            raise
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = next((line for line in lines if "Exception:" in line), lines[0] if lines else "")
+        raise CouldNotCheck(f"Spark could not {what}: {reason[:300]}") from None
+
+
 def read_frame(
-    session: SparkSession, sources: Sequence[str], *, as_text: bool, dates: bool = True
+    session: SparkSession,
+    sources: Sequence[str],
+    *,
+    as_text: bool,
+    dates: bool = True,
+    text_columns: Sequence[str] = (),
 ) -> DataFrame:
     """All sources as one frame; `as_text` reads CSV and JSON values as text (a window's types
-    come from the reference, as in the Arrow engine). Without `dates`, CSV text that looks
-    like a date stays text, as pandas reads it (validate: the suite's types are pandas')."""
+    come from the reference, as in the Arrow engine). Typed, a local CSV gets the types the
+    Arrow engine infers from its first block (`text_columns` stay text) and JSON lines keep
+    the order of the first line's keys. Without `dates`, CSV text that looks like a date
+    stays text, as pandas reads it (validate: the suite's types are pandas')."""
     if not sources:
         raise CouldNotCheck("no data files given")
     frames = []
     for source in sources:
         fmt = source_format(source)
         try:
+            if fmt == "csv" and not as_text and dates and _local_file(source):
+                frames.append(_arrow_typed_csv(session, source, text_columns))
+                continue
             frames.append(_read_one(session, source, fmt, as_text, dates))
+            if fmt == "jsonl" and _local_file(source):
+                frames[-1] = _first_line_order(frames[-1], Path(source))
         except CouldNotCheck:
             raise
         except Exception as exc:  # Spark's AnalysisException and Java errors alike
@@ -161,6 +193,76 @@ def _arrow_nulls(frame: DataFrame) -> DataFrame:
         .alias(f.name) if isinstance(f.dataType, StringType) else frame[f"`{f.name}`"]
         for f in frame.schema.fields
     ])  # fmt: skip
+
+
+def _local_file(source: str) -> bool:
+    return not URI.match(source) and Path(source).is_file()
+
+
+def _arrow_typed_csv(session: SparkSession, source: str, text_columns: Sequence[str]) -> DataFrame:
+    """The CSV as text, cast to the types the Arrow engine infers from its first block (zero
+    padded codes and `text_columns` as text): the same kinds, so the same profile. A value a
+    later block holds that does not fit its type is an error, as in the Arrow engine."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    from pyspark.sql import functions as F
+
+    from .columnar import CSV_BLOCK_BYTES
+    from .tabular import zero_padded_columns
+
+    text = [*zero_padded_columns(source), *text_columns]
+    convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in text},
+                                  strings_can_be_null=True)  # fmt: skip
+    read = pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
+    try:
+        with pcsv.open_csv(source, read_options=read, convert_options=convert) as reader:
+            schema = reader.schema
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            return session.createDataFrame([], "_empty string")
+        raise CouldNotCheck(f"{source}: cannot read as csv: {str(exc).splitlines()[0]}") from None
+    raw = _arrow_nulls(session.read.option("header", True).option("mode", "FAILFAST").csv(source))
+    columns, misfits = [], []
+    truths = list(convert.true_values)
+    falsehoods = list(convert.false_values)
+    for field in schema:
+        value = raw[f"`{field.name}`"]
+        if pa.types.is_integer(field.type):
+            typed = value.try_cast("bigint")
+        elif pa.types.is_floating(field.type) or pa.types.is_decimal(field.type):
+            typed = value.try_cast("double")
+        elif pa.types.is_boolean(field.type):
+            typed = F.when(value.isin(truths), True).when(value.isin(falsehoods), False)
+        elif pa.types.is_timestamp(field.type):
+            typed = value.try_cast("timestamp")
+        elif pa.types.is_date(field.type):
+            typed = value.try_cast("date")
+        else:
+            columns.append(value.alias(field.name))
+            continue
+        columns.append(typed.alias(field.name))
+        misfits.append(F.sum((value.isNotNull() & typed.isNull()).cast("long")).alias(field.name))
+    if misfits:
+        found = raw.agg(*misfits).first()
+        bad = [n for n in (found.asDict() if found else {}) if found and found[n]]
+        if bad:
+            raise CouldNotCheck(f"{source}: cannot read as csv: values in {', '.join(bad)} do "
+                                "not fit the type the first block gives them")  # fmt: skip
+    return raw.select(*columns)
+
+
+def _first_line_order(frame: DataFrame, path: Path) -> DataFrame:
+    """JSON lines columns in the order of the first line's keys (Spark sorts them)."""
+    from .textfile import json_lines
+
+    for _, _, record in json_lines(path):
+        if isinstance(record, dict):
+            keys = record.get("features") if isinstance(record.get("features"), dict) else record
+            first = [k for k in keys if k in frame.columns]
+            rest = [c for c in frame.columns if c not in first]
+            return frame.select(*[frame[f"`{c}`"] for c in [*first, *rest]])
+        break
+    return frame
 
 
 def _features(frame: DataFrame) -> DataFrame:

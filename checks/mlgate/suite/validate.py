@@ -161,11 +161,13 @@ def run_validation(
     suite = load_suite(suite_path)
     if engine is not None and engine.name == "spark":
         require("pyspark", "spark")
+        from ..io.spark import spark_errors
         from .spark import read_spark, validate_spark_frame
 
-        spark_frame = read_spark(data_path, engine.master, engine.config, suite)
-        columns, rows = list(spark_frame.columns), spark_frame.count()
-        raw = validate_spark_frame(spark_frame, suite)
+        with spark_errors("validate the data"):
+            spark_frame = read_spark(data_path, engine.master, engine.config, suite)
+            columns, rows = list(spark_frame.columns), spark_frame.count()
+            raw = validate_spark_frame(spark_frame, suite)
     else:
         frame = read_table(data_path)
         columns, rows = [str(c) for c in frame.columns], len(frame)

@@ -84,15 +84,48 @@ def both_profiles(
     return arrow, spark
 
 
-def test_the_profile_is_byte_identical_on_a_mixed_table(spark: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", ["parquet", "csv", "jsonl"])
+def test_the_profile_is_byte_identical_on_a_mixed_table(
+    spark: Any, tmp_path: Path, suffix: str
+) -> None:
     """Counts, nulls, distinct values, extremes, quantile edges, bin counts and sums, mean and
-    std, categories and (with fewer values than --sample) the sample: the same bytes."""
-    path = tmp_path / "reference.parquet"
-    pq.write_table(mixed_table(3000, 1), path)
+    std, categories and (with fewer values than --sample) the sample: the same bytes, from
+    Parquet, from CSV (typed as Arrow types its first block) and from JSON lines."""
+    table = mixed_table(3000, 1)
+    path = tmp_path / f"reference.{suffix}"
+    if suffix == "parquet":
+        pq.write_table(table, path)
+    elif suffix == "csv":
+        pcsv.write_csv(table, path)
+    else:
+        rows = table.drop_columns(["seen", "opened"]).to_pylist()
+        path.write_text("".join(json.dumps({k: None if isinstance(v, float) and v != v else v
+                                            for k, v in row.items()}) + "\n" for row in rows),
+                        encoding="utf-8")  # fmt: skip
     arrow, spark_profile = both_profiles(path)
     assert dumps(spark_profile) == dumps(arrow)
-    assert set(arrow["columns"]) == {"income", "rooms", "member", "color", "seen", "opened",
-                                     "unused", "tiny"}  # fmt: skip
+    kinds = {name: spec["kind"] for name, spec in arrow["columns"].items()}
+    assert kinds["income"] == "numeric" and kinds["color"] == "categorical"
+    assert kinds["member"] == "boolean"
+    if suffix != "jsonl":
+        assert kinds["seen"] == kinds["opened"] == "datetime"
+
+
+def test_a_bad_row_is_could_not_check_not_a_stack_trace(spark: Any, tmp_path: Path) -> None:
+    """A CSV whose later rows do not fit the types of its first block: Arrow refuses it, and
+    so does Spark, in a sentence."""
+    from mlgate.drift.spark.profile import build_profile_spark
+
+    path = tmp_path / "late.csv"  # past the first 4 MB block
+    path.write_text("a,b\n" + "1,x\n" * 1_200_000 + "oops,y\n", encoding="utf-8")
+    with pytest.raises(CouldNotCheck, match="cannot read as csv"):
+        build_profile([path], settings=ProfileSettings())
+    with pytest.raises(CouldNotCheck, match="a do not fit the type"):
+        build_profile_spark([str(path)], settings=ProfileSettings(), engine=LOCAL)
+    truncated = tmp_path / "broken.parquet"
+    truncated.write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(CouldNotCheck, match=r"Spark could not|cannot read"):
+        build_profile_spark([str(truncated)], settings=ProfileSettings(), engine=LOCAL)
 
 
 def test_a_larger_profile_differs_only_in_its_sample(spark: Any, tmp_path: Path) -> None:
@@ -112,12 +145,16 @@ def test_dates_as_text_and_free_text_under_the_model_schema(spark: Any, tmp_path
     column it leaves out: the same profile as the Arrow engine's."""
     rng = np.random.default_rng(3)
     rows = 800
-    words = ["sea", "view", "renovated", "garden", "quiet", "2br", "x", "Über", "café"]
-    notes = [" ".join(rng.choice(words, rng.integers(0, 6))) for _ in range(rows)]
+    # more words than the vocabulary keeps (1000), so the odd rows meet words the even rows'
+    # vocabulary lacks: the out-of-vocabulary share is not 0
+    words = ["sea", "view", "Über", "café", "2br", "x", *[f"word{i}" for i in range(2500)]]
+    weights = 1.0 / np.arange(1, len(words) + 1)
+    notes = [" ".join(rng.choice(words, rng.integers(0, 9), p=weights / weights.sum()))
+             for _ in range(rows)]  # fmt: skip
     signup = [f"{d:02d}/{m:02d}/20{y:02d}" for d, m, y in
               zip(rng.integers(1, 29, rows), rng.integers(1, 13, rows), rng.integers(10, 24, rows),
                   strict=True)]  # fmt: skip
-    signup[5], signup[9], notes[7] = "31/02/2020", "soon", None
+    signup[5], signup[9], notes[7], notes[20] = "31/02/2020", "soon", None, None
     table = pa.table({"id": [f"u{i}" for i in range(rows)], "signup": signup, "notes": notes,
                       "age": rng.integers(18, 90, rows)})  # fmt: skip
     path = tmp_path / "reference.parquet"
@@ -131,6 +168,7 @@ def test_dates_as_text_and_free_text_under_the_model_schema(spark: Any, tmp_path
     }), encoding="utf-8")  # fmt: skip
     arrow, spark_profile = both_profiles(path, schema=schema)
     assert arrow["columns"]["signup"]["unparsed"] == 2
+    assert arrow["columns"]["notes"]["out_of_vocabulary"] > 0.01
     assert arrow["ignored"] == {"id": "identifier: not a model feature"}
     assert dumps(spark_profile) == dumps(arrow)
 

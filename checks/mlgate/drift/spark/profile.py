@@ -32,7 +32,7 @@ from ...drift.profile import (
     source_hash,
 )
 from ...errors import CouldNotCheck, require
-from ...io.spark import URI, read_frame
+from ...io.spark import URI, read_frame, spark_errors
 from ...policy import EngineSettings
 from . import measure, numbers
 
@@ -49,7 +49,20 @@ def build_profile_spark(
     schema: str | Path | None = None,
     outputs: str | Path | None = None,
 ) -> dict[str, Any]:
+    """build_profile's answer, computed on Spark; Spark's errors are could-not-checks."""
     require("pyspark", "spark")  # the install hint, before any import of it
+    with spark_errors("profile the data"):
+        return _build(sources, exclude, settings, engine, schema, outputs)
+
+
+def _build(
+    sources: Sequence[str],
+    exclude: Sequence[str],
+    settings: ProfileSettings,
+    engine: EngineSettings,
+    schema: str | Path | None,
+    outputs: str | Path | None,
+) -> dict[str, Any]:
     from pyspark.sql import functions as F
 
     from ...io.spark import spark_session
@@ -62,7 +75,8 @@ def build_profile_spark(
         raise CouldNotCheck(f"{schema} names no task (classification or regression)")
     roles, dropped = model.features, model.dropped
     session = spark_session(engine.master, engine.config)
-    frame = read_frame(session, sources, as_text=False)
+    as_written = [n for n, spec in roles.items() if spec["kind"] in ("datetime", "text")]
+    frame = read_frame(session, sources, as_text=False, text_columns=as_written)
     unknown = [name for name in exclude if name not in frame.columns]
     if unknown:
         raise CouldNotCheck(f"--exclude names columns the data does not have: {', '.join(unknown)}")
@@ -287,52 +301,75 @@ def _summarise(
         if column[name] in counted:
             pairs = sorted(counted[column[name]])
             result[name]["values"] = {number_key(value): n for value, n in pairs}
-        if settings.sample:
-            result[name]["sample"] = _sample(renamed, column[name], settings, seed_of(name), count)
+        if settings.sample and count > settings.sample:
+            result[name]["sample"] = _sample(renamed, column[name], settings, seed_of(name))
+    if settings.sample:  # every value of the smaller columns, in one job
+        small = [n for n, (count, _, _) in live.items() if count <= settings.sample]
+        for name, values in _every_value(renamed, [column[n] for n in small]).items():
+            result[names[int(name[1:])]]["sample"] = values
     return result
 
 
-def _sample(frame: DataFrame, name: str, settings: ProfileSettings, index: int, count: int
-            ) -> list[float]:  # fmt: skip
-    """Every value when there are at most `sample` (the Arrow engine's bytes); else the
-    values with the smallest seeded random keys, a uniform sample of its own."""
+def _every_value(frame: DataFrame, names: list[str]) -> dict[str, list[float]]:
+    """All non-null values of each column, sorted: the sample of a column with at most
+    `--sample` values, as the Arrow engine keeps it (the same bytes)."""
+    from pyspark.sql import functions as F
+
+    if not names:
+        return {}
+    stacked = frame.select(F.inline(F.array(*[
+        F.struct(F.lit(i).alias("c"), F.col(n).alias("v")) for i, n in enumerate(names)
+    ]))).where(F.col("v").isNotNull())  # fmt: skip
+    found: dict[str, list[float]] = {n: [] for n in names}
+    for row in stacked.collect():
+        found[names[row["c"]]].append(float(row["v"]))
+    return {n: sorted(values) for n, values in found.items()}
+
+
+def _sample(frame: DataFrame, name: str, settings: ProfileSettings, index: int) -> list[float]:
+    """The values with the smallest seeded random keys: a uniform sample of Spark's own (the
+    Arrow engine draws with numpy; the two differ, the KS verdicts agree)."""
     from pyspark.sql import functions as F
 
     column = F.col(f"`{name}`")
-    present = frame.where(column.isNotNull()).select(column.alias("v"))
-    if count > settings.sample:
-        keyed = present.withColumn("k", F.rand(settings.seed * 1_000_003 + index))
-        present = keyed.orderBy("k").limit(settings.sample).select("v")
-    return sorted(float(row["v"]) for row in present.collect())
+    keyed = frame.where(column.isNotNull()).select(
+        column.alias("v"), F.rand(settings.seed * 1_000_003 + index).alias("k")
+    )
+    return sorted(float(row["v"]) for row in keyed.orderBy("k").limit(settings.sample).collect())
 
 
 def _vocabulary(frame: DataFrame, name: str) -> dict[str, Any]:
     """The reference's words: how many, the VOCABULARY most frequent, and the share of the
-    odd rows' words outside the even rows' vocabulary (rows counted within each partition)."""
+    odd rows' words outside the even rows' vocabulary. Rows are numbered within each Spark
+    partition (the Arrow engine numbers them in the file): equal on one partition. Only the
+    two vocabularies and three counts reach the driver."""
     from pyspark.sql import functions as F
 
-    column = frame[f"`{name}`"]
-    words = frame.where(column.isNotNull()).select(
-        (F.monotonically_increasing_id() % 2).alias("odd"),
-        F.explode(measure.word_list(column)).alias("w"),
+    numbered = frame.select(F.monotonically_increasing_id().alias("id"),
+                            frame[f"`{name}`"].alias("t"))  # fmt: skip
+    words = numbered.where(F.col("t").isNotNull()).select(
+        (F.col("id") % 2).alias("odd"), F.explode(measure.word_list(F.col("t"))).alias("w")
     )
-    counted = words.groupBy("odd", "w").count().collect()
-    every: dict[str, int] = {}
-    even: dict[str, int] = {}
-    odd_total = 0
-    for row in counted:
-        every[row["w"]] = every.get(row["w"], 0) + int(row["count"])
-        if row["odd"]:
-            odd_total += int(row["count"])
-        else:
-            even[row["w"]] = int(row["count"])
-    top_even = set(_most_frequent(even))
-    outside = sum(int(r["count"]) for r in counted if r["odd"] and r["w"] not in top_even)
-    return {"unit": "words per value", "words": sum(every.values()),
-            "vocabulary": sorted(_most_frequent(every)),
-            "out_of_vocabulary": outside / odd_total if odd_total else 0.0}  # fmt: skip
+    counted = words.groupBy("odd", "w").count().cache()
+    try:
+        every = counted.groupBy("w").agg(F.sum("count").alias("count"))
+        vocabulary = _top_words(every)
+        even = _top_words(counted.where(F.col("odd") == 0))
+        odd = counted.where(F.col("odd") == 1)
+        outside = F.sum(F.when(~F.col("w").isin(even), F.col("count")).otherwise(0))
+        found = odd.agg(F.sum("count").alias("n"), outside.alias("u")).first()
+        total = counted.agg(F.sum("count").alias("n")).first()
+    finally:
+        counted.unpersist()
+    odd_total = int(found["n"] or 0) if found else 0
+    share = int(found["u"] or 0) / odd_total if found and odd_total else 0.0
+    return {"unit": "words per value", "words": int(total["n"] or 0) if total else 0,
+            "vocabulary": sorted(vocabulary), "out_of_vocabulary": share}  # fmt: skip
 
 
-def _most_frequent(counts: dict[str, int]) -> list[str]:
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [word for word, _ in ranked[:VOCABULARY]]
+def _top_words(counted: DataFrame) -> list[str]:
+    """The VOCABULARY most frequent words, ties by the word (the Arrow engine's order)."""
+    from pyspark.sql import functions as F
+
+    ranked = counted.orderBy(F.desc("count"), F.col("w")).limit(VOCABULARY).collect()
+    return [str(row["w"]) for row in ranked]

@@ -27,7 +27,7 @@ from ...drift.window import (
     accumulator_for,
 )
 from ...errors import CouldNotCheck, require
-from ...io.spark import read_frame
+from ...io.spark import read_frame, spark_errors
 from ...policy import EngineSettings
 from . import measure, numbers
 
@@ -45,6 +45,17 @@ def read_window_spark(
 ) -> tuple[dict[str, Accumulator], int, list[str]]:
     """read_window's answer (accumulators, rows, new columns) for the window at `sources`."""
     require("pyspark", "spark")  # the install hint, before any import of it
+    with spark_errors("read the window"):
+        return _read_window(sources, profile, methods, engine, seed)
+
+
+def _read_window(
+    sources: Sequence[str],
+    profile: dict[str, Any],
+    methods: dict[str, tuple[str, float]],
+    engine: EngineSettings,
+    seed: int,
+) -> tuple[dict[str, Accumulator], int, list[str]]:
     from pyspark.sql import functions as F
 
     from ...io.spark import spark_session
