@@ -437,14 +437,14 @@ def check_window(
     if not methods:
         raise CouldNotCheck("every reference column is ignored by the policy: nothing to check")
     outputs = plan_outputs(profile, policy)
-    spark = engine is not None and engine.name == "spark"
-    if spark:
+    if engine is not None and engine.name == "spark":
         from .spark.window import read_window_spark
 
         assert engine is not None
-        windows, rows, new_columns = read_window_spark([str(p) for p in paths], profile,
-                                                       methods, engine)  # fmt: skip
-        outputs = {}
+        sources = [str(p) for p in paths]
+        windows, rows, new_columns = read_window_spark(
+            sources, profile, methods, engine, outputs=outputs
+        )
     else:
         windows, rows, new_columns = read_window(
             [Path(p) for p in paths], profile, methods, outputs=outputs, progress=progress
@@ -470,9 +470,6 @@ def check_window(
     if unmeasured and result.share is None:
         result.notes.append(f"no column could be judged: {', '.join(unmeasured)}")
     judge_outputs(profile, outputs, windows, policy, result)
-    if spark and profile.get("outputs") and plan_outputs(profile, policy):
-        result.outputs_note = ("not compared by the spark engine: prediction drift reads the "
-                               "service's request log with --engine arrow")  # fmt: skip
     return result
 
 

@@ -131,6 +131,7 @@ def read_frame(
     as_text: bool,
     dates: bool = True,
     text_columns: Sequence[str] = (),
+    outputs: bool = False,
 ) -> DataFrame:
     """All sources as one frame; `as_text` reads CSV and JSON values as text (a window's types
     come from the reference, as in the Arrow engine). Typed, a local CSV gets the types the
@@ -146,7 +147,7 @@ def read_frame(
             if fmt == "csv" and not as_text and dates and _local_file(source):
                 frames.append(_arrow_typed_csv(session, source, text_columns))
                 continue
-            frames.append(_read_one(session, source, fmt, as_text, dates))
+            frames.append(_read_one(session, source, fmt, as_text, dates, outputs))
             if fmt == "jsonl" and _local_file(source):
                 frames[-1] = _first_line_order(frames[-1], Path(source))
         except CouldNotCheck:
@@ -164,7 +165,7 @@ def read_frame(
 
 
 def _read_one(
-    session: SparkSession, source: str, fmt: str, as_text: bool, dates: bool
+    session: SparkSession, source: str, fmt: str, as_text: bool, dates: bool, outputs: bool
 ) -> DataFrame:
     reader = session.read
     if fmt == "csv":
@@ -175,7 +176,7 @@ def _read_one(
         frame = _arrow_nulls(reader.option("inferSchema", not as_text).csv(source))
     elif fmt == "jsonl":
         frame = reader.option("primitivesAsString", as_text).option("mode", "FAILFAST").json(source)
-        frame = _features(frame)
+        frame = _features(frame, outputs)
     else:
         frame = reader.format(fmt).load(source)
     return frame
@@ -265,19 +266,67 @@ def _first_line_order(frame: DataFrame, path: Path) -> DataFrame:
     return frame
 
 
-def _features(frame: DataFrame) -> DataFrame:
-    """A request log's rows: its `features` object, or each object of a `features` list."""
+def _features(frame: DataFrame, outputs: bool = False) -> DataFrame:
+    """A request log's rows: its `features` object, or each object of a `features` list. With
+    `outputs`, each row also carries its prediction and confidence (the highest class
+    probability) under OUTPUT_COLUMNS' names, as the Arrow engine reads them: a line whose
+    predictions do not pair one to one with its rows carries none."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import ArrayType, StructType
+
+    from .columnar import OUTPUT_COLUMNS
 
     if "features" not in frame.columns:
         return frame
     kind = frame.schema["features"].dataType
     if isinstance(kind, StructType):
-        return frame.select("features.*")
-    if isinstance(kind, ArrayType) and isinstance(kind.elementType, StructType):
-        return frame.select(F.explode("features").alias("f")).select("f.*")
-    return frame
+        one = [F.lit(0).alias("_i"), F.lit(1).alias("_n"), F.col("features").alias("_f")]
+        rows = frame.select(*one, *_answers(frame, outputs))
+    elif isinstance(kind, ArrayType) and isinstance(kind.elementType, StructType):
+        rows = frame.select(F.posexplode("features").alias("_i", "_f"),
+                            F.size("features").alias("_n"), *_answers(frame, outputs))  # fmt: skip
+    else:
+        return frame
+    extra = []
+    if outputs and "_p" in rows.columns:
+        paired = F.size("_p") == F.col("_n")
+        extra.append(F.when(paired, F.element_at("_p", F.col("_i") + 1))
+                     .alias(OUTPUT_COLUMNS["prediction"]))  # fmt: skip
+        if "_q" in rows.columns:
+            extra.append(_highest(rows, paired).alias(OUTPUT_COLUMNS["confidence"]))
+    return rows.select("_f.*", *extra)
+
+
+def _answers(frame: DataFrame, outputs: bool) -> list[Any]:
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import ArrayType, StructType
+
+    if not outputs or "predictions" not in frame.columns:
+        return []
+    if not isinstance(frame.schema["predictions"].dataType, ArrayType):
+        return []
+    found = [F.col("predictions").cast("array<string>").alias("_p")]
+    probabilities = (
+        frame.schema["probabilities"].dataType if "probabilities" in frame.columns else None
+    )
+    if isinstance(probabilities, ArrayType) and isinstance(probabilities.elementType, StructType):
+        found.append(F.col("probabilities").alias("_q"))
+    return found
+
+
+def _highest(rows: DataFrame, paired: Any) -> Any:
+    """A row's highest class probability, null unless each class has a finite number."""
+    from pyspark.sql import functions as F
+
+    element = rows.schema["_q"].dataType.elementType
+    row = F.element_at("_q", F.col("_i") + 1)
+    values = [row[f.name].try_cast("double") for f in element.fields]
+    known = F.lit(True)
+    for value in values:
+        known = known & value.isNotNull() & ~F.isnan(value) & (F.abs(value) != float("inf"))
+    same_size = F.size("_q") == F.col("_n")
+    highest = F.greatest(*values) if len(values) > 1 else values[0]
+    return F.when(paired & same_size & row.isNotNull() & known, highest)
 
 
 def _refuse_repeated_names(frame: DataFrame, sources: Sequence[str]) -> None:

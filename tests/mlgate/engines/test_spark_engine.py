@@ -312,3 +312,69 @@ def test_validate_runs_the_committed_suite_through_gx_spark_alike(
             typed = key[0] == "expect_column_values_to_be_in_type_list"
             assert spark_report[key] == (status, None if typed else count), (data.name, key)
         assert reports[1]["rows"] == reports[0]["rows"] == 300
+
+
+def test_prediction_drift_reads_the_request_log_alike(spark: Any, tmp_path: Path) -> None:
+    """The answers in the service's request log against the held-out ones: a clean log, a
+    broken deployment (answers shifted on the same inputs: drift in the answers only), a log
+    without probabilities, and a line whose predictions do not pair with its rows."""
+    rng = np.random.default_rng(9)
+
+    def rule(age: np.ndarray, bias: float = 0.0) -> tuple[list[int], list[dict[str, float]]]:
+        p1 = 1.0 / (1.0 + np.exp(-((age - 40.0) / 5.0 + bias)))
+        return ([int(p > 0.5) for p in p1],
+                [{"0": round(1 - p, 6), "1": round(p, 6)} for p in p1])  # fmt: skip
+
+    age = rng.normal(40, 10, 2000)
+    pcsv.write_csv(pa.table({"age": age, "plan": rng.choice(["a", "b"], 2000)}),
+                   tmp_path / "train.csv")  # fmt: skip
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"task": "classification", "features": [
+        {"name": "age", "kind": "numeric"}, {"name": "plan", "kind": "categorical"}]}),
+        encoding="utf-8")  # fmt: skip
+    held_age = rng.normal(40, 10, 1500)
+    predictions, probabilities = rule(held_age)
+    held = tmp_path / "held_out.jsonl"
+    held.write_text("".join(json.dumps({"prediction": p, "probabilities": q, "outcome": p}) + "\n"
+                            for p, q in zip(predictions, probabilities, strict=True)),
+                    encoding="utf-8")  # fmt: skip
+    profile = build_profile([tmp_path / "train.csv"], settings=ProfileSettings(), schema=schema,
+                            outputs=held)  # fmt: skip
+    assert set(profile["outputs"]["columns"]) == {"prediction", "confidence"}
+
+    def log(name: str, bias: float = 0.0, with_probabilities: bool = True) -> Path:
+        ages = rng.normal(40, 10, 1200)
+        plans = rng.choice(["a", "b"], 1200).tolist()
+        said, chances = rule(ages, bias)
+        lines = []
+        for start in range(0, 1200, 4):
+            chunk = range(start, start + 4)
+            line: dict[str, Any] = {"features": [{"age": float(ages[i]), "plan": plans[i]}
+                                                 for i in chunk],
+                                    "predictions": [said[i] for i in chunk]}  # fmt: skip
+            if with_probabilities:
+                line["probabilities"] = [chances[i] for i in chunk]
+            lines.append(line)
+        lines[5]["predictions"] = lines[5]["predictions"][:3]  # not one per row: no answers
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+        return path
+
+    policy = DriftPolicy(columns={}, drift_share=0.5)
+    codes = {}
+    for name, bias, chances in (("clean", 0.0, True), ("broken", 1.5, True),
+                                ("no-probabilities", 0.0, False)):  # fmt: skip
+        arrow, spark_result = run_both(profile, log(name, bias, chances), policy)
+        assert_same_verdicts(arrow, spark_result)
+        assert spark_result.outputs_note == arrow.outputs_note
+        pairs = zip(arrow.outputs, spark_result.outputs, strict=True)
+        for left, right in pairs:
+            assert (right.name, right.verdict, right.current_count) == (
+                left.name, left.verdict, left.current_count)  # fmt: skip
+            if left.score is None:
+                assert right.score is None
+            else:
+                assert right.score == pytest.approx(left.score, rel=SCORE_REL, abs=1e-15)
+        codes[name] = (arrow.exit_code, [str(c.verdict) for c in arrow.outputs])
+    assert codes["clean"] == (0, ["OK", "OK"])
+    assert codes["broken"][0] == 1 and "DRIFT" in codes["broken"][1]

@@ -27,6 +27,7 @@ from ...drift.window import (
     accumulator_for,
 )
 from ...errors import CouldNotCheck, require
+from ...io.columnar import OUTPUT_COLUMNS
 from ...io.spark import read_frame, spark_errors
 from ...policy import EngineSettings
 from . import measure, numbers
@@ -41,12 +42,14 @@ def read_window_spark(
     methods: dict[str, tuple[str, float]],
     engine: EngineSettings,
     *,
+    outputs: dict[str, tuple[str, float]] | None = None,
     seed: int = 0,
 ) -> tuple[dict[str, Accumulator], int, list[str]]:
-    """read_window's answer (accumulators, rows, new columns) for the window at `sources`."""
+    """read_window's answer (accumulators, rows, new columns) for the window at `sources`;
+    the outputs' accumulators under OUTPUT_COLUMNS' names, as read_window keys them."""
     require("pyspark", "spark")  # the install hint, before any import of it
     with spark_errors("read the window"):
-        return _read_window(sources, profile, methods, engine, seed)
+        return _read_window(sources, profile, methods, engine, outputs or {}, seed)
 
 
 def _read_window(
@@ -54,6 +57,7 @@ def _read_window(
     profile: dict[str, Any],
     methods: dict[str, tuple[str, float]],
     engine: EngineSettings,
+    outputs: dict[str, tuple[str, float]],
     seed: int,
 ) -> tuple[dict[str, Accumulator], int, list[str]]:
     from pyspark.sql import functions as F
@@ -61,14 +65,18 @@ def _read_window(
     from ...io.spark import spark_session
 
     session = spark_session(engine.master, engine.config)
-    frame = read_frame(session, sources, as_text=True)
-    columns = profile["columns"]
+    frame = read_frame(session, sources, as_text=True, outputs=bool(outputs))
+    columns = dict(profile["columns"])
+    planned = dict(methods)
+    for name, chosen in outputs.items():
+        columns[OUTPUT_COLUMNS[name]] = profile["outputs"]["columns"][name]
+        planned[OUTPUT_COLUMNS[name]] = chosen
     accumulators = {
         name: accumulator_for(columns[name], needs_sample=method == "ks", seed=seed + index)
-        for index, (name, (method, _)) in enumerate(methods.items())
+        for index, (name, (method, _)) in enumerate(planned.items())
     }
     types = {field.name: field.dataType for field in frame.schema.fields}
-    present = [name for name in methods if name in types]
+    present = [name for name in planned if name in types]
     missing = [name for name in methods if name not in types]
     numeric = {n: a for n, a in accumulators.items() if n in types and isinstance(a, NumericWindow)}
     as_text = {
@@ -115,7 +123,7 @@ def _read_window(
     for name in missing:
         accumulators[name].nulls = -1  # "column absent", as read_window marks it
     known = set(columns) | set(profile.get("ignored") or {}) | set(profile.get("excluded") or [])
-    return accumulators, rows, sorted(set(types) - known)
+    return accumulators, rows, sorted(set(types) - known - set(OUTPUT_COLUMNS.values()))
 
 
 def _rows_and_categories(
