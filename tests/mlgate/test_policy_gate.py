@@ -394,7 +394,8 @@ def test_policy_error_is_a_could_not_check() -> None:
         pytest.param(
             "- gate\n- rules\n",
             [
-                "mlgate.yaml must be a mapping of sections (gate, drift, monitor, check, verify)",
+                "mlgate.yaml must be a mapping of sections (gate, drift, monitor, check, verify, "
+                "engine)",
                 "list",
             ],
             id="list-document",

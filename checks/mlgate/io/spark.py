@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +37,9 @@ APP_NAME = "mlgate"
 
 def spark_session(master: str | None, config: dict[str, str]) -> SparkSession:
     try:
-        from pyspark.sql import SparkSession
+        with warnings.catch_warnings():  # pyspark warns that pandas 3 is new to it: not ours
+            warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+            from pyspark.sql import SparkSession
     except ImportError:
         raise CouldNotCheck(missing_extra("pyspark", "spark")) from None
     logging.getLogger("py4j").setLevel(logging.ERROR)

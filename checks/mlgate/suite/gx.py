@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,10 +22,15 @@ if TYPE_CHECKING:
     from great_expectations.core.expectation_suite import ExpectationSuite
 
 
+PYSPARK_PANDAS = "PySpark does not yet fully support pandas"
+
+
 def _gx() -> Any:
     require("great_expectations", "data")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
+    with warnings.catch_warnings():  # GX imports pyspark when it is there (mlgate[spark]),
+        warnings.filterwarnings("ignore", message=PYSPARK_PANDAS)  # and pyspark warns on pandas 3
+        import great_expectations as gx
 
     return gx
 
