@@ -21,7 +21,14 @@ from ..errors import COULD_NOT_CHECK, FAIL, PASS, CouldNotCheck
 from ..io.columnar import OUTPUT_COLUMNS, iter_batches
 from ..policy import METHODS, ColumnRule, DriftPolicy
 from .profile import DISCRETE_MAX, MEASURED
-from .window import Accumulator, DateWindow, NumericWindow, TextWindow, accumulator_for
+from .window import (
+    Accumulator,
+    DateWindow,
+    NumericWindow,
+    TextWindow,
+    accumulator_for,
+    refuse_foreign,
+)
 
 if TYPE_CHECKING:
     from ..policy import EngineSettings
@@ -207,13 +214,8 @@ def read_window(
     known = set(columns) | set(profile.get("ignored") or {}) | set(profile.get("excluded") or [])
     new_columns = sorted(seen - known)
     missing = [name for name in methods if name not in seen]
-    if rows and len(missing) > len(methods) / 2:
-        found = ", ".join(sorted(seen)) or "none"
-        raise CouldNotCheck(
-            f"the window does not look like the reference's data: {len(missing)} of "
-            f"{len(methods)} reference columns are missing ({', '.join(missing[:8])}); the "
-            f"window has: {found}. Is this profile from another schema?"
-        )
+    if rows:
+        refuse_foreign(missing, len(methods), seen)
     for name in missing:
         accumulators[name].nulls = -1  # marks "column absent" for judge_column
     return accumulators, rows, new_columns

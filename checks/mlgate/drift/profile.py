@@ -219,6 +219,14 @@ class ModelSchema:
     dropped: dict[str, str]  # columns the model leaves out -> their role
     task: str | None
 
+    @property
+    def as_written(self) -> list[str]:
+        """Dates and text the model reads with its own format: read as text, not typed by a
+        reader's guess (an ISO-looking %Y-%d-%m, or a date typed from the first block that
+        refuses a later bad date)."""
+        return [name for name, spec in self.features.items()
+                if spec["kind"] in ("datetime", "text")]  # fmt: skip
+
 
 def model_roles(path: str | Path) -> ModelSchema:
     """From a generated project's models/schema.json: each feature's kind and date format, the
@@ -243,6 +251,56 @@ def model_roles(path: str | Path) -> ModelSchema:
     return ModelSchema(features, dropped, task if isinstance(task, str) else None)
 
 
+def profile_model(
+    settings: ProfileSettings, schema: str | Path | None, outputs: str | Path | None
+) -> ModelSchema:
+    """What both engines check before reading any data: the settings, and that --outputs
+    comes with a model schema naming its task."""
+    settings.check()
+    if outputs and not schema:
+        raise CouldNotCheck("--outputs needs --schema: the model's task says what they are")
+    model = model_roles(schema) if schema else ModelSchema({}, {}, None)
+    if outputs and model.task is None:
+        raise CouldNotCheck(f"{schema} names no task (classification or regression)")
+    return model
+
+
+def plan_columns(
+    found: Sequence[tuple[str, str | None, str]],
+    exclude: Sequence[str],
+    model: ModelSchema,
+    *,
+    by_schema: bool,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each profiled column's kind, and each column left out with why, from the data's
+    (name, kind by type, type in words): the model's roles decide where it has them."""
+    names = [name for name, _, _ in found]
+    unknown = [name for name in exclude if name not in names]
+    if unknown:
+        raise CouldNotCheck(f"--exclude names columns the data does not have: {', '.join(unknown)}")
+    roles, dropped = model.features, model.dropped
+    kinds: dict[str, str] = {}
+    ignored: dict[str, str] = {}
+    for name, kind, type_text in found:
+        if name in exclude:
+            continue
+        if name in dropped:
+            ignored[name] = f"{dropped[name]}: not a model feature"
+            continue
+        if by_schema and name not in roles:
+            ignored[name] = "not in the model's schema"
+            continue
+        if name in roles:  # the model's kind; a boolean stays one (its categories are true/false)
+            kind = "boolean" if kind == "boolean" else roles[name]["kind"]
+        if kind is None:
+            ignored[name] = type_text
+            continue
+        kinds[name] = kind
+    if not kinds:
+        raise CouldNotCheck("no column to profile: every column is excluded or of another type")
+    return kinds, ignored
+
+
 def build_profile(
     paths: Sequence[str | Path],
     *,
@@ -254,41 +312,20 @@ def build_profile(
     """The profile of the data files; with `outputs` (the held-out answers), of those too."""
     import numpy as np
 
-    settings.check()
-    if outputs and not schema:
-        raise CouldNotCheck("--outputs needs --schema: the model's task says what they are")
-    model = model_roles(schema) if schema else ModelSchema({}, {}, None)
-    if outputs and model.task is None:
-        raise CouldNotCheck(f"{schema} names no task (classification or regression)")
-    roles, dropped = model.features, model.dropped
+    model = profile_model(settings, schema, outputs)
+    roles = model.features
     files = check_inputs(paths)
-    # dates and text the model reads with its own format: not Arrow's guess (an ISO-looking
-    # %Y-%d-%m, or date32 typed from the first block and refusing a later bad date)
-    as_written = [name for name, spec in roles.items() if spec["kind"] in ("datetime", "text")]
-    table = read_all(files, text_columns=as_written)
+    table = read_all(files, text_columns=model.as_written)
     if table.num_rows == 0:
         raise CouldNotCheck("no rows to profile: the data files are empty")
-    unknown = [name for name in exclude if name not in table.column_names]
-    if unknown:
-        raise CouldNotCheck(f"--exclude names columns the data does not have: {', '.join(unknown)}")
+    found = [(n, column_kind(table.column(n).type), str(table.column(n).type))
+             for n in table.column_names]  # fmt: skip
+    kinds, ignored = plan_columns(found, exclude, model, by_schema=schema is not None)
     columns: dict[str, Any] = {}
-    ignored: dict[str, str] = {}
     for index, name in enumerate(table.column_names):
-        if name in exclude:
+        if name not in kinds:
             continue
-        column = table.column(name)
-        if name in dropped:
-            ignored[name] = f"{dropped[name]}: not a model feature"
-            continue
-        kind = column_kind(column.type)
-        if schema and name not in roles:
-            ignored[name] = "not in the model's schema"
-            continue
-        if name in roles:  # the model's kind; a boolean stays one (its categories are true/false)
-            kind = "boolean" if kind == "boolean" else roles[name]["kind"]
-        if kind is None:
-            ignored[name] = str(column.type)
-            continue
+        column, kind = table.column(name), kinds[name]
         rng = np.random.default_rng([settings.seed, index])
         if kind == "numeric":
             columns[name] = _numeric_or_refuse(name, column, settings, rng)
@@ -299,13 +336,28 @@ def build_profile(
             columns[name] = profile_text(column, settings, rng)
         else:
             columns[name] = profile_categories(column, kind, settings)
-    if not columns:
-        raise CouldNotCheck("no column to profile: every column is excluded or of another type")
+    return assemble(int(table.num_rows), columns, ignored, source_hash(files), exclude=exclude,
+                    settings=settings, model=model, outputs=outputs)  # fmt: skip
+
+
+def assemble(
+    rows: int,
+    columns: dict[str, Any],
+    ignored: dict[str, str],
+    sources: str,
+    *,
+    exclude: Sequence[str],
+    settings: ProfileSettings,
+    model: ModelSchema,
+    outputs: str | Path | None,
+) -> dict[str, Any]:
+    """The profile document both engines write, with the held-out answers' section (a small
+    local file, read by the Arrow engine's reader on either engine)."""
     profile = {
         "schema": SCHEMA,
-        "rows": int(table.num_rows),
+        "rows": rows,
         "schema_hash": schema_hash(columns),
-        "source_hash": source_hash(files),
+        "source_hash": sources,
         "settings": {"bins": settings.bins, "top_k": settings.top_k,
                      "sample": settings.sample, "seed": settings.seed},
         "columns": columns,

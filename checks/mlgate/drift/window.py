@@ -7,11 +7,13 @@ a test needs raw values, a uniform sample of bounded size (bottom-k of seeded ra
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import CouldNotCheck
 from ..io.columnar import float_values
 from .measures import Unparsed, epoch_days, out_of_vocabulary, word_counts
 from .profile import MEASURED, category_key, number_key
@@ -226,3 +228,14 @@ def accumulator_for(spec: dict[str, Any], *, needs_sample: bool, seed: int) -> A
 
         return TextWindow(**shape, vocabulary=pa.array(spec["vocabulary"], pa.string()))
     return NumericWindow(**shape)
+
+
+def refuse_foreign(missing: list[str], planned: int, found: Iterable[str]) -> None:
+    """More than half the reference's columns absent: a window of other data, not drift."""
+    if len(missing) > planned / 2:
+        shown = ", ".join(sorted(found)) or "none"
+        raise CouldNotCheck(
+            f"the window does not look like the reference's data: {len(missing)} of "
+            f"{planned} reference columns are missing ({', '.join(missing[:8])}); the "
+            f"window has: {shown}. Is this profile from another schema?"
+        )

@@ -141,13 +141,16 @@ def quiet_context() -> Any:
 
 def validate_frame(frame: pd.DataFrame, suite: ExpectationSuite) -> dict[str, Any]:
     """Run the suite on an in-memory frame; the raw GX result as a JSON-ready dict."""
-    frame = with_object_strings(frame)
-    context = quiet_context()
+    return validate_dataframe("pandas", with_object_strings(frame), suite)
+
+
+def validate_dataframe(kind: str, frame: Any, suite: ExpectationSuite) -> dict[str, Any]:
+    """The suite on a whole dataframe of GX's `kind` of datasource (pandas or spark)."""
+    sources = quiet_context().data_sources
+    source = sources.add_pandas("mlgate") if kind == "pandas" else sources.add_spark("mlgate")
     batch = (
-        context.data_sources.add_pandas("mlgate")
-        .add_dataframe_asset("data")
+        source.add_dataframe_asset("data")
         .add_batch_definition_whole_dataframe("whole")
         .get_batch(batch_parameters={"dataframe": frame})
     )
-    result = batch.validate(suite, result_format="SUMMARY")
-    return result.to_json_dict()
+    return batch.validate(suite, result_format="SUMMARY").to_json_dict()

@@ -13,7 +13,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from ..io.spark import read_frame, spark_session
-from .gx import _gx, quiet_context
+from .gx import _gx, validate_dataframe
 
 if TYPE_CHECKING:
     from great_expectations.core.expectation_suite import ExpectationSuite
@@ -96,11 +96,4 @@ def read_spark(
 
 def validate_spark_frame(frame: DataFrame, suite: ExpectationSuite) -> dict[str, Any]:
     """The suite on a Spark DataFrame; the raw GX result as a JSON-ready dict."""
-    context = quiet_context()
-    batch = (
-        context.data_sources.add_spark("mlgate")
-        .add_dataframe_asset("data")
-        .add_batch_definition_whole_dataframe("whole")
-        .get_batch(batch_parameters={"dataframe": frame})
-    )
-    return batch.validate(spark_suite(suite), result_format="SUMMARY").to_json_dict()
+    return validate_dataframe("spark", frame, spark_suite(suite))

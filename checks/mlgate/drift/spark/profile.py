@@ -21,14 +21,13 @@ import numpy as np
 
 from ...drift.profile import (
     DISCRETE_MAX,
-    SCHEMA,
     VOCABULARY,
-    ModelSchema,
     ProfileSettings,
+    assemble,
     category_key,
-    model_roles,
     number_key,
-    schema_hash,
+    plan_columns,
+    profile_model,
     source_hash,
 )
 from ...errors import CouldNotCheck, require
@@ -67,40 +66,14 @@ def _build(
 
     from ...io.spark import spark_session
 
-    settings.check()
-    if outputs and not schema:
-        raise CouldNotCheck("--outputs needs --schema: the model's task says what they are")
-    model = model_roles(schema) if schema else ModelSchema({}, {}, None)
-    if outputs and model.task is None:
-        raise CouldNotCheck(f"{schema} names no task (classification or regression)")
-    roles, dropped = model.features, model.dropped
+    model = profile_model(settings, schema, outputs)
+    roles = model.features
     session = spark_session(engine.master, engine.config)
-    as_written = [n for n, spec in roles.items() if spec["kind"] in ("datetime", "text")]
-    frame = read_frame(session, sources, as_text=False, text_columns=as_written)
-    unknown = [name for name in exclude if name not in frame.columns]
-    if unknown:
-        raise CouldNotCheck(f"--exclude names columns the data does not have: {', '.join(unknown)}")
-    plan: dict[str, tuple[str, Any]] = {}  # name -> (kind, Spark type)
-    ignored: dict[str, str] = {}
-    for field in frame.schema.fields:
-        name = field.name
-        if name in exclude:
-            continue
-        if name in dropped:
-            ignored[name] = f"{dropped[name]}: not a model feature"
-            continue
-        kind = measure.spark_kind(field.dataType)
-        if schema and name not in roles:
-            ignored[name] = "not in the model's schema"
-            continue
-        if name in roles:
-            kind = "boolean" if kind == "boolean" else roles[name]["kind"]
-        if kind is None:
-            ignored[name] = field.dataType.simpleString()
-            continue
-        plan[name] = (kind, field.dataType)
-    if not plan:
-        raise CouldNotCheck("no column to profile: every column is excluded or of another type")
+    frame = read_frame(session, sources, as_text=False, text_columns=model.as_written)
+    types = {field.name: field.dataType for field in frame.schema.fields}
+    found = [(n, measure.spark_kind(t), t.simpleString()) for n, t in types.items()]
+    kinds, ignored = plan_columns(found, exclude, model, by_schema=schema is not None)
+    plan = {name: (kind, types[name]) for name, kind in kinds.items()}  # kind, Spark type
 
     # numbers, typed dates and words per value: one frame of measures m0, m1, ...
     native: dict[str, Column] = {}
@@ -163,24 +136,8 @@ def _build(
             columns[name] = {"kind": kind, "count": count, "nulls": int(rows["rows"]) - count,
                              "distinct": distinct[name], "top": kept,
                              "other": count - sum(kept.values())}  # fmt: skip
-    profile = {
-        "schema": SCHEMA,
-        "rows": int(rows["rows"]),
-        "schema_hash": schema_hash(columns),
-        "source_hash": spark_source_hash(sources),
-        "settings": {"bins": settings.bins, "top_k": settings.top_k,
-                     "sample": settings.sample, "seed": settings.seed},
-        "columns": columns,
-        "ignored": ignored,
-        "excluded": sorted(set(exclude)),
-    }  # fmt: skip
-    if outputs:  # the held-out answers are a small local file: the Arrow engine's own reader
-        from ...drift.outputs import profile_outputs
-
-        section = profile_outputs(outputs, str(model.task), settings)
-        if section is not None:
-            profile["outputs"] = section
-    return profile
+    return assemble(int(rows["rows"]), columns, ignored, spark_source_hash(sources),
+                    exclude=exclude, settings=settings, model=model, outputs=outputs)  # fmt: skip
 
 
 def spark_source_hash(sources: Sequence[str]) -> str:

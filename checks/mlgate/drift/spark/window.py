@@ -25,8 +25,9 @@ from ...drift.window import (
     NumericWindow,
     TextWindow,
     accumulator_for,
+    refuse_foreign,
 )
-from ...errors import CouldNotCheck, require
+from ...errors import require
 from ...io.columnar import OUTPUT_COLUMNS
 from ...io.spark import read_frame, spark_errors
 from ...policy import EngineSettings
@@ -96,13 +97,8 @@ def _read_window(
         else:
             measures[name] = measure.as_number(column, types[name])
     rows = _rows_and_categories(frame, present, accumulators)
-    if rows and len(missing) > len(methods) / 2:
-        found = ", ".join(sorted(types)) or "none"
-        raise CouldNotCheck(
-            f"the window does not look like the reference's data: {len(missing)} of "
-            f"{len(methods)} reference columns are missing ({', '.join(missing[:8])}); the "
-            f"window has: {found}. Is this profile from another schema?"
-        )
+    if rows:
+        refuse_foreign(missing, len(methods), types)
     if measures:
         names = list(measures)
         measured = frame.select(
