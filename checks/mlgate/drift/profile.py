@@ -39,6 +39,10 @@ SCHEMA = "mlgate.profile/1"
 KINDS = ("numeric", "categorical", "boolean", "datetime", "text")
 MEASURED = ("numeric", "datetime", "text")  # summarised as numbers: bins, moments, a sample
 VOCABULARY = 1000  # most frequent reference words kept per text column
+TOO_LARGE = (
+    "a column's sums are beyond what a double holds (values near 1e308): exclude the "
+    "column or rescale it"
+)
 DISCRETE_MAX = 5  # numeric columns with at most this many values are compared as categories
 
 
@@ -154,13 +158,17 @@ def summarise_numbers(
     unique, counts = np.unique(finite, return_counts=True)
     # Sums are correctly rounded (math.fsum), not added in numpy's order: the Spark engine
     # gets the same bits whatever its partitions (engines/spark/numbers.py).
-    mean = math.fsum(finite.tolist()) / finite.size
+    try:
+        mean = math.fsum(finite.tolist()) / finite.size
+        spread = math.fsum(np.square(finite - mean).tolist())
+    except OverflowError:
+        raise CouldNotCheck(TOO_LARGE) from None
     result.update(
         distinct=int(unique.size),
         min=float(finite.min()),
         max=float(finite.max()),
         mean=mean,
-        std=math.sqrt(math.fsum(np.square(finite - mean).tolist()) / finite.size),
+        std=math.sqrt(spread / finite.size),
     )
     if unique.size <= DISCRETE_MAX:
         result["values"] = {number_key(v): int(c) for v, c in zip(unique, counts, strict=True)}
@@ -425,10 +433,14 @@ def write_profile(
         profile = build_profile(
             paths, exclude=exclude, settings=settings, schema=schema, outputs=outputs
         )
+    try:
+        text = dumps(profile)
+    except ValueError:  # a mean or std beyond 1.8e308: values too large to summarise
+        raise CouldNotCheck(TOO_LARGE) from None
     target = Path(output)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(dumps(profile), encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CouldNotCheck(f"cannot write {output}: {exc.strerror}") from None
     kinds = [spec["kind"] for spec in profile["columns"].values()]

@@ -43,39 +43,46 @@ def spark_session(master: str | None, config: dict[str, str]) -> SparkSession:
     except ImportError:
         raise CouldNotCheck(missing_extra("pyspark", "spark")) from None
     logging.getLogger("py4j").setLevel(logging.ERROR)
-    # Python workers (dates read by the model's parser) run this interpreter on a local
-    # master; a cluster names its own with PYSPARK_PYTHON.
-    if (master or "local").startswith("local"):
+    remote = os.environ.get("SPARK_REMOTE")
+    existing = None if remote else SparkSession.getActiveSession()
+    # a session spark-submit (or Databricks) made, or a Connect server, keeps its own master
+    # and settings; mlgate.yaml's apply only to a session mlgate makes itself
+    ours = not remote and existing is None and not _submitted()
+    local = ours and (master or "local").startswith("local")
+    if local:  # Python workers (dates read by the model's parser) run this interpreter
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
-        builder: Any = SparkSession.builder.appName(APP_NAME)
-        if os.environ.get("SPARK_REMOTE"):
-            builder = builder.remote(os.environ["SPARK_REMOTE"])
-        elif master:
-            builder = builder.master(master)
-        elif SparkSession.getActiveSession() is None and not _submitted():
-            builder = builder.master("local[*]")
-        for key, value in {**_defaults(master), **config}.items():
-            builder = builder.config(key, value)
-        session = builder.getOrCreate()
+        if existing is not None:
+            session = existing
+        else:
+            builder: Any = SparkSession.builder.appName(APP_NAME)
+            if remote:
+                builder = builder.remote(remote)
+            elif ours:
+                builder = builder.master(master or "local[*]")
+            settings = {**_defaults(local), **config} if ours else {}
+            for key, value in settings.items():
+                builder = builder.config(key, value)
+            session = builder.getOrCreate()
+        # the same days as the Arrow engine, and column names as written (age is not AGE)
+        session.conf.set("spark.sql.session.timeZone", "UTC")
+        session.conf.set("spark.sql.caseSensitive", "true")
     except Exception as exc:  # pyspark raises its own errors for a JVM that would not start
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CouldNotCheck(
             f"Spark could not start ({first[:200]}); it needs Java 17 or newer on PATH or "
             "JAVA_HOME, or SPARK_REMOTE naming a Spark Connect server"
         ) from None
-    session.conf.set("spark.sql.session.timeZone", "UTC")
-    if not os.environ.get("SPARK_REMOTE"):
+    if local:
         session.sparkContext.setLogLevel("ERROR")
     return session
 
 
-def _defaults(master: str | None) -> dict[str, str]:
-    """UTC days, no console progress bars; on a local master, few shuffle partitions (200
-    tiny tasks per aggregation cost more than the work on one machine)."""
-    found = {"spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false",
-             "spark.log.level": "ERROR"}  # fmt: skip
-    if (master or "local").startswith("local"):
+def _defaults(local: bool) -> dict[str, str]:
+    """No console progress bars; on a local master, few shuffle partitions (200 tiny tasks
+    per aggregation cost more than the work on one machine)."""
+    found = {"spark.ui.showConsoleProgress": "false", "spark.log.level": "ERROR"}
+    if local:
         found["spark.sql.shuffle.partitions"] = "8"
     return found
 
@@ -89,6 +96,14 @@ def _submitted() -> bool:
 
 NO_DATES = "'no dates'"
 URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:/")
+
+
+def check_sources(sources: Sequence[str]) -> None:
+    """Each source exists (when local) and has a known format: exit 2 before Spark starts."""
+    if not sources:
+        raise CouldNotCheck("no data files given")
+    for source in sources:
+        source_format(source)
 
 
 def source_format(source: str) -> str:
@@ -160,6 +175,7 @@ def read_frame(
             raise CouldNotCheck(
                 f"{source}: cannot read as {fmt} with Spark: {first[:300]}"
             ) from None
+    frames = _as_text_where_types_differ(frames)
     frame = frames[0]
     for other in frames[1:]:
         frame = frame.unionByName(other, allowMissingColumns=True)
@@ -197,6 +213,31 @@ def _arrow_nulls(frame: DataFrame) -> DataFrame:
         .alias(f.name) if isinstance(f.dataType, StringType) else frame[f"`{f.name}`"]
         for f in frame.schema.fields
     ])  # fmt: skip
+
+
+def _as_text_where_types_differ(frames: list[DataFrame]) -> list[DataFrame]:
+    """A column typed differently in two files is text in all of them (numbers of two widths
+    are numbers), as the Arrow engine reads such files, rather than a failed union."""
+    from pyspark.sql.types import NumericType, StringType
+
+    if len(frames) < 2:
+        return frames
+    types: dict[str, set[Any]] = {}
+    for frame in frames:
+        for field in frame.schema.fields:
+            types.setdefault(field.name, set()).add(field.dataType)
+    mixed = {name for name, found in types.items()
+             if len(found) > 1 and not all(isinstance(t, NumericType) for t in found)}  # fmt: skip
+    if not mixed:
+        return frames
+
+    def as_text(frame: DataFrame) -> DataFrame:
+        return frame.select(*[
+            frame[f"`{n}`"].cast(StringType()).alias(n) if n in mixed else frame[f"`{n}`"]
+            for n in frame.columns
+        ])  # fmt: skip
+
+    return [as_text(frame) for frame in frames]
 
 
 def _local_file(source: str) -> bool:
@@ -261,7 +302,10 @@ def _first_line_order(frame: DataFrame, path: Path) -> DataFrame:
 
     for _, _, record in json_lines(path):
         if isinstance(record, dict):
-            keys = record.get("features") if isinstance(record.get("features"), dict) else record
+            features = record.get("features")
+            if isinstance(features, list) and features and isinstance(features[0], dict):
+                features = features[0]
+            keys = features if isinstance(features, dict) else record
             first = [k for k in keys if k in frame.columns]
             rest = [c for c in frame.columns if c not in first]
             return frame.select(*[frame[f"`{c}`"] for c in [*first, *rest]])
@@ -275,13 +319,25 @@ def _features(frame: DataFrame, outputs: bool = False) -> DataFrame:
     probability) under OUTPUT_COLUMNS' names, as the Arrow engine reads them: a line whose
     predictions do not pair one to one with its rows carries none."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import ArrayType, StructType
+    from pyspark.sql.types import ArrayType, MapType, StringType, StructType
 
     from .columnar import OUTPUT_COLUMNS
 
     if "features" not in frame.columns:
         return frame
     kind = frame.schema["features"].dataType
+    if isinstance(kind, StringType):  # objects and lists in one log: Spark keeps the JSON text
+        frame = _parsed_features(frame)
+        kind = frame.schema["features"].dataType
+    if isinstance(kind, ArrayType) and isinstance(kind.elementType, MapType):
+        records = frame.select(F.explode("features").alias("r"))
+        names = records.select(F.explode(F.map_keys("r")).alias("k")).distinct().collect()
+        keys = [row["k"] for row in names]
+        records = F.transform("features", lambda record: F.struct(*[
+            F.element_at(record, F.lit(key)).alias(key) for key in sorted(keys)
+        ]))  # fmt: skip
+        frame = frame.withColumn("features", records)
+        kind = frame.schema["features"].dataType
     if isinstance(kind, StructType):
         one = [F.lit(0).alias("_i"), F.lit(1).alias("_n"), F.col("features").alias("_f")]
         rows = frame.select(*one, *_answers(frame, outputs))
@@ -298,6 +354,18 @@ def _features(frame: DataFrame, outputs: bool = False) -> DataFrame:
         if "_q" in rows.columns:
             extra.append(_highest(rows, paired).alias(OUTPUT_COLUMNS["confidence"]))
     return rows.select("_f.*", *extra)
+
+
+def _parsed_features(frame: DataFrame) -> DataFrame:
+    """`features` as a list of text maps, from a log whose lines hold one object (a single
+    record) or a list of them (a batch), which the service writes side by side."""
+    from pyspark.sql import functions as F
+
+    text = F.col("features")
+    as_list = F.from_json(text, "array<map<string,string>>")
+    one = F.array(F.from_json(text, "map<string,string>"))
+    return frame.withColumn("features", F.when(F.ltrim(text).startswith("["), as_list)
+                            .otherwise(one))  # fmt: skip
 
 
 def _answers(frame: DataFrame, outputs: bool) -> list[Any]:

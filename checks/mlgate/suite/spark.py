@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from ..io.spark import read_frame, spark_session
+from ..io.spark import check_sources, read_frame, spark_session
 from .gx import _gx, validate_dataframe
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ def read_spark(
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType
 
+    check_sources([source])
     session = spark_session(master, config)
     frame = read_frame(session, [source], as_text=False, dates=False)
     text = [f.name for f in frame.schema.fields if isinstance(f.dataType, StringType)]

@@ -131,7 +131,11 @@ def test_a_bad_row_is_could_not_check_not_a_stack_trace(spark: Any, tmp_path: Pa
 def test_a_larger_profile_differs_only_in_its_sample(spark: Any, tmp_path: Path) -> None:
     """Above --sample values the sample is each engine's own seeded draw; the rest is exact."""
     path = tmp_path / "reference.parquet"
-    pq.write_table(mixed_table(6000, 2), path)
+    table = mixed_table(6000, 2)
+    rng = np.random.default_rng(2)
+    # p-values over 300 orders of magnitude, both signs: exact quantiles settle by exponent
+    magnitudes = 10.0 ** -rng.uniform(0, 300, 6000) * rng.choice([-1.0, 1.0], 6000)
+    pq.write_table(table.append_column("p", pa.array(magnitudes)), path)
     settings = ProfileSettings(bins=37, sample=500)
     arrow, spark_profile = both_profiles(path, settings)
     for profile in (arrow, spark_profile):
@@ -224,19 +228,19 @@ def test_the_edge_cases_are_judged_alike(spark: Any, tmp_path: Path) -> None:
                                pa.nulls(400, pa.float64()))  # fmt: skip
     window = window.append_column("coupon", pa.array(["A1"] * 400))
     income = [str(v) if v is not None else None for v in window.column("income").to_pylist()]
-    income[3], income[8] = "n/a", "12,5"
+    income[3], income[8], income[11] = "n/a", "12,5", "30d"  # 30d: Java's double, not ours
     window = window.set_column(0, "income", pa.array(income))
+    window = window.append_column("INCOME", pa.array(["1"] * 400))  # not 'income
     path = tmp_path / "window.csv"
     pcsv.write_csv(window, path)
     arrow, spark_result = run_both(profile, path, DriftPolicy())
     assert_same_verdicts(arrow, spark_result)
     verdicts = {c.name: str(c.verdict) for c in arrow.columns}
     assert verdicts["rooms"] == "MISSING" and verdicts["tiny"] == "DRIFT"
-    assert arrow.new_columns == ["coupon"]
-    # "n/a" is a missing value to both (Arrow's CSV null markers), "12,5" is not a number
-    assert any(
-        "1 values are not numbers (e.g. '12,5')" in r for c in arrow.columns for r in c.reasons
-    )
+    assert arrow.new_columns == ["INCOME", "coupon"]
+    # "n/a" is a missing value to both (Arrow's CSV null markers); "12,5" and "30d" are not
+    # numbers
+    assert any("2 values are not numbers" in r for c in arrow.columns for r in c.reasons)
     empty = tmp_path / "empty.csv"
     empty.write_text(",".join(window.column_names) + "\n", encoding="utf-8")
     for engine in (None, LOCAL):
@@ -355,6 +359,11 @@ def test_prediction_drift_reads_the_request_log_alike(spark: Any, tmp_path: Path
             if with_probabilities:
                 line["probabilities"] = [chances[i] for i in chunk]
             lines.append(line)
+        for line in lines[::7]:  # a one-record request: the service logs an object, not a list
+            line["features"] = line["features"][0]
+            line["predictions"] = line["predictions"][:1]
+            if "probabilities" in line:
+                line["probabilities"] = line["probabilities"][:1]
         lines[5]["predictions"] = lines[5]["predictions"][:3]  # not one per row: no answers
         path = tmp_path / f"{name}.jsonl"
         path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")

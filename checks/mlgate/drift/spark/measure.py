@@ -43,16 +43,25 @@ def finite(value: Column) -> Column:
     return F.when(F.isnan(value) | (F.abs(value) == float("inf")), None).otherwise(value + 0.0)
 
 
+# What Python's float() reads (the Arrow engine's reading of text): Java's parseDouble also
+# takes 30d, 2f and 0x1p3, which are not numbers here.
+NUMBER = r"(?i)^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|nan|inf|infinity)\s*$"
+
+
 def as_number(column: Column, data_type: Any) -> tuple[Column, Column]:
-    """(number, bad): text is read as a number where it is one, and counted where it is not."""
+    """(number, bad): text is read as a number where Python reads one, and counted where it
+    is not; a value of a type that is no number (a timestamp where the reference had numbers)
+    is counted as not a number, as the Arrow engine counts it."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     if isinstance(data_type, T.StringType | T.VarcharType | T.CharType):
-        number = column.try_cast("double")
+        number = F.when(column.rlike(NUMBER), column.try_cast("double"))
         present = column.isNotNull() & (F.trim(column) != "")
         return finite(number), present & number.isNull()
-    return finite(column.cast("double")), F.lit(False)
+    if isinstance(data_type, T.NumericType | T.BooleanType | T.NullType):
+        return finite(column.cast("double")), F.lit(False)
+    return F.lit(None).cast("double"), column.isNotNull()
 
 
 def typed_days(column: Column, data_type: Any) -> Column:

@@ -8,10 +8,11 @@ Arrow engine, whatever the order.
 
 Quantiles need exact order statistics. `percentile_approx` is not exact and `percentile`
 holds every distinct value in one task, so the k-th value is found by refinement instead:
-each pass counts the values of the intervals still in question on 16,384 equal-width
-buckets (an aggregation), keeps the bucket holding each wanted rank, and once an interval
-holds at most COLLECT values, counts them value by value. Three or four passes on any
-distribution; each moves only bucket counts to the driver.
+a first pass counts each column's values by sign and binary exponent, later passes count
+the intervals still in question on equal-width buckets (about 16,384 a pass in all), each
+keeping the bucket that holds a wanted rank; an interval of at most COLLECT values is
+counted value by value. At most five passes on any distribution (one for the exponent, four
+for 52 bits of mantissa); each moves only bucket counts to the driver.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ...errors import CouldNotCheck
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -169,10 +172,16 @@ def value_counts(
 
 
 class _Interval:
-    """Values in [low, high] that hold some wanted ranks; `before` values lie below `low`."""
+    """Values in [low, high] that hold some wanted ranks; `before` values lie below `low`.
 
-    def __init__(self, low: float, high: float, before: int, size: int) -> None:
+    The first pass over a column buckets by sign and binary exponent, so a column spanning
+    many orders of magnitude (p-values, amounts) narrows to one binade at once; later passes
+    divide an interval, which then lies within a binade and one sign, into equal widths
+    (four passes at most for 52 bits of mantissa)."""
+
+    def __init__(self, low: float, high: float, before: int, size: int, first: bool) -> None:
         self.low, self.high, self.before, self.size = low, high, before, size
+        self.first = first
 
     @property
     def by_value(self) -> bool:
@@ -191,7 +200,7 @@ def order_statistics(
     found: dict[str, dict[int, float]] = {name: {} for name in columns}
     wanted: dict[str, dict[int, _Interval]] = {}
     for name, (count, low, high) in columns.items():
-        whole = _Interval(low, high, 0, count)
+        whole = _Interval(low, high, 0, count, first=True)
         wanted[name] = {rank: whole for rank in ranks[name]}
     for _ in range(MAX_PASSES):
         open_names = [name for name in columns if wanted[name]]
@@ -218,23 +227,34 @@ def order_statistics(
             for position, interval in enumerate(plans[name]):
                 buckets = sorted(groups.get((index, position), []), key=lambda r: r["k"])
                 _narrow(name, interval, buckets, wanted, found)
-    raise RuntimeError("exact quantiles did not converge")  # pragma: no cover
+    raise CouldNotCheck(  # pragma: no cover (52 bits take at most 1 + 4 passes)
+        f"exact quantiles of {', '.join(n for n in columns if wanted[n])} did not settle in "
+        f"{MAX_PASSES} passes"
+    )
 
 
 def _keyed(value: Column, position: Column, index: int, intervals: list[_Interval]) -> Column:
-    """(c, i, k, v): the column, the interval the value falls in, its bucket (or the value
-    itself for an interval counted value by value), the value; i is null outside them all."""
+    """(c, i, k, v): the column, the interval the value falls in, its bucket (by sign and
+    exponent on a first pass, by equal widths later, or the value itself for an interval
+    counted value by value), the value; i is null outside them all."""
     from pyspark.sql import functions as F
 
     lows = F.array(*[F.lit(float(i.low)) for i in intervals])
     highs = F.array(*[F.lit(float(i.high)) for i in intervals])
-    by_value = F.array(*[F.lit(i.by_value) for i in intervals])
+    modes = F.array(*[F.lit(0 if i.by_value else 1 if i.first else 2) for i in intervals])
+    widths = max(64, BUCKETS // len(intervals))  # bucket rows to the driver: ~BUCKETS a pass
     slot = position.cast("int") - 1
     at = F.greatest(slot, F.lit(0)) + 1
     low, high = F.element_at(lows, at), F.element_at(highs, at)
     inside = value.isNotNull() & (slot >= 0) & (value <= high)
-    bucket = F.least(F.floor((value - low) / (high - low) * BUCKETS), F.lit(BUCKETS - 1))
-    key = F.when(F.element_at(by_value, at), value).otherwise(bucket.cast("double"))
+    # halves: no overflow between -1.8e308 and 1.8e308; the interval is of one sign anyway
+    share = (value / 2 - low / 2) / (high / 2 - low / 2)
+    linear = F.least(F.floor(share * widths), F.lit(widths - 1)).cast("double")
+    exponent = F.when(value == 0, F.lit(0.0)).otherwise(
+        F.signum(value) * (F.floor(F.log2(F.abs(value))) + 1100)
+    )
+    mode = F.element_at(modes, at)
+    key = F.when(mode == 0, value).when(mode == 1, exponent).otherwise(linear)
     return F.struct(
         F.lit(index).alias("c"),
         F.when(inside, slot).alias("i"),
@@ -260,7 +280,10 @@ def _narrow(
             before += int(buckets[position]["n"])
             position += 1
         if position == len(buckets):
-            raise RuntimeError(f"rank {rank} of {name} is beyond the counted values")
+            raise CouldNotCheck(  # the data changed between two passes over it
+                f"rank {rank} of {name} is beyond the values counted: did the data change "
+                "while it was read?"
+            )
         bucket = buckets[position]
         if interval.by_value or bucket["lo"] == bucket["hi"]:
             found[name][rank] = float(bucket["lo"])
@@ -268,5 +291,5 @@ def _narrow(
             continue
         if position not in narrower:
             narrower[position] = _Interval(float(bucket["lo"]), float(bucket["hi"]), before,
-                                           int(bucket["n"]))  # fmt: skip
+                                           int(bucket["n"]), first=False)  # fmt: skip
         wanted[name][rank] = narrower[position]

@@ -21,6 +21,7 @@ import numpy as np
 
 from ...drift.profile import (
     DISCRETE_MAX,
+    TOO_LARGE,
     VOCABULARY,
     ProfileSettings,
     assemble,
@@ -64,10 +65,11 @@ def _build(
 ) -> dict[str, Any]:
     from pyspark.sql import functions as F
 
-    from ...io.spark import spark_session
+    from ...io.spark import check_sources, spark_session
 
     model = profile_model(settings, schema, outputs)
     roles = model.features
+    check_sources(sources)
     session = spark_session(engine.master, engine.config)
     frame = read_frame(session, sources, as_text=False, text_columns=model.as_written)
     types = {field.name: field.dataType for field in frame.schema.fields}
@@ -241,7 +243,10 @@ def _summarise(
     for i, (name, (count, _, _)) in enumerate(live.items()):
         inner = len(edges[name]) - 1
         parts = [per_bin.get((i, slot), (0, Fraction(0))) for slot in range(1, inner + 1)]
-        result[name]["mean"] = float(sum(p[1] for p in parts)) / count
+        try:
+            result[name]["mean"] = float(sum(p[1] for p in parts)) / count
+        except OverflowError:
+            raise CouldNotCheck(TOO_LARGE) from None
         result[name]["edges"] = [float(e) for e in edges[name]]
         result[name]["counts"] = [p[0] for p in parts]
         result[name]["sums"] = [float(p[1]) for p in parts]
@@ -254,7 +259,10 @@ def _summarise(
     discrete = [column[n] for n in live if result[n]["distinct"] <= DISCRETE_MAX]
     counted = numbers.value_counts(renamed, discrete, DISCRETE_MAX)
     for i, (name, (count, _, _)) in enumerate(live.items()):
-        result[name]["std"] = math.sqrt(float(spread[i][1]) / count)
+        try:
+            result[name]["std"] = math.sqrt(float(spread[i][1]) / count)
+        except OverflowError:
+            raise CouldNotCheck(TOO_LARGE) from None
         if column[name] in counted:
             pairs = sorted(counted[column[name]])
             result[name]["values"] = {number_key(value): n for value, n in pairs}

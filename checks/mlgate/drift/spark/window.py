@@ -63,8 +63,9 @@ def _read_window(
 ) -> tuple[dict[str, Accumulator], int, list[str]]:
     from pyspark.sql import functions as F
 
-    from ...io.spark import spark_session
+    from ...io.spark import check_sources, spark_session
 
+    check_sources(sources)
     session = spark_session(engine.master, engine.config)
     frame = read_frame(session, sources, as_text=True, outputs=bool(outputs))
     columns = dict(profile["columns"])
