@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 WORD = r"[\p{L}\p{N}_]{2,}"
 SEPARATORS = r"[^\p{L}\p{N}_]+"
 DAY_MS = 86_400_000
+TICKS_PER_DAY = {"s": 86_400, "ms": DAY_MS, "us": DAY_MS * 1000, "ns": DAY_MS * 1_000_000}
 EXAMPLES = 3
 
 
@@ -47,9 +48,9 @@ def epoch_days(
     import pyarrow.compute as pc
 
     kind = column.type
-    if pa.types.is_timestamp(kind):
-        millis = column.cast(pa.timestamp("ms", tz=kind.tz)).cast(pa.int64())
-        return _floats(millis) / DAY_MS
+    if pa.types.is_timestamp(kind):  # in the column's own unit: no cast that could refuse
+        ticks = column.cast(pa.int64())  # sub-millisecond digits; exact for whole ones
+        return _floats(ticks) / TICKS_PER_DAY[kind.unit]
     if pa.types.is_date(kind):
         return _floats(column.cast(pa.date32()).cast(pa.int32()))
     if pa.types.is_dictionary(kind):

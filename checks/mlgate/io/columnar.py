@@ -110,7 +110,9 @@ def float_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     import pyarrow as pa
 
     chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-    parts = [_chunk_floats(chunk.cast(pa.float64())) for chunk in chunks if len(chunk)]
+    # integers beyond 2**53 round to the nearest double (as Spark casts them), not an error
+    parts = [_chunk_floats(chunk.cast(pa.float64(), safe=not pa.types.is_integer(chunk.type)))
+             for chunk in chunks if len(chunk)]  # fmt: skip
     return np.concatenate(parts) if parts else np.zeros(0)
 
 

@@ -59,3 +59,32 @@ def test_the_profile_sums_are_correctly_rounded() -> None:
     shuffled = summarise_numbers(rng.permutation(values), "numeric",
                                  ProfileSettings(bins=10, sample=0), rng)  # fmt: skip
     assert shuffled == summary
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_timestamps_of_any_unit_are_days_and_sub_millisecond_digits_no_error(unit: str) -> None:
+    """Days from a timestamp column in its own unit: whole milliseconds give the bits the
+    millisecond path gave, and microseconds (pandas' and Parquet's common unit) no error."""
+    import pyarrow as pa
+
+    from mlgate.drift.measures import DAY_MS, Unparsed, epoch_days
+
+    stamps = np.array(["1969-12-31T23:59:59", "2024-02-29T12:00:00", "1900-01-01"],
+                      dtype="datetime64[s]")  # fmt: skip
+    column = pa.chunked_array([pa.array(stamps.astype(f"datetime64[{unit}]"))])
+    expected = stamps.astype("datetime64[ms]").astype(np.int64) / DAY_MS
+    assert same_bits(epoch_days(column, None, Unparsed()), expected)
+    fine = pa.array(np.array(["2024-02-29T12:00:00.123456"], dtype="datetime64[us]"))
+    assert epoch_days(fine, None, Unparsed())[0] == pytest.approx(19782.5 + 0.123456 / 86400)
+
+
+def test_integers_beyond_2_53_are_profiled_as_the_nearest_doubles() -> None:
+    """As Spark casts them, rather than refused as 'not all numbers'."""
+    import pyarrow as pa
+
+    from mlgate.io.columnar import float_values
+
+    big = pa.chunked_array([pa.array([2**53 + 1, 2**60, -(2**62) - 1, None], pa.int64())])
+    found = float_values(big)
+    assert found[:3].tolist() == [float(2**53 + 1), float(2**60), float(-(2**62) - 1)]
+    assert np.isnan(found[3])

@@ -71,7 +71,7 @@ def typed_days(column: Column, data_type: Any) -> Column:
     if isinstance(data_type, T.DateType):
         return F.datediff(column, F.lit("1970-01-01").cast("date")).cast("double")
     stamp = column.cast("timestamp") if isinstance(data_type, T.TimestampNTZType) else column
-    return F.unix_millis(stamp).cast("double") / DAY_MS
+    return F.unix_micros(stamp).cast("double") / (DAY_MS * 1000)  # Arrow's ticks / day in µs
 
 
 def word_list(column: Column) -> Column:
