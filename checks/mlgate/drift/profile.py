@@ -43,6 +43,7 @@ TOO_LARGE = (
     "a column's sums are beyond what a double holds (values near 1e308): exclude the "
     "column or rescale it"
 )
+DATE_UNIT = "days since 1970-01-01 UTC"  # how a datetime column is measured
 DISCRETE_MAX = 5  # numeric columns with at most this many values are compared as categories
 
 
@@ -108,7 +109,7 @@ def profile_datetime(
     days = epoch_days(column, date_format, unparsed)
     result = summarise_numbers(days, "datetime", settings, rng)
     result["nulls"] -= unparsed.count
-    return {**result, "format": date_format, "unit": "days since 1970-01-01 UTC",
+    return {**result, "format": date_format, "unit": DATE_UNIT,
             "unparsed": unparsed.count}  # fmt: skip
 
 

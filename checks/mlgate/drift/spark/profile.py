@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...drift.profile import (
+    DATE_UNIT,
     DISCRETE_MAX,
     TOO_LARGE,
     VOCABULARY,
@@ -110,15 +111,13 @@ def _build(
         day_names = list(as_text)
         day_frame = days.select(*[F.col(f"d{i}").alias(f"m{i}") for i in range(len(day_names))],
                                 *[F.col(f"b{i}") for i in range(len(day_names))])  # fmt: skip
-        counts = day_frame.agg(*[F.sum(F.col(f"b{i}").cast("long")).alias(f"u{i}")
-                                 for i in range(len(day_names))]).first()  # fmt: skip
         day_rows = _measure_counts(day_frame, day_names, rows["rows"])
         found = _summarise(day_frame, day_names, day_rows, settings, seed_of=list(plan).index)
-        for i, name in enumerate(day_names):
-            unparsed = int(counts[f"u{i}"] or 0)
+        for name in day_names:
+            unparsed = int(day_rows[f"bad:{name}"] or 0)
             found[name]["nulls"] -= unparsed
             dated[name] = {**found[name], "kind": "datetime", "format": as_text[name],
-                           "unit": "days since 1970-01-01 UTC", "unparsed": unparsed}  # fmt: skip
+                           "unit": DATE_UNIT, "unparsed": unparsed}  # fmt: skip
     categories = [n for n, (kind, _) in plan.items() if kind in ("categorical", "boolean")]
     top, distinct = measure.top_categories(frame, categories, settings.top_k, tie_by_text=True)
     for name, (kind, _) in plan.items():
@@ -127,7 +126,7 @@ def _build(
         elif kind == "datetime":
             columns[name] = {**summaries[name], "kind": kind,
                              "format": roles.get(name, {}).get("format"),
-                             "unit": "days since 1970-01-01 UTC", "unparsed": 0}  # fmt: skip
+                             "unit": DATE_UNIT, "unparsed": 0}  # fmt: skip
         elif kind == "text":
             columns[name] = {**summaries[name], "kind": kind, **_vocabulary(frame, name)}
         elif kind == "numeric":
@@ -169,9 +168,7 @@ def _first_pass(
 
     aggregates = [F.count(F.lit(1)).alias("rows")]
     for name, value in native.items():
-        aggregates += [F.count(value).alias(f"n:{name}"), F.min(value).alias(f"lo:{name}"),
-                       F.max(value).alias(f"hi:{name}"),
-                       F.count_distinct(value).alias(f"d:{name}")]  # fmt: skip
+        aggregates += _measure_aggregates(name, value)
     for name, flag in bad.items():
         aggregates.append(F.sum(flag.cast("long")).alias(f"bad:{name}"))
     for name, (kind, _) in plan.items():
@@ -183,15 +180,27 @@ def _first_pass(
             else value for key, value in result.items()}  # fmt: skip
 
 
+def _measure_aggregates(name: str, value: Column) -> list[Column]:
+    """A measure's count, min, max and distinct values, named for _summarise."""
+    from pyspark.sql import functions as F
+
+    return [
+        F.count(value).alias(f"n:{name}"),
+        F.min(value).alias(f"lo:{name}"),
+        F.max(value).alias(f"hi:{name}"),
+        F.count_distinct(value).alias(f"d:{name}"),
+    ]
+
+
 def _measure_counts(frame: DataFrame, names: list[str], total: int) -> dict[str, Any]:
+    """_first_pass for the dates read as text (m{i}, and b{i}: not a date in the format), in
+    one job: each job over them runs the model's date parser again."""
     from pyspark.sql import functions as F
 
     aggregates = []
     for i, name in enumerate(names):
-        value = F.col(f"m{i}")
-        aggregates += [F.count(value).alias(f"n:{name}"), F.min(value).alias(f"lo:{name}"),
-                       F.max(value).alias(f"hi:{name}"),
-                       F.count_distinct(value).alias(f"d:{name}")]  # fmt: skip
+        aggregates += _measure_aggregates(name, F.col(f"m{i}"))
+        aggregates.append(F.sum(F.col(f"b{i}").cast("long")).alias(f"bad:{name}"))
     found = frame.agg(*aggregates).first()
     return {"rows": total, **(found.asDict() if found is not None else {})}
 

@@ -107,13 +107,13 @@ def _read_window(
             *[measures[n][1].alias(f"b{i}") for i, n in enumerate(names)],
             *[frame[f"`{n}`"].cast("string").alias(f"t{i}") for i, n in enumerate(names)],
         )
-        _fill(measured, [native[n] for n in names], rows, columns=[columns[n] for n in names])
+        _fill(measured, [native[n] for n in names], rows)
     if as_text:
         days = measure.text_dates(frame, as_text)
         dated = days.select(*[days[f"d{i}"].alias(f"m{i}") for i in range(len(as_text))],
                             *[days[f"b{i}"] for i in range(len(as_text))],
                             *[days[f"t{i}"] for i in range(len(as_text))])  # fmt: skip
-        _fill(dated, [numeric[n] for n in as_text], rows, columns=[columns[n] for n in as_text])
+        _fill(dated, [numeric[n] for n in as_text], rows)
     for name, accumulator in accumulators.items():
         if isinstance(accumulator, TextWindow) and name in types:
             _words(frame, name, accumulator)
@@ -147,7 +147,7 @@ def _rows_and_categories(
     return rows
 
 
-def _fill(measured: DataFrame, windows: list[NumericWindow], rows: int, columns: list[Any]) -> None:
+def _fill(measured: DataFrame, windows: list[NumericWindow], rows: int) -> None:
     """Counts, nulls, bad values, extremes, bins, discrete values and samples of m0, m1, ..."""
     from pyspark.sql import functions as F
 
