@@ -582,6 +582,17 @@ class EngineSettings:
         return cls(name, master, settings, source)
 
 
+def add_engine_argument(parser: Any) -> None:
+    """`--engine` as profile, drift and validate take it."""
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="arrow (this machine) or spark (a Spark session: SPARK_REMOTE, spark-submit or "
+        "engine: in mlgate.yaml; also folders, Delta tables and URIs); default: engine.name "
+        "in mlgate.yaml, else arrow",
+    )
+
+
 def load_engine(config: str | None, chosen: str | None = None) -> EngineSettings:
     """The engine of --config (or ./mlgate.yaml); `--engine` wins over the file's name."""
     policy, source, _ = load_policy(config)

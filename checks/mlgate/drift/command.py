@@ -88,9 +88,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "md", "json"], default="text")
     parser.add_argument("--json", metavar="FILE", help="also write the JSON report here")
     parser.add_argument("--report", metavar="FILE.html", help="write the HTML report here")
-    from .spark import add_argument as add_engine
+    from ..policy import add_engine_argument
 
-    add_engine(parser)
+    add_engine_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -586,9 +586,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a generated project's models/schema.json: the model's roles decide each column's "
         "kind (dates, text); columns it leaves out are not profiled",
     )
-    from .spark import add_argument as add_engine
+    from ..policy import add_engine_argument
 
-    add_engine(parser)
+    add_engine_argument(parser)
     parser.add_argument(
         "--config", help="policy file for engine: (default: mlgate.yaml if present)"
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import COULD_NOT_CHECK, FAIL, PASS, require
 from ..io.tabular import read_table
-from ..policy import ENGINES, EngineSettings, load_engine
+from ..policy import EngineSettings, add_engine_argument, load_engine
 from .gx import load_suite, validate_frame
 
 MAX_EXAMPLES = 5
@@ -207,12 +207,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", help="CSV, Parquet or JSON lines file")
     parser.add_argument("-o", "--output", help="write the result JSON here")
     parser.add_argument("--format", choices=["text", "json"], default="text")
-    parser.add_argument(
-        "--engine",
-        choices=ENGINES,
-        help="arrow (pandas on this machine) or spark (GX's Spark datasource; a folder, a "
-        "Delta table or a URI Spark reads); default: engine.name in mlgate.yaml, else arrow",
-    )
+    add_engine_argument(parser)  # spark: GX's Spark datasource
     parser.add_argument("--config", help="policy file for engine: (default: ./mlgate.yaml)")
 
 
