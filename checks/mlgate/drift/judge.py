@@ -289,7 +289,7 @@ def judge_column(
         result.reasons.append(f"KS statistic {statistic:.4f}")
     elif method == "wasserstein":
         assert isinstance(window, NumericWindow)
-        reference = stats.Binned(spec["edges"], spec["counts"], spec["sums"])
+        reference = stats.Binned(spec["edges"], spec["counts"], sums=spec["sums"])
         result.score = stats.wasserstein_normed(reference, window.binned(), spec.get("std", 0.0))
     else:
         ref_counts, cur_counts, unseen = _category_counts(spec, window)

@@ -36,15 +36,20 @@ def ks_pvalue(reference: Sequence[float], current: Sequence[float]) -> tuple[flo
 
 @dataclass(frozen=True)
 class Binned:
-    """One side's mass on the reference's bins: counts and value sums per bin.
+    """One side's mass on the reference's bins: counts, and per bin either the values' sum (a
+    profile's, correctly rounded) or their distances to the bin's left edge, summed (a window's).
 
     `under`/`over` count values below the first / above the last edge, and `below`/`above`
     sum their distances to that edge (the reference itself has none: its edges span it).
+    Distances, not values, are summed where the window is streamed: every term is small and
+    non-negative, so the sum is accurate to its last bits in any order (the Spark engine adds
+    them in another), where a sum of values such as days since 1970 cancels against the edge.
     """
 
     edges: Sequence[float]
     counts: Sequence[float]
-    sums: Sequence[float]
+    sums: Sequence[float] | None = None
+    offsets: Sequence[float] | None = None
     under: int = 0
     over: int = 0
     below: float = 0.0
@@ -54,26 +59,37 @@ class Binned:
     def total(self) -> float:
         return self.under + float(np.sum(self.counts)) + self.over
 
+    def inside(self) -> np.ndarray:
+        """Per bin [a, b): the sum of (b - value) over its values, over the side's total."""
+        edges = np.asarray(self.edges, float)
+        share = np.asarray(self.counts, float) / self.total
+        if self.offsets is not None:
+            return share * (edges[1:] - edges[:-1]) - np.asarray(self.offsets, float) / self.total
+        return share * edges[1:] - np.asarray(self.sums, float) / self.total
+
 
 def bin_sorted(ordered: np.ndarray, edges: np.ndarray) -> Binned:
-    """Counts and sums of sorted values on bins [edge, next edge), the last bin closed.
+    """Counts of sorted values on bins [edge, next edge), the last bin closed, and the
+    distances to each bin's left edge summed (to the first or last edge beyond them).
 
     The same bins as `numpy.histogram`; sorted input needs two searches per edge instead
-    of one per value, and a cumulative sum gives every bin's sum at once.
+    of one per value.
     """
     starts = np.searchsorted(ordered, edges, side="left")  # values below each edge
     closed_end = int(np.searchsorted(ordered, edges[-1], side="right"))
     ends = np.append(starts[1:-1], closed_end)
-    cumulative = np.concatenate([[0.0], np.cumsum(ordered, dtype=float)])
+    counts = ends - starts[:-1]
     under, over = int(starts[0]), int(ordered.size - closed_end)
+    slots = np.repeat(np.arange(counts.size), counts)
+    offsets = np.bincount(slots, ordered[under:closed_end] - edges[:-1][slots], counts.size)
     return Binned(
         edges,
-        ends - starts[:-1],
-        cumulative[ends] - cumulative[starts[:-1]],
+        counts,
+        offsets=offsets,
         under=under,
         over=over,
-        below=float(edges[0] * under - cumulative[under]),
-        above=float(cumulative[-1] - cumulative[closed_end] - edges[-1] * over),
+        below=float(np.sum(edges[0] - ordered[:under])),
+        above=float(np.sum(ordered[closed_end:] - edges[-1])),
     )
 
 
@@ -93,9 +109,7 @@ def wasserstein_binned(reference: Binned, current: Binned) -> float:
     cur_share = np.asarray(current.counts, float) / cur_total
     ref_before = np.concatenate([[0.0], np.cumsum(ref_share)[:-1]])
     cur_before = current.under / cur_total + np.concatenate([[0.0], np.cumsum(cur_share)[:-1]])
-    ref_inside = ref_share * right - np.asarray(reference.sums, float) / ref_total
-    cur_inside = cur_share * right - np.asarray(current.sums, float) / cur_total
-    per_bin = (right - left) * (ref_before - cur_before) + ref_inside - cur_inside
+    per_bin = (right - left) * (ref_before - cur_before) + reference.inside() - current.inside()
     tails = (current.below + current.above) / cur_total
     return float(np.sum(np.abs(per_bin))) + tails
 

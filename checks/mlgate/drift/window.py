@@ -47,7 +47,7 @@ class NumericWindow:
     minimum: float = np.inf
     maximum: float = -np.inf
     bins: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    sums: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(0))
     below: float = 0.0
     above: float = 0.0
     values: dict[str, int] = field(default_factory=dict)
@@ -56,7 +56,7 @@ class NumericWindow:
 
     def __post_init__(self) -> None:
         self.bins = np.zeros(len(self.edges) + 1, np.int64)  # under, inner bins..., over
-        self.sums = np.zeros(max(len(self.edges) - 1, 0))
+        self.offsets = np.zeros(max(len(self.edges) - 1, 0))
 
     def add(self, column: pa.ChunkedArray) -> None:
         values = self._as_floats(column)
@@ -83,12 +83,12 @@ class NumericWindow:
         self.bins[0] += part.under
         self.bins[1:-1] += np.asarray(part.counts)
         self.bins[-1] += part.over
-        self.sums += np.asarray(part.sums)
+        self.offsets += np.asarray(part.offsets)
         self.below += part.below
         self.above += part.above
 
     def binned(self) -> Binned:
-        return Binned(self.edges, self.bins[1:-1], self.sums, under=int(self.bins[0]),
+        return Binned(self.edges, self.bins[1:-1], offsets=self.offsets, under=int(self.bins[0]),
                       over=int(self.bins[-1]), below=self.below, above=self.above)  # fmt: skip
 
     def _as_floats(self, column: pa.ChunkedArray) -> np.ndarray:

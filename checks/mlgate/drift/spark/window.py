@@ -2,8 +2,9 @@
 accumulators the Arrow engine fills batch by batch, so the judging code is one and the same.
 
 Exact, as in the Arrow engine: counts, nulls, values that are not numbers, bin counts on the
-reference's edges, category counts, words outside the vocabulary. Sums of values per bin
-(Wasserstein) are Spark's double sums, equal to the last bits or so. Engine-specific: the
+reference's edges, category counts, words outside the vocabulary. The distances of values to
+their bin's left edge, summed per bin (Wasserstein), are Spark's double sums: small
+non-negative terms in another order, equal to the last bits or so. Engine-specific: the
 sample KS reads (a seeded bottom-k of Spark's rand), which categories are kept beyond 10,000
 distinct ones (the most frequent, not the first seen) and the examples of bad values shown.
 """
@@ -179,17 +180,18 @@ def _fill(measured: DataFrame, windows: list[NumericWindow], rows: int) -> None:
                           F.col(f"m{i}").alias("v"))
                  for i in range(len(windows)) if f"m{i}" in binned]  # fmt: skip
         stacked = positioned.select(F.inline(F.array(*slots))).where(F.col("v").isNotNull())
-        for row in stacked.groupBy("c", "s").agg(F.count("*").alias("n"), F.sum("v").alias("t")
-                                                 ).collect():  # fmt: skip
+        by_slot = stacked.groupBy("c", "s").agg(
+            F.count("*").alias("n"), F.sum(_distance(windows)).alias("d")
+        )
+        for row in by_slot.collect():
             window, slot = windows[row["c"]], int(row["s"])
             window.bins[slot] += int(row["n"])
-            edges = window.edges
             if slot == 0:
-                window.below += float(edges[0]) * int(row["n"]) - float(row["t"])
-            elif slot == len(edges):
-                window.above += float(row["t"]) - float(edges[-1]) * int(row["n"])
+                window.below += float(row["d"])
+            elif slot == len(window.edges):
+                window.above += float(row["d"])
             else:
-                window.sums[slot - 1] += float(row["t"])
+                window.offsets[slot - 1] += float(row["d"])
     discrete = [f"m{i}" for i, w in enumerate(windows) if w.discrete and w.count]
     counted = numbers.value_counts(measured, discrete, MAX_CATEGORIES)
     for i, window in enumerate(windows):
@@ -201,6 +203,21 @@ def _fill(measured: DataFrame, windows: list[NumericWindow], rows: int) -> None:
             )
             picked = keyed.orderBy("k").limit(min(window.sample_cap, SAMPLE_CAP)).collect()
             window.sample = np.array([float(r["v"]) for r in picked])
+
+
+def _distance(windows: list[Any]) -> Column:
+    """Each value's distance to its bin's left edge (to the first edge below it, to the last
+    above it): what the Arrow engine sums per bin (stats.Binned says why distances)."""
+    from pyspark.sql import functions as F
+
+    value, slot, column = F.col("v"), F.col("s"), F.col("c")
+    edge: Any = F  # one flat CASE over the columns: F.when, then .when for each next one
+    for i, window in enumerate(windows):
+        if len(window.edges) >= 2:
+            lefts = F.array(*[F.lit(float(e)) for e in window.edges])
+            # 1-based: slot s (s >= 1) lies right of edge s - 1; slot 0 left of the first
+            edge = edge.when(column == i, F.element_at(lefts, F.greatest(slot, F.lit(1))))
+    return F.when(slot == 0, edge - value).otherwise(value - edge)
 
 
 def _words(frame: DataFrame, name: str, window: TextWindow) -> None:
