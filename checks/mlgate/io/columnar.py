@@ -202,6 +202,21 @@ def _parquet(path: Path, progress: Callable[[int], None] | None) -> Iterator[pa.
             progress(size * done // total_rows)
 
 
+def open_csv(path: str | Path, convert: Any = None) -> Any:
+    """Arrow's streaming CSV reader, as RFC 4180 writes CSV (pandas, Excel, Python's csv):
+    quoted values may hold line breaks. Arrow's default assumes they do not and loses its
+    place in free text (a review spanning lines) once a file outgrows one block; allowing them
+    cost nothing measurable (2M rows, 89 MB: 0.44 s either way)."""
+    import pyarrow.csv as pcsv
+
+    return pcsv.open_csv(
+        path,
+        read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True),
+        convert_options=convert,
+    )
+
+
 def _csv(
     path: Path,
     as_text: bool,
@@ -213,9 +228,8 @@ def _csv(
 
     if path.stat().st_size == 0:
         return
-    read = pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
     if as_text:
-        with pcsv.open_csv(path, read_options=read) as probe:
+        with open_csv(path) as probe:
             text = probe.schema.names
     else:  # typed, except what must stay as written: 02134, the model's dates and text
         text = [*zero_padded_columns(path), *text_columns]
@@ -223,7 +237,7 @@ def _csv(
         column_types={name: pa.string() for name in text}, strings_can_be_null=True
     )
     try:
-        reader = pcsv.open_csv(path, read_options=read, convert_options=convert)
+        reader = open_csv(path, convert)
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
             return

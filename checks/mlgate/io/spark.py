@@ -30,9 +30,11 @@ from ..errors import CouldNotCheck, missing_extra
 from .tabular import FORMATS
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame, DataFrameReader, SparkSession
 
 APP_NAME = "mlgate"
+# "Caused by: org.apache.spark.SparkRuntimeException: " before a Java error's message
+JAVA_CLASS = re.compile(r"^(Caused by:\s*)?(:\s*)?([\w$]+\.)+[\w$]*(Exception|Error):\s*")
 
 
 def spark_session(master: str | None, config: dict[str, str]) -> SparkSession:
@@ -137,9 +139,17 @@ def spark_errors(what: str) -> Iterator[None]:
         java = type(exc).__name__ in ("Py4JJavaError", "Py4JError")
         if not (isinstance(exc, PySparkException) or java):
             raise
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        reason = next((line for line in lines if "Exception:" in line), lines[0] if lines else "")
-        raise CouldNotCheck(f"Spark could not {what}: {reason[:300]}") from None
+        raise CouldNotCheck(f"Spark could not {what}: {_reason(str(exc))}") from None
+
+
+def _reason(text: str) -> str:
+    """A Java error in a line: its message and its first cause, without the class names
+    ("reading file X failed" says little without "Malformed CSV record: ...")."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    top = next((line for line in lines if "Exception:" in line), lines[0] if lines else "")
+    cause = next((line for line in lines if line.startswith("Caused by:")), "")
+    parts = [JAVA_CLASS.sub("", part).strip() for part in (top, cause) if part]
+    return "; ".join(part[:300] for part in parts if part)
 
 
 def read_frame(
@@ -171,10 +181,8 @@ def read_frame(
         except CouldNotCheck:
             raise
         except Exception as exc:  # Spark's AnalysisException and Java errors alike
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise CouldNotCheck(
-                f"{source}: cannot read as {fmt} with Spark: {first[:300]}"
-            ) from None
+            reason = _reason(str(exc)) or type(exc).__name__
+            raise CouldNotCheck(f"{source}: cannot read as {fmt} with Spark: {reason}") from None
     frames = _as_text_where_types_differ(frames)
     frame = frames[0]
     for other in frames[1:]:
@@ -188,7 +196,7 @@ def _read_one(
 ) -> DataFrame:
     reader = session.read
     if fmt == "csv":
-        reader = reader.option("header", True).option("mode", "FAILFAST")
+        reader = _csv_reader(session)
         if not dates:  # a pattern no value matches: no date or timestamp is inferred
             reader = reader.option("preferDate", False).option("timestampFormat", NO_DATES)
             reader = reader.option("timestampNTZFormat", NO_DATES)
@@ -199,6 +207,19 @@ def _read_one(
     else:
         frame = reader.format(fmt).load(source)
     return frame
+
+
+def _csv_reader(session: SparkSession) -> DataFrameReader:
+    """CSV as RFC 4180 writes it (pandas, Excel, Python's csv): a quote inside a quoted value
+    is doubled, not escaped by Spark's default backslash (an SMS reading 'text ""MIX"" to' did
+    not parse), and a quoted value may span lines (multiLine: Spark then reads each file in
+    one task, so large tables belong in Parquet, docs/spark.md)."""
+    return (
+        session.read.option("header", True)
+        .option("mode", "FAILFAST")
+        .option("escape", '"')
+        .option("multiLine", True)
+    )
 
 
 def _arrow_nulls(frame: DataFrame) -> DataFrame:
@@ -252,21 +273,20 @@ def _arrow_typed_csv(session: SparkSession, source: str, text_columns: Sequence[
     import pyarrow.csv as pcsv
     from pyspark.sql import functions as F
 
-    from .columnar import CSV_BLOCK_BYTES
+    from .columnar import open_csv
     from .tabular import zero_padded_columns
 
     text = [*zero_padded_columns(source), *text_columns]
     convert = pcsv.ConvertOptions(column_types={n: pa.string() for n in text},
                                   strings_can_be_null=True)  # fmt: skip
-    read = pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
     try:
-        with pcsv.open_csv(source, read_options=read, convert_options=convert) as reader:
+        with open_csv(source, convert) as reader:
             schema = reader.schema
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
             return session.createDataFrame([], "_empty string")
         raise CouldNotCheck(f"{source}: cannot read as csv: {str(exc).splitlines()[0]}") from None
-    raw = _arrow_nulls(session.read.option("header", True).option("mode", "FAILFAST").csv(source))
+    raw = _arrow_nulls(_csv_reader(session).csv(source))
     columns, misfits = [], []
     truths = list(convert.true_values)
     falsehoods = list(convert.false_values)

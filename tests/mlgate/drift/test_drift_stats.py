@@ -289,3 +289,21 @@ def test_wasserstein_verdict_follows_scipy_for_a_heavy_tailed_column() -> None:
     got, expected = binned_wasserstein(reference, current), scipy_wasserstein(reference, current)
     assert expected < 0.1
     assert got < 0.1, (got, expected)
+
+
+def test_a_reference_category_met_after_ten_thousand_others_is_still_counted() -> None:
+    """A high-cardinality column (titles, free text read as labels): the window's first 12,000
+    values are new, then come the reference's own categories. They were counted as overflow,
+    so the score depended on the order of the rows (and differed from the Spark engine's)."""
+    from mlgate.drift.window import MAX_CATEGORIES
+
+    spec = {"kind": "categorical", "count": 300, "nulls": 0, "top": {"a": 120, "b": 80},
+            "other": 100}  # fmt: skip
+    new = [f"title {i}" for i in range(MAX_CATEGORIES + 2000)]
+    counts = []
+    for rows in (new + ["a"] * 40 + ["b"] * 5, ["a"] * 40 + ["b"] * 5 + new):
+        window = accumulator_for(spec, needs_sample=False, seed=0)
+        for start in range(0, len(rows), 4096):
+            window.add(pa.chunked_array([pa.array(rows[start : start + 4096])]))
+        counts.append((window.counts["a"], window.counts["b"], window.overflow))
+    assert counts[0] == counts[1] == (40, 5, 2000)

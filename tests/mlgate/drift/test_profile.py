@@ -23,6 +23,7 @@ import pytest
 from support import run_mlgate
 
 from mlgate.cli import main
+from mlgate.drift.profile import ProfileSettings, build_profile
 
 ROWS = 3000
 CITIES = ["Oslo", "Lima", "Pune", "Kobe", "Nice", "Bonn", "Graz", "Agra"]
@@ -462,3 +463,23 @@ def test_profile_with_non_numbers_in_its_summaries_exits_2(
     done = run_mlgate(home, "drift", "--reference", str(path), "--current", str(window))
     assert "Traceback" not in done.stderr
     assert done.returncode == 2
+
+
+def test_free_text_spanning_lines_is_read_past_the_first_block(tmp_path: Path) -> None:
+    """RFC 4180 CSV as pandas, Excel and Python's csv write it: reviews with line breaks and
+    doubled quotes inside quoted values, over 4 MB (Arrow's block). Arrow's default reader
+    lost its place at the first block boundary inside a value (could not check)."""
+    import csv
+
+    rng = np.random.default_rng(8)
+    words = ["the", "food", "was", '"really"', "good,", "slow;", "never\nagain", "C:\\path"]
+    path = tmp_path / "reviews.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["review", "stars"])
+        for _ in range(40_000):
+            writer.writerow([" ".join(rng.choice(words, 30)), int(rng.integers(1, 6))])
+    assert path.stat().st_size > 4 << 20
+    profile = build_profile([path], settings=ProfileSettings(sample=0))
+    assert profile["rows"] == 40_000
+    assert profile["columns"]["stars"]["count"] == 40_000

@@ -387,3 +387,53 @@ def test_prediction_drift_reads_the_request_log_alike(spark: Any, tmp_path: Path
         codes[name] = (arrow.exit_code, [str(c.verdict) for c in arrow.outputs])
     assert codes["clean"] == (0, ["OK", "OK"])
     assert codes["broken"][0] == 1 and "DRIFT" in codes["broken"][1]
+
+
+def test_patterns_of_real_tables_alike(spark: Any, tmp_path: Path) -> None:
+    """What public tables brought that ours had not (docs/spark.md, "Calibration"): CSV free
+    text with line breaks and doubled quotes inside quoted values (an SMS corpus, IMDB's cast
+    lists: Spark's default backslash escape refused them), timestamps to the second (NYC taxi
+    trips: window sums of days since 1970 differed in the 10th digit), and a column of
+    thousands of titles whose reference categories the window meets late (they were counted
+    as overflow by the Arrow engine, not by Spark's)."""
+    import csv
+
+    rng = np.random.default_rng(12)
+    words = ["great", "slow", '"really"', "ok,", "never\nagain", "C:\\path", "café"]
+
+    def write(path: Path, rows: int, titles: list[str], day0: int) -> None:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["review", "title", "pickup", "fare"])
+            for i in range(rows):
+                seconds = int(rng.integers(0, 30 * 86400))
+                stamp = np.datetime64(day0, "D") + np.timedelta64(seconds, "s")
+                writer.writerow(
+                    [
+                        " ".join(rng.choice(words, rng.integers(1, 12))),
+                        titles[i],
+                        str(stamp).replace("T", " "),
+                        round(rng.lognormal(2, 1), 2),
+                    ]
+                )
+
+    reference = tmp_path / "reference.csv"
+    write(reference, 3000, [f"t{i % 40}" for i in range(3000)], 17900)
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"task": "regression", "features": [
+        {"name": "review", "kind": "text"}, {"name": "title", "kind": "categorical"},
+        {"name": "pickup", "kind": "datetime", "format": "%Y-%m-%d %H:%M:%S"},
+        {"name": "fare", "kind": "numeric"}]}), encoding="utf-8")  # fmt: skip
+    arrow, spark_profile = both_profiles(reference, ProfileSettings(top_k=20), schema=schema)
+    assert dumps(spark_profile) == dumps(arrow)
+    assert arrow["columns"]["title"]["other"] > 0
+    window = tmp_path / "window.csv"
+    rows = 10_600
+    write(window, rows, [f"new {i}" for i in range(10_200)] + ["t1"] * 400, 17910)
+    left, right = run_both(arrow, window, DriftPolicy())
+    assert_same_verdicts(left, right)
+    title = next(c for c in left.columns if c.name == "title")
+    pickup = next(c for c in left.columns if c.name == "pickup")
+    assert title.drifted and pickup.score == next(
+        c.score for c in right.columns if c.name == "pickup"
+    )

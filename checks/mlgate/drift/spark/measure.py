@@ -10,6 +10,7 @@ number (or not a date in the format).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from ...drift.measures import EXAMPLES
@@ -131,11 +132,15 @@ def examples(frame: DataFrame, text: Column, bad: Column) -> list[str]:
 
 
 def top_categories(
-    frame: DataFrame, names: list[str], keep: int, tie_by_text: bool = False
+    frame: DataFrame,
+    names: list[str],
+    keep: int,
+    tie_by_text: bool = False,
+    always: dict[str, Collection[str]] | None = None,
 ) -> tuple[dict[str, list[tuple[str, int]]], dict[str, int]]:
     """Per column: its `keep` most frequent values as text with their counts (ties by the
-    text when asked, as the Arrow engine orders a profile's categories), and how many distinct
-    values it has. Two jobs for all columns together."""
+    text when asked, as the Arrow engine orders a profile's categories), and those in
+    `always` however rare; and how many distinct values it has. Two jobs for all columns."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -152,7 +157,11 @@ def top_categories(
             "r", F.row_number().over(Window.partitionBy("c").orderBy(*order))
         )
         top: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
-        for row in ranked.where(F.col("r") <= keep).orderBy("c", "r").collect():
+        wanted = F.col("r") <= keep
+        for i, name in enumerate(names):
+            if (always or {}).get(name):
+                wanted = wanted | ((F.col("c") == i) & F.col("v").isin(sorted(always[name])))
+        for row in ranked.where(wanted).orderBy("c", "r").collect():
             top[names[row["c"]]].append((row["v"], int(row["count"])))
         per_column = grouped.groupBy("c").agg(F.count("*").alias("n")).collect()
         distinct = {names[row["c"]]: int(row["n"]) for row in per_column}

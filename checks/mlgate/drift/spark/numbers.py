@@ -18,7 +18,7 @@ for 52 bits of mantissa); each moves only bucket counts to the driver.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -148,10 +148,13 @@ def bin_slot(value: Column, position: Column, edges: Sequence[float]) -> Column:
 
 
 def value_counts(
-    frame: DataFrame, names: list[str], keep: int
+    frame: DataFrame,
+    names: list[str],
+    keep: int,
+    always: dict[str, Collection[float]] | None = None,
 ) -> dict[str, list[tuple[float, int]]]:
-    """Per column (non-null numbers): its `keep` most frequent values and their counts, in one
-    job for all the columns."""
+    """Per column (non-null numbers): its `keep` most frequent values and their counts, and
+    those in `always` however rare, in one job for all the columns."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -163,7 +166,11 @@ def value_counts(
     rank = F.row_number().over(Window.partitionBy("c").orderBy(F.desc("count"), F.col("v")))
     grouped = stacked.groupBy("c", "v").count().withColumn("r", rank)
     found: dict[str, list[tuple[float, int]]] = {n: [] for n in names}
-    for row in grouped.where(F.col("r") <= keep).collect():
+    wanted = F.col("r") <= keep
+    for i, name in enumerate(names):
+        if (always or {}).get(name):
+            wanted = wanted | ((F.col("c") == i) & F.col("v").isin(sorted(always[name])))
+    for row in grouped.where(wanted).collect():
         found[names[row["c"]]].append((float(row["v"]), int(row["count"])))
     return found
 

@@ -127,7 +127,8 @@ def _read_window(
 def _rows_and_categories(
     frame: DataFrame, present: list[str], accumulators: dict[str, Accumulator]
 ) -> int:
-    """The window's rows; each category column's counts (the most frequent MAX_CATEGORIES)."""
+    """The window's rows; each category column's counts (the reference's categories and the
+    most frequent MAX_CATEGORIES)."""
     from pyspark.sql import functions as F
 
     categories = [n for n in present if isinstance(accumulators[n], CategoryWindow)]
@@ -135,7 +136,8 @@ def _rows_and_categories(
                       *[F.count(frame[f"`{n}`"]).alias(f"n{i}")
                         for i, n in enumerate(categories)]).first()  # fmt: skip
     rows = int(found["rows"]) if found else 0
-    top, _ = measure.top_categories(frame, categories, MAX_CATEGORIES)
+    known = {n: accumulators[n].known for n in categories}  # type: ignore[union-attr]
+    top, _ = measure.top_categories(frame, categories, MAX_CATEGORIES, always=known)
     for i, name in enumerate(categories):
         window = accumulators[name]
         assert isinstance(window, CategoryWindow)
@@ -193,7 +195,8 @@ def _fill(measured: DataFrame, windows: list[NumericWindow], rows: int) -> None:
             else:
                 window.offsets[slot - 1] += float(row["d"])
     discrete = [f"m{i}" for i, w in enumerate(windows) if w.discrete and w.count]
-    counted = numbers.value_counts(measured, discrete, MAX_CATEGORIES)
+    known = {f"m{i}": [float(key) for key in w.known] for i, w in enumerate(windows)}
+    counted = numbers.value_counts(measured, discrete, MAX_CATEGORIES, always=known)
     for i, window in enumerate(windows):
         if f"m{i}" in counted:
             window.values = {number_key(value): n for value, n in counted[f"m{i}"]}
