@@ -149,6 +149,10 @@ def _reason(text: str) -> str:
     top = next((line for line in lines if "Exception:" in line), lines[0] if lines else "")
     cause = next((line for line in lines if line.startswith("Caused by:")), "")
     parts = [JAVA_CLASS.sub("", part).strip() for part in (top, cause) if part]
+    if "TIMESTAMP(NANOS" in text:
+        parts.append("nanosecond timestamps (pandas 2's default) are read from local Parquet "
+                     "only; write the lake's in microseconds (pandas: to_parquet(..., "
+                     "coerce_timestamps='us', allow_truncated_timestamps=True))")  # fmt: skip
     return "; ".join(part[:300] for part in parts if part)
 
 
@@ -205,8 +209,71 @@ def _read_one(
         frame = reader.option("primitivesAsString", as_text).option("mode", "FAILFAST").json(source)
         frame = _features(frame, outputs)
     else:
+        nanos = _nanosecond_columns(source) if fmt == "parquet" else []
+        if nanos:  # Spark refuses TIMESTAMP(NANOS) unless it may read the ticks as longs
+            session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
         frame = reader.format(fmt).load(source)
+        if nanos:
+            frame = frame.select(*[
+                frame[f"`{n}`"].alias(n, metadata={UNIT: "ns"}) if n in nanos
+                else frame[f"`{n}`"] for n in frame.columns
+            ])  # fmt: skip
     return frame
+
+
+class Nanoseconds:
+    """The type of a column of nanosecond timestamps read as their ticks (Spark has no such
+    type): what `column_types` gives for it, so that kinds and days treat it as Arrow does."""
+
+    def simpleString(self) -> str:  # Spark DataType method name
+        return "timestamp[ns]"
+
+
+NANOSECONDS = Nanoseconds()
+UNIT = "mlgate.timestamp_unit"
+
+
+def column_types(frame: DataFrame) -> dict[str, Any]:
+    """Each column's Spark type; NANOSECONDS for nanosecond timestamps read as ticks."""
+    return {f.name: NANOSECONDS if (f.metadata or {}).get(UNIT) == "ns" else f.dataType
+            for f in frame.schema.fields}  # fmt: skip
+
+
+def as_timestamps(frame: DataFrame) -> DataFrame:
+    """Nanosecond ticks as Spark timestamps (to the microsecond, Spark's finest): for GX,
+    which checks a column's type, not its days."""
+    from pyspark.sql import functions as F
+
+    ticks = {n for n, t in column_types(frame).items() if t is NANOSECONDS}
+    if not ticks:
+        return frame
+    return frame.select(*[
+        F.timestamp_micros(F.floor(frame[f"`{n}`"] / 1000)).alias(n) if n in ticks
+        else frame[f"`{n}`"] for n in frame.columns
+    ])  # fmt: skip
+
+
+def _nanosecond_columns(source: str) -> list[str]:
+    """Columns of a local Parquet file or folder stored as TIMESTAMP(NANOS), pandas 2's
+    default for datetimes (the footer says; a remote table cannot be asked cheaply, and its
+    nanoseconds are Spark's error, explained by `spark_errors`)."""
+    import pyarrow as pa
+
+    if URI.match(source) or not Path(source).exists():
+        return []
+    try:
+        if Path(source).is_dir():
+            import pyarrow.dataset as ds
+
+            schema = ds.dataset(source, format="parquet").schema
+        else:
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(source)
+    except (OSError, pa.ArrowException):
+        return []  # Spark will say what is wrong with it
+    return [f.name for f in schema
+            if pa.types.is_timestamp(f.type) and f.type.unit == "ns"]  # fmt: skip
 
 
 def _csv_reader(session: SparkSession) -> DataFrameReader:

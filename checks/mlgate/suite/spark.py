@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from ..io.spark import check_sources, read_frame, spark_session
+from ..io.spark import as_timestamps, check_sources, read_frame, spark_session
 from .gx import _gx, validate_dataframe
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def read_spark(
 
     check_sources([source])
     session = spark_session(master, config)
-    frame = read_frame(session, [source], as_text=False, dates=False)
+    frame = as_timestamps(read_frame(session, [source], as_text=False, dates=False))
     text = [f.name for f in frame.schema.fields if isinstance(f.dataType, StringType)]
     if not text:
         return frame

@@ -437,3 +437,41 @@ def test_patterns_of_real_tables_alike(spark: Any, tmp_path: Path) -> None:
     assert title.drifted and pickup.score == next(
         c.score for c in right.columns if c.name == "pickup"
     )
+
+
+def test_nanosecond_timestamps_as_pandas_2_writes_them(spark: Any, tmp_path: Path) -> None:
+    """pandas 2 writes datetimes to Parquet as TIMESTAMP(NANOS), which Spark refuses; read
+    as their ticks, their days are the Arrow engine's to the bit, sub-microsecond digits
+    included."""
+    rng = np.random.default_rng(21)
+
+    def stamps(rows: int, start: int) -> pa.Array:
+        ticks = start * 86_400 * 10**9 + rng.integers(0, 40 * 86_400 * 10**9, rows)
+        return pa.array(ticks, pa.timestamp("ns"))
+
+    reference, window = tmp_path / "reference.parquet", tmp_path / "window.parquet"
+    pq.write_table(pa.table({"at": stamps(2000, 18000), "n": rng.normal(size=2000)}), reference)
+    pq.write_table(pa.table({"at": stamps(900, 18010), "n": rng.normal(size=900)}), window)
+    arrow, spark_profile = both_profiles(reference)
+    assert arrow["columns"]["at"]["kind"] == "datetime"
+    assert dumps(spark_profile) == dumps(arrow)
+    left, right = run_both(arrow, window, DriftPolicy())
+    assert_same_verdicts(left, right)
+    assert [c.score for c in left.columns if c.name == "at"] == [
+        c.score for c in right.columns if c.name == "at"
+    ]
+    from mlgate.suite.infer import write_suite
+    from mlgate.suite.validate import run_validation
+
+    suite = tmp_path / "suite.json"
+    write_suite(str(reference), str(suite), name="stamps")
+    codes, statuses = [], []
+    for engine in (None, LOCAL):
+        out = tmp_path / f"validate-{engine is None}.json"
+        codes.append(run_validation(str(suite), str(window), output=str(out), fmt="json",
+                                    engine=engine))  # fmt: skip
+        report = json.loads(out.read_text(encoding="utf-8"))
+        statuses.append({(r["expectation"], r.get("column")): r["status"]
+                         for r in report["results"]})  # fmt: skip
+    assert codes[0] == codes[1] and statuses[0] == statuses[1]
+    assert statuses[0][("expect_column_values_to_be_in_type_list", "at")] == "PASS"

@@ -14,6 +14,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from ...drift.measures import EXAMPLES
+from ...io.spark import NANOSECONDS
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -28,7 +29,9 @@ def spark_kind(data_type: Any) -> str | None:
 
     if isinstance(data_type, T.BooleanType):
         return "boolean"
-    if isinstance(data_type, T.TimestampType | T.TimestampNTZType | T.DateType):
+    if data_type is NANOSECONDS or isinstance(
+        data_type, T.TimestampType | T.TimestampNTZType | T.DateType
+    ):
         return "datetime"
     if isinstance(data_type, T.NumericType):
         return "numeric"
@@ -71,6 +74,8 @@ def typed_days(column: Column, data_type: Any) -> Column:
 
     if isinstance(data_type, T.DateType):
         return F.datediff(column, F.lit("1970-01-01").cast("date")).cast("double")
+    if data_type is NANOSECONDS:  # the ticks as a double, over a day's: Arrow's own sum
+        return column.cast("double") / (DAY_MS * 1_000_000)
     stamp = column.cast("timestamp") if isinstance(data_type, T.TimestampNTZType) else column
     return F.unix_micros(stamp).cast("double") / (DAY_MS * 1000)  # Arrow's ticks / day in µs
 

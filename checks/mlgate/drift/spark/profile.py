@@ -33,7 +33,7 @@ from ...drift.profile import (
     source_hash,
 )
 from ...errors import CouldNotCheck, require
-from ...io.spark import URI, read_frame, spark_errors
+from ...io.spark import URI, column_types, read_frame, spark_errors
 from ...policy import EngineSettings
 from . import measure, numbers
 
@@ -73,7 +73,7 @@ def _build(
     check_sources(sources)
     session = spark_session(engine.master, engine.config)
     frame = read_frame(session, sources, as_text=False, text_columns=model.as_written)
-    types = {field.name: field.dataType for field in frame.schema.fields}
+    types = column_types(frame)
     found = [(n, measure.spark_kind(t), t.simpleString()) for n, t in types.items()]
     kinds, ignored = plan_columns(found, exclude, model, by_schema=schema is not None)
     plan = {name: (kind, types[name]) for name, kind in kinds.items()}  # kind, Spark type

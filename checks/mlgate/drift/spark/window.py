@@ -30,7 +30,7 @@ from ...drift.window import (
 )
 from ...errors import require
 from ...io.columnar import OUTPUT_COLUMNS
-from ...io.spark import read_frame, spark_errors
+from ...io.spark import column_types, read_frame, spark_errors
 from ...policy import EngineSettings
 from . import measure, numbers
 
@@ -78,7 +78,7 @@ def _read_window(
         name: accumulator_for(columns[name], needs_sample=method == "ks", seed=seed + index)
         for index, (name, (method, _)) in enumerate(planned.items())
     }
-    types = {field.name: field.dataType for field in frame.schema.fields}
+    types = column_types(frame)
     present = [name for name in planned if name in types]
     missing = [name for name in methods if name not in types]
     numeric = {n: a for n, a in accumulators.items() if n in types and isinstance(a, NumericWindow)}
