@@ -59,8 +59,10 @@ def epoch_days(
     text = pc.if_else(pc.equal(pc.utf8_trim_whitespace(text), ""), None, text)
     present = pc.is_valid(text)
     try:
-        if date_format is None:
-            return _floats(text.cast(pa.timestamp("ms")).cast(pa.int64())) / DAY_MS
+        if date_format is None:  # Arrow's ISO reading of whole seconds, else the model's:
+            # the same days either way (pandas keeps whole seconds), whatever else the batch
+            # holds; milliseconds here made a value's days depend on its neighbours
+            return _floats(text.cast(pa.timestamp("s")).cast(pa.int64())) / TICKS_PER_DAY["s"]
         # Arrow's strptime is lenient (31/02 rolls over, '24' passes as %Y): a value is taken
         # only if it prints back as written; the rest are read as the model reads them
         parsed = pc.strptime(text, format=date_format, unit="ms", error_is_null=True)

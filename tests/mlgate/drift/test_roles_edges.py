@@ -14,7 +14,7 @@ import numpy as np
 from support import run_mlgate
 
 from mlgate.drift.measures import Unparsed, epoch_days
-from mlgate.io.dates import is_date, parse_dates
+from mlgate.io.dates import days_since_1970, is_date, parse_dates
 from mlgate.io.tabular import zero_padded_columns
 
 
@@ -57,6 +57,21 @@ def test_the_clock_is_not_a_date() -> None:
     assert unparsed.count == 3
     assert not is_date("now", "%Y-%m-%d") and not is_date("", None)
     assert parse_dates(["2024-01-01", "today"], None).isna().tolist() == [False, True]
+
+
+def test_a_dates_days_do_not_depend_on_the_other_values_of_its_batch() -> None:
+    """Without a format, a batch Arrow reads as ISO and a batch with one value it cannot
+    (a "Z") went to pandas whole: milliseconds were kept in the first and not in the second,
+    so a request log's dates moved with their neighbours (and between the engines, whose
+    batches differ). Every value now gets the model's days: whole seconds."""
+    import pyarrow as pa
+
+    values = ["2021-03-04T10:00:00.123", "2021-03-04 10:00:00", "1969-12-31T23:59:59.5", None]
+    alone = epoch_days(pa.array(values), None, Unparsed())
+    beside = epoch_days(pa.array([*values, "2021-03-04T10:00:00Z"]), None, Unparsed())
+    model = days_since_1970(parse_dates(values, None))
+    assert alone.tolist()[:3] == beside.tolist()[:3] == model.tolist()[:3]
+    assert np.isnan(alone[3]) and alone[0] == alone[1]
 
 
 def test_a_format_arrow_would_read_as_iso_is_the_schemas(tmp_path: Path, home: Path) -> None:
