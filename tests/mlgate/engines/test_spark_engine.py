@@ -99,6 +99,9 @@ def test_the_profile_is_byte_identical_on_a_mixed_table(
         pcsv.write_csv(table, path)
     else:
         rows = table.drop_columns(["seen", "opened"]).to_pylist()
+        for i, row in enumerate(rows):  # nested values, as public JSON lines have: ignored
+            row["meta"] = {"is_correct": i % 3 == 0, "solution": f"s{i}"}
+            row["tags"] = [f"t{i % 4}", "x"]
         path.write_text("".join(json.dumps({k: None if isinstance(v, float) and v != v else v
                                             for k, v in row.items()}) + "\n" for row in rows),
                         encoding="utf-8")  # fmt: skip
@@ -109,6 +112,9 @@ def test_the_profile_is_byte_identical_on_a_mixed_table(
     assert kinds["member"] == "boolean"
     if suffix != "jsonl":
         assert kinds["seen"] == kinds["opened"] == "datetime"
+    else:  # in Arrow's words on both engines, not Spark's struct<is_correct:boolean,...>
+        assert arrow["ignored"] == {"meta": "struct<is_correct: bool, solution: string>",
+                                    "tags": "list<item: string>"}  # fmt: skip
 
 
 def test_a_bad_row_is_could_not_check_not_a_stack_trace(spark: Any, tmp_path: Path) -> None:

@@ -40,6 +40,32 @@ def spark_kind(data_type: Any) -> str | None:
     return None
 
 
+def type_in_arrow_words(data_type: Any, json_lines: bool) -> str:
+    """A type as the Arrow engine names it in a profile's `ignored` (`struct<a: bool>`, not
+    Spark's `struct<a:boolean>`): pyspark's own conversion, with lists' items named as Arrow's
+    JSON reader names them (its Parquet reader keeps `element`)."""
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import to_arrow_type
+
+    def named(arrow: Any) -> Any:
+        if pa.types.is_list(arrow):
+            item = named(arrow.value_type)
+            return pa.list_(item) if json_lines else pa.list_(pa.field("element", item))
+        if pa.types.is_struct(arrow):
+            return pa.struct([pa.field(f.name, named(f.type), f.nullable) for f in arrow])
+        if pa.types.is_map(arrow):
+            return pa.map_(named(arrow.key_type), named(arrow.item_type))
+        return arrow
+
+    if data_type is NANOSECONDS:
+        return data_type.simpleString()
+    try:
+        return str(named(to_arrow_type(data_type)))
+    except (TypeError, ValueError, NotImplementedError, AssertionError):  # no Arrow name
+        # (or one pyspark asks a time zone for: a timestamp inside a struct)
+        return str(data_type.simpleString())
+
+
 def finite(value: Column) -> Column:
     """The value, or null when it is NaN or infinite; -0.0 becomes 0.0 as in the Arrow engine."""
     from pyspark.sql import functions as F

@@ -33,7 +33,7 @@ from ...drift.profile import (
     source_hash,
 )
 from ...errors import CouldNotCheck, require
-from ...io.spark import URI, column_types, read_frame, spark_errors
+from ...io.spark import URI, column_types, read_frame, source_format, spark_errors
 from ...policy import EngineSettings
 from . import measure, numbers
 
@@ -74,7 +74,10 @@ def _build(
     session = spark_session(engine.master, engine.config)
     frame = read_frame(session, sources, as_text=False, text_columns=model.as_written)
     types = column_types(frame)
-    found = [(n, measure.spark_kind(t), t.simpleString()) for n, t in types.items()]
+    json_lines = all(source_format(source) == "jsonl" for source in sources)
+    kind_of = {n: measure.spark_kind(t) for n, t in types.items()}  # a type in words: ignored
+    found = [(n, kind_of[n], t.simpleString() if kind_of[n] else
+              measure.type_in_arrow_words(t, json_lines)) for n, t in types.items()]  # fmt: skip
     kinds, ignored = plan_columns(found, exclude, model, by_schema=schema is not None)
     plan = {name: (kind, types[name]) for name, kind in kinds.items()}  # kind, Spark type
 
