@@ -37,6 +37,11 @@ APP_NAME = "mlgate"
 JAVA_CLASS = re.compile(r"^(Caused by:\s*)?(:\s*)?([\w$]+\.)+[\w$]*(Exception|Error):\s*")
 
 
+def quoted(name: str) -> str:
+    """A column name as Spark reads it whole: dots, spaces and backticks included."""
+    return "`" + name.replace("`", "``") + "`"
+
+
 def spark_session(master: str | None, config: dict[str, str]) -> SparkSession:
     try:
         with warnings.catch_warnings():  # pyspark warns that pandas 3 is new to it: not ours
@@ -97,6 +102,10 @@ def _submitted() -> bool:
 
 
 NO_DATES = "'no dates'"
+# What Python's float() reads (the Arrow engine's reading of text): Java's parseDouble also
+# takes 30d, 2f and 0x1p3, which are not numbers here.
+NUMBER = r"(?i)^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|nan|inf|infinity)\s*$"
+WHOLE = r"^\s*[+-]?\d+\s*$"
 URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:/")
 
 
@@ -205,6 +214,8 @@ def _read_one(
             reader = reader.option("preferDate", False).option("timestampFormat", NO_DATES)
             reader = reader.option("timestampNTZFormat", NO_DATES)
         frame = _arrow_nulls(reader.option("inferSchema", not as_text).csv(source))
+        if not as_text:
+            frame = _numbers_behind_markers(frame)
     elif fmt == "jsonl":
         frame = reader.option("primitivesAsString", as_text).option("mode", "FAILFAST").json(source)
         frame = _features(frame, outputs)
@@ -215,8 +226,8 @@ def _read_one(
         frame = reader.format(fmt).load(source)
         if nanos:
             frame = frame.select(*[
-                frame[f"`{n}`"].alias(n, metadata={UNIT: "ns"}) if n in nanos
-                else frame[f"`{n}`"] for n in frame.columns
+                frame[quoted(n)].alias(n, metadata={UNIT: "ns"}) if n in nanos
+                else frame[quoted(n)] for n in frame.columns
             ])  # fmt: skip
     return frame
 
@@ -248,8 +259,8 @@ def as_timestamps(frame: DataFrame) -> DataFrame:
     if not ticks:
         return frame
     return frame.select(*[
-        F.timestamp_micros(F.floor(frame[f"`{n}`"] / 1000)).alias(n) if n in ticks
-        else frame[f"`{n}`"] for n in frame.columns
+        F.timestamp_micros(F.floor(frame[quoted(n)] / 1000)).alias(n) if n in ticks
+        else frame[quoted(n)] for n in frame.columns
     ])  # fmt: skip
 
 
@@ -297,10 +308,43 @@ def _arrow_nulls(frame: DataFrame) -> DataFrame:
 
     markers = list(pcsv.ConvertOptions().null_values)
     return frame.select(*[
-        F.when(frame[f"`{f.name}`"].isin(markers), None).otherwise(frame[f"`{f.name}`"])
-        .alias(f.name) if isinstance(f.dataType, StringType) else frame[f"`{f.name}`"]
+        F.when(frame[quoted(f.name)].isin(markers), None).otherwise(frame[quoted(f.name)])
+        .alias(f.name) if isinstance(f.dataType, StringType) else frame[quoted(f.name)]
         for f in frame.schema.fields
     ])  # fmt: skip
+
+
+def _numbers_behind_markers(frame: DataFrame) -> DataFrame:
+    """Spark infers text for a column of numbers with an "NA" among them (baseball hitters'
+    salaries); with the markers read as missing, it is numbers, as pandas and Arrow read it:
+    whole numbers without a gap as bigint, the rest as double. One job for all columns."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    text = [f.name for f in frame.schema.fields if isinstance(f.dataType, StringType)]
+    if not text:
+        return frame
+    checks = []
+    for i, name in enumerate(text):
+        value = frame[quoted(name)]
+        checks += [F.count(value).alias(f"n{i}"), F.count(F.lit(1)).alias(f"r{i}"),
+                   F.sum(value.rlike(NUMBER).cast("long")).alias(f"f{i}"),
+                   F.sum(value.rlike(WHOLE).cast("long")).alias(f"w{i}"),
+                   F.max(F.length(F.trim(value))).alias(f"l{i}")]  # fmt: skip
+    found = frame.agg(*checks).first()
+    if found is None:
+        return frame
+    casts = {}
+    for i, name in enumerate(text):
+        present = found[f"n{i}"]
+        if present and found[f"w{i}"] == present and found[f"l{i}"] <= 18:  # fits a bigint
+            casts[name] = "bigint" if present == found[f"r{i}"] else "double"
+        elif present and found[f"f{i}"] == present:
+            casts[name] = "double"
+    if not casts:
+        return frame
+    return frame.select(*[frame[quoted(n)].cast(casts[n]).alias(n) if n in casts
+                          else frame[quoted(n)] for n in frame.columns])  # fmt: skip
 
 
 def _as_text_where_types_differ(frames: list[DataFrame]) -> list[DataFrame]:
@@ -321,7 +365,7 @@ def _as_text_where_types_differ(frames: list[DataFrame]) -> list[DataFrame]:
 
     def as_text(frame: DataFrame) -> DataFrame:
         return frame.select(*[
-            frame[f"`{n}`"].cast(StringType()).alias(n) if n in mixed else frame[f"`{n}`"]
+            frame[quoted(n)].cast(StringType()).alias(n) if n in mixed else frame[quoted(n)]
             for n in frame.columns
         ])  # fmt: skip
 
@@ -358,7 +402,7 @@ def _arrow_typed_csv(session: SparkSession, source: str, text_columns: Sequence[
     truths = list(convert.true_values)
     falsehoods = list(convert.false_values)
     for field in schema:
-        value = raw[f"`{field.name}`"]
+        value = raw[quoted(field.name)]
         if pa.types.is_integer(field.type):
             typed = value.try_cast("bigint")
         elif pa.types.is_floating(field.type) or pa.types.is_decimal(field.type):
@@ -395,7 +439,7 @@ def _first_line_order(frame: DataFrame, path: Path) -> DataFrame:
             keys = features if isinstance(features, dict) else record
             first = [k for k in keys if k in frame.columns]
             rest = [c for c in frame.columns if c not in first]
-            return frame.select(*[frame[f"`{c}`"] for c in [*first, *rest]])
+            return frame.select(*[frame[quoted(c)] for c in [*first, *rest]])
         break
     return frame
 

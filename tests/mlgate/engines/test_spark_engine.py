@@ -481,3 +481,44 @@ def test_nanosecond_timestamps_as_pandas_2_writes_them(spark: Any, tmp_path: Pat
                          for r in report["results"]})  # fmt: skip
     assert codes[0] == codes[1] and statuses[0] == statuses[1]
     assert statuses[0][("expect_column_values_to_be_in_type_list", "at")] == "PASS"
+
+
+def test_validate_takes_dotted_names_and_numbers_with_na_alike(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two public tables' patterns: dots in column names (a bank's emp.var.rate: GX's Spark
+    metrics read them as struct fields, "list index out of range") and a column of numbers
+    whose gaps are written NA (baseball salaries: Spark inferred text, so GX could not range
+    it). Spaces and a backtick in a name too."""
+    from mlgate.suite.infer import write_suite
+    from mlgate.suite.validate import run_validation
+
+    rng = np.random.default_rng(30)
+
+    def write(path: Path, rows: int, low: float) -> None:
+        salary = [("NA" if i % 9 == 0 else f"{v:.1f}") for i, v in
+                  enumerate(rng.uniform(low, 900, rows))]  # fmt: skip
+        table = pa.table({"emp.var.rate": rng.normal(size=rows).round(2), "Salary": salary,
+                          "mean radius": rng.uniform(5, 20, rows),
+                          "x`y": rng.integers(0, 3, rows)})  # fmt: skip
+        pcsv.write_csv(table, path, pcsv.WriteOptions(quoting_style="none"))
+
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    write(good, 400, 60.0)
+    write(bad, 400, -300.0)  # salaries below the suite's range
+    suite = tmp_path / "suite.json"
+    write_suite(str(good), str(suite), name="bank")
+    for data, expected in ((good, 0), (bad, 1)):
+        statuses = []
+        for engine in (None, LOCAL):
+            out = tmp_path / f"{data.stem}-{engine is None}.json"
+            code = run_validation(str(suite), str(data), output=str(out), fmt="json",
+                                  engine=engine)  # fmt: skip
+            assert code == expected, (data.name, engine)
+            report = json.loads(out.read_text(encoding="utf-8"))
+            statuses.append({(r["expectation"], r.get("column")): r["status"]
+                             for r in report["results"]})  # fmt: skip
+        capsys.readouterr()
+        assert statuses[0] == statuses[1]
+        assert "ERROR" not in statuses[1].values()
+    assert statuses[1][("expect_column_values_to_be_between", "Salary")] == "FAIL"

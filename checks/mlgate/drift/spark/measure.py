@@ -14,7 +14,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from ...drift.measures import EXAMPLES
-from ...io.spark import NANOSECONDS
+from ...io.spark import NANOSECONDS, NUMBER, quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -73,11 +73,6 @@ def finite(value: Column) -> Column:
     return F.when(F.isnan(value) | (F.abs(value) == float("inf")), None).otherwise(value + 0.0)
 
 
-# What Python's float() reads (the Arrow engine's reading of text): Java's parseDouble also
-# takes 30d, 2f and 0x1p3, which are not numbers here.
-NUMBER = r"(?i)^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|nan|inf|infinity)\s*$"
-
-
 def as_number(column: Column, data_type: Any) -> tuple[Column, Column]:
     """(number, bad): text is read as a number where Python reads one, and counted where it
     is not; a value of a type that is no number (a timestamp where the reference had numbers)
@@ -128,7 +123,7 @@ def text_dates(frame: DataFrame, columns: dict[str, str | None]) -> DataFrame:
 
     names = list(columns)
     formats = [columns[n] for n in names]
-    selected = frame.select(*[frame[f"`{n}`"].cast("string").alias(f"t{i}")
+    selected = frame.select(*[frame[quoted(n)].cast("string").alias(f"t{i}")
                               for i, n in enumerate(names)])  # fmt: skip
     fields = []
     for i in range(len(names)):
@@ -178,7 +173,7 @@ def top_categories(
     if not names:
         return {}, {}
     stacked = frame.select(F.inline(F.array(*[
-        F.struct(F.lit(i).alias("c"), frame[f"`{n}`"].cast("string").alias("v"))
+        F.struct(F.lit(i).alias("c"), frame[quoted(n)].cast("string").alias("v"))
         for i, n in enumerate(names)
     ]))).where(F.col("v").isNotNull())  # fmt: skip
     grouped = stacked.groupBy("c", "v").count().cache()

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...errors import CouldNotCheck
+from ...io.spark import quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -161,7 +162,7 @@ def value_counts(
     if not names:
         return {}
     stacked = frame.select(F.inline(F.array(*[
-        F.struct(F.lit(i).alias("c"), F.col(f"`{n}`").alias("v")) for i, n in enumerate(names)
+        F.struct(F.lit(i).alias("c"), F.col(quoted(n)).alias("v")) for i, n in enumerate(names)
     ]))).where(F.col("v").isNotNull())  # fmt: skip
     rank = F.row_number().over(Window.partitionBy("c").orderBy(F.desc("count"), F.col("v")))
     grouped = stacked.groupBy("c", "v").count().withColumn("r", rank)

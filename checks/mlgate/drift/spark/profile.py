@@ -33,7 +33,7 @@ from ...drift.profile import (
     source_hash,
 )
 from ...errors import CouldNotCheck, require
-from ...io.spark import URI, column_types, read_frame, source_format, spark_errors
+from ...io.spark import URI, column_types, quoted, read_frame, source_format, spark_errors
 from ...policy import EngineSettings
 from . import measure, numbers
 
@@ -86,7 +86,7 @@ def _build(
     bad: dict[str, Column] = {}
     as_text: dict[str, str | None] = {}
     for name, (kind, data_type) in plan.items():
-        column = frame[f"`{name}`"]
+        column = frame[quoted(name)]
         if kind == "numeric":
             native[name], bad[name] = measure.as_number(column, data_type)
         elif kind == "datetime" and measure.spark_kind(data_type) == "datetime":
@@ -176,7 +176,7 @@ def _first_pass(
         aggregates.append(F.sum(flag.cast("long")).alias(f"bad:{name}"))
     for name, (kind, _) in plan.items():
         if kind in ("categorical", "boolean"):
-            aggregates.append(F.count(frame[f"`{name}`"]).alias(f"n:{name}"))
+            aggregates.append(F.count(frame[quoted(name)]).alias(f"n:{name}"))
     found = frame.agg(*aggregates).first()
     result = found.asDict() if found is not None else {"rows": 0}
     return {key: (value if value is not None else 0) if not key.startswith(("lo:", "hi:"))
@@ -308,7 +308,7 @@ def _sample(frame: DataFrame, name: str, settings: ProfileSettings, index: int) 
     Arrow engine draws with numpy; the two differ, the KS verdicts agree)."""
     from pyspark.sql import functions as F
 
-    column = F.col(f"`{name}`")
+    column = F.col(quoted(name))
     keyed = frame.where(column.isNotNull()).select(
         column.alias("v"), F.rand(settings.seed * 1_000_003 + index).alias("k")
     )
@@ -323,7 +323,7 @@ def _vocabulary(frame: DataFrame, name: str) -> dict[str, Any]:
     from pyspark.sql import functions as F
 
     numbered = frame.select(F.monotonically_increasing_id().alias("id"),
-                            frame[f"`{name}`"].alias("t"))  # fmt: skip
+                            frame[quoted(name)].alias("t"))  # fmt: skip
     words = numbered.where(F.col("t").isNotNull()).select(
         (F.col("id") % 2).alias("odd"), F.explode(measure.word_list(F.col("t"))).alias("w")
     )

@@ -30,7 +30,7 @@ from ...drift.window import (
 )
 from ...errors import require
 from ...io.columnar import OUTPUT_COLUMNS
-from ...io.spark import column_types, read_frame, spark_errors
+from ...io.spark import column_types, quoted, read_frame, spark_errors
 from ...policy import EngineSettings
 from . import measure, numbers
 
@@ -91,7 +91,7 @@ def _read_window(
     measures: dict[str, tuple[Column, Column]] = {}
     never = F.lit(False)  # dates and words: a typed date or any text is never a bad value
     for name, accumulator in native.items():
-        column = frame[f"`{name}`"]
+        column = frame[quoted(name)]
         if isinstance(accumulator, DateWindow):
             measures[name] = (measure.finite(measure.typed_days(column, types[name])), never)
         elif isinstance(accumulator, TextWindow):
@@ -106,7 +106,7 @@ def _read_window(
         measured = frame.select(
             *[measures[n][0].alias(f"m{i}") for i, n in enumerate(names)],
             *[measures[n][1].alias(f"b{i}") for i, n in enumerate(names)],
-            *[frame[f"`{n}`"].cast("string").alias(f"t{i}") for i, n in enumerate(names)],
+            *[frame[quoted(n)].cast("string").alias(f"t{i}") for i, n in enumerate(names)],
         )
         _fill(measured, [native[n] for n in names], rows)
     if as_text:
@@ -133,7 +133,7 @@ def _rows_and_categories(
 
     categories = [n for n in present if isinstance(accumulators[n], CategoryWindow)]
     found = frame.agg(F.count(F.lit(1)).alias("rows"),
-                      *[F.count(frame[f"`{n}`"]).alias(f"n{i}")
+                      *[F.count(frame[quoted(n)]).alias(f"n{i}")
                         for i, n in enumerate(categories)]).first()  # fmt: skip
     rows = int(found["rows"]) if found else 0
     known = {n: accumulators[n].known for n in categories}  # type: ignore[union-attr]
@@ -227,7 +227,7 @@ def _words(frame: DataFrame, name: str, window: TextWindow) -> None:
     from pyspark.sql import functions as F
 
     vocabulary = [str(w) for w in window.vocabulary.to_pylist()]
-    words = frame.select(F.explode(measure.word_list(frame[f"`{name}`"])).alias("w"))
+    words = frame.select(F.explode(measure.word_list(frame[quoted(name)])).alias("w"))
     outside = F.sum((~F.col("w").isin(vocabulary)).cast("long")).alias("u")
     found = words.agg(F.count(F.lit(1)).alias("n"), outside).first()
     window.words = int(found["n"]) if found else 0
