@@ -157,7 +157,8 @@ def test_dates_as_text_and_free_text_under_the_model_schema(spark: Any, tmp_path
     rows = 800
     # more words than the vocabulary keeps (1000), so the odd rows meet words the even rows'
     # vocabulary lacks: the out-of-vocabulary share is not 0
-    words = ["sea", "view", "Über", "café", "2br", "x", *[f"word{i}" for i in range(2500)]]
+    words = ["sea", "view", "Über", "café", "İstanbul", "ΟΔΟΣ", "2br", "x",
+             *[f"word{i}" for i in range(2500)]]  # İ and a final Σ: Java lower-cases them apart
     weights = 1.0 / np.arange(1, len(words) + 1)
     notes = [" ".join(rng.choice(words, rng.integers(0, 9), p=weights / weights.sum()))
              for _ in range(rows)]  # fmt: skip

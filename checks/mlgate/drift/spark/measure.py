@@ -105,7 +105,9 @@ def word_list(column: Column) -> Column:
     """The value's words, lower-cased (two or more letters or digits)."""
     from pyspark.sql import functions as F
 
-    pieces = F.split(F.lower(column.cast("string")), SEPARATORS)
+    # Java lower-cases İ to i + a combining dot and a word's last Σ to ς; Arrow (utf8proc)
+    # maps each character alone, to i and σ: given those first, the two spell words alike
+    pieces = F.split(F.lower(F.translate(column.cast("string"), "İΣ", "iσ")), SEPARATORS)
     return F.filter(pieces, lambda word: F.length(word) >= 2)
 
 
