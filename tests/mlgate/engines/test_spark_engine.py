@@ -157,8 +157,17 @@ def test_dates_as_text_and_free_text_under_the_model_schema(spark: Any, tmp_path
     rows = 800
     # more words than the vocabulary keeps (1000), so the odd rows meet words the even rows'
     # vocabulary lacks: the out-of-vocabulary share is not 0
-    words = ["sea", "view", "Über", "café", "İstanbul", "ΟΔΟΣ", "2br", "x",
-             *[f"word{i}" for i in range(2500)]]  # İ and a final Σ: Java lower-cases them apart
+    words = [
+        "sea",
+        "view",
+        "Über",
+        "café",
+        "İstanbul",
+        "ΟΔΟΣ",
+        "2br",
+        "x",
+        *[f"word{i}" for i in range(2500)],
+    ]  # İ and a final Σ: Java lower-cases them apart
     weights = 1.0 / np.arange(1, len(words) + 1)
     notes = [" ".join(rng.choice(words, rng.integers(0, 9), p=weights / weights.sum()))
              for _ in range(rows)]  # fmt: skip
@@ -286,6 +295,22 @@ def listings(rows: int, seed: int) -> pa.Table:
     })  # fmt: skip
 
 
+def validate_both(suite: Path, data: Path, folder: Path) -> list[tuple[int, dict[str, Any]]]:
+    """`mlgate validate` of the data on Arrow, then on Spark: exit code and JSON report."""
+    from mlgate.suite.validate import run_validation
+
+    found = []
+    for engine in (None, LOCAL):
+        out = folder / f"{data.name}-{'arrow' if engine is None else 'spark'}.json"
+        code = run_validation(str(suite), str(data), output=str(out), fmt="json", engine=engine)
+        found.append((code, json.loads(out.read_text(encoding="utf-8"))))
+    return found
+
+
+def statuses(report: dict[str, Any]) -> dict[tuple[str, str | None], str]:
+    return {(r["expectation"], r.get("column")): r["status"] for r in report["results"]}
+
+
 def test_validate_runs_the_committed_suite_through_gx_spark_alike(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -293,7 +318,6 @@ def test_validate_runs_the_committed_suite_through_gx_spark_alike(
     the same expectations on both engines, with the same counts (a type list is judged on
     the column's type by GX's Spark datasource, so it has no per-value count there)."""
     from mlgate.suite.infer import write_suite
-    from mlgate.suite.validate import run_validation
 
     good = tmp_path / "good.csv"
     pcsv.write_csv(listings(300, 5), good)
@@ -307,13 +331,9 @@ def test_validate_runs_the_committed_suite_through_gx_spark_alike(
     parquet = tmp_path / "good.parquet"  # the same rows, typed: dates stay text
     pq.write_table(listings(300, 5), parquet)
     for data, expected in ((good, 0), (bad, 1), (parquet, 0)):
-        reports = []
-        for engine in (None, LOCAL):
-            out = tmp_path / f"{data.name}-{engine is None}.json"
-            code = run_validation(str(suite), str(data), output=str(out), fmt="json",
-                                  engine=engine)  # fmt: skip
-            assert code == expected, (data.name, engine)
-            reports.append(json.loads(out.read_text(encoding="utf-8")))
+        runs = validate_both(suite, data, tmp_path)
+        assert [code for code, _ in runs] == [expected, expected], data.name
+        reports = [report for _, report in runs]
         capsys.readouterr()
         arrow, spark_report = (
             {(r["expectation"], r.get("column")): (r["status"], r["unexpected_count"])
@@ -468,20 +488,12 @@ def test_nanosecond_timestamps_as_pandas_2_writes_them(spark: Any, tmp_path: Pat
         c.score for c in right.columns if c.name == "at"
     ]
     from mlgate.suite.infer import write_suite
-    from mlgate.suite.validate import run_validation
 
     suite = tmp_path / "suite.json"
     write_suite(str(reference), str(suite), name="stamps")
-    codes, statuses = [], []
-    for engine in (None, LOCAL):
-        out = tmp_path / f"validate-{engine is None}.json"
-        codes.append(run_validation(str(suite), str(window), output=str(out), fmt="json",
-                                    engine=engine))  # fmt: skip
-        report = json.loads(out.read_text(encoding="utf-8"))
-        statuses.append({(r["expectation"], r.get("column")): r["status"]
-                         for r in report["results"]})  # fmt: skip
-    assert codes[0] == codes[1] and statuses[0] == statuses[1]
-    assert statuses[0][("expect_column_values_to_be_in_type_list", "at")] == "PASS"
+    (arrow_code, arrow_report), (spark_code, spark_report) = validate_both(suite, window, tmp_path)
+    assert arrow_code == spark_code and statuses(arrow_report) == statuses(spark_report)
+    assert statuses(spark_report)[("expect_column_values_to_be_in_type_list", "at")] == "PASS"
 
 
 def test_validate_takes_dotted_names_and_numbers_with_na_alike(
@@ -492,7 +504,6 @@ def test_validate_takes_dotted_names_and_numbers_with_na_alike(
     whose gaps are written NA (baseball salaries: Spark inferred text, so GX could not range
     it). Spaces and a backtick in a name too."""
     from mlgate.suite.infer import write_suite
-    from mlgate.suite.validate import run_validation
 
     rng = np.random.default_rng(30)
 
@@ -510,16 +521,9 @@ def test_validate_takes_dotted_names_and_numbers_with_na_alike(
     suite = tmp_path / "suite.json"
     write_suite(str(good), str(suite), name="bank")
     for data, expected in ((good, 0), (bad, 1)):
-        statuses = []
-        for engine in (None, LOCAL):
-            out = tmp_path / f"{data.stem}-{engine is None}.json"
-            code = run_validation(str(suite), str(data), output=str(out), fmt="json",
-                                  engine=engine)  # fmt: skip
-            assert code == expected, (data.name, engine)
-            report = json.loads(out.read_text(encoding="utf-8"))
-            statuses.append({(r["expectation"], r.get("column")): r["status"]
-                             for r in report["results"]})  # fmt: skip
+        runs = validate_both(suite, data, tmp_path)
         capsys.readouterr()
-        assert statuses[0] == statuses[1]
-        assert "ERROR" not in statuses[1].values()
-    assert statuses[1][("expect_column_values_to_be_between", "Salary")] == "FAIL"
+        assert [code for code, _ in runs] == [expected, expected], data.name
+        arrow, spark_statuses = (statuses(report) for _, report in runs)
+        assert arrow == spark_statuses and "ERROR" not in spark_statuses.values()
+    assert spark_statuses[("expect_column_values_to_be_between", "Salary")] == "FAIL"
