@@ -74,9 +74,12 @@ def split(source: Path, work: Path) -> dict[str, tuple[Path, Path]]:
         frame.iloc[cut:].to_csv(window, index=False)
         pairs["csv"] = (reference, window)
     reference, window = work / "reference.parquet", work / "window.parquet"
-    frame.iloc[:cut].to_parquet(reference)
-    frame.iloc[cut:].to_parquet(window)
-    pairs["parquet"] = (reference, window)
+    try:
+        frame.iloc[:cut].to_parquet(reference)
+        frame.iloc[cut:].to_parquet(window)
+        pairs["parquet"] = (reference, window)
+    except (TypeError, ValueError) as exc:  # pyarrow's errors are these: mixed types, ...
+        print(f"{source.name}: no Parquet copy, pandas cannot write it: {exc}", file=sys.stderr)
     (work / "schema.json").write_text(json.dumps(schema_of(frame)), encoding="utf-8")
     return pairs
 

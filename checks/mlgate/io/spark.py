@@ -170,25 +170,26 @@ def read_frame(
     sources: Sequence[str],
     *,
     as_text: bool,
-    dates: bool = True,
+    as_pandas: bool = False,
     text_columns: Sequence[str] = (),
     outputs: bool = False,
 ) -> DataFrame:
     """All sources as one frame; `as_text` reads CSV and JSON values as text (a window's types
     come from the reference, as in the Arrow engine). Typed, a local CSV gets the types the
     Arrow engine infers from its first block (`text_columns` stay text) and JSON lines keep
-    the order of the first line's keys. Without `dates`, CSV text that looks like a date
-    stays text, as pandas reads it (validate: the suite's types are pandas')."""
+    the order of the first line's keys. `as_pandas` reads a CSV as pandas does (validate: the
+    suite's types are pandas'): dates stay text, pandas' missing-value markers ("None" too),
+    codes written with leading zeros stay text (as mlgate's pandas reading keeps them)."""
     if not sources:
         raise CouldNotCheck("no data files given")
     frames = []
     for source in sources:
         fmt = source_format(source)
         try:
-            if fmt == "csv" and not as_text and dates and _local_file(source):
+            if fmt == "csv" and not as_text and not as_pandas and _local_file(source):
                 frames.append(_arrow_typed_csv(session, source, text_columns))
                 continue
-            frames.append(_read_one(session, source, fmt, as_text, dates, outputs))
+            frames.append(_read_one(session, source, fmt, as_text, as_pandas, outputs))
             if fmt == "jsonl" and _local_file(source):
                 frames[-1] = _first_line_order(frames[-1], Path(source))
         except CouldNotCheck:
@@ -205,17 +206,26 @@ def read_frame(
 
 
 def _read_one(
-    session: SparkSession, source: str, fmt: str, as_text: bool, dates: bool, outputs: bool
+    session: SparkSession, source: str, fmt: str, as_text: bool, as_pandas: bool, outputs: bool
 ) -> DataFrame:
     reader = session.read
     if fmt == "csv":
         reader = _csv_reader(session)
-        if not dates:  # a pattern no value matches: no date or timestamp is inferred
+        if as_pandas:  # a pattern no value matches: no date or timestamp is inferred
             reader = reader.option("preferDate", False).option("timestampFormat", NO_DATES)
             reader = reader.option("timestampNTZFormat", NO_DATES)
-        frame = _arrow_nulls(reader.option("inferSchema", not as_text).csv(source))
+        frame = reader.option("inferSchema", not as_text).csv(source)
+        padded = _zero_padded(source) if as_pandas and not as_text else []
+        if padded:  # Spark's inference read 00501 as 501: read again with those as text
+            from pyspark.sql.types import StringType, StructField, StructType
+
+            frame = reader.schema(StructType([
+                StructField(f.name, StringType()) if f.name in padded else f
+                for f in frame.schema.fields
+            ])).csv(source)  # fmt: skip
+        frame = _missing_as_null(frame, missing_markers(as_pandas))
         if not as_text:
-            frame = _numbers_behind_markers(frame)
+            frame = _numbers_behind_markers(frame, keep=padded)
     elif fmt == "jsonl":
         frame = reader.option("primitivesAsString", as_text).option("mode", "FAILFAST").json(source)
         frame = _features(frame, outputs)
@@ -300,13 +310,28 @@ def _csv_reader(session: SparkSession) -> DataFrameReader:
     )
 
 
-def _arrow_nulls(frame: DataFrame) -> DataFrame:
-    """Arrow's CSV reader takes "NA", "n/a", "null", "NaN" and the like as missing: so here."""
+def missing_markers(as_pandas: bool) -> list[str]:
+    """What a CSV reader takes as missing: Arrow's reader's markers (the drift engine's), or
+    pandas' (the validate engine's), which are Arrow's and "None" and "<NA>" (a bird-strike
+    table's damage was "None": a value to Arrow, missing to pandas)."""
     import pyarrow.csv as pcsv
+
+    arrow = list(pcsv.ConvertOptions().null_values)
+    return sorted({*arrow, "None", "<NA>"}) if as_pandas else arrow
+
+
+def _zero_padded(source: str) -> list[str]:
+    from .tabular import zero_padded_columns
+
+    return list(zero_padded_columns(source)) if _local_file(source) else []
+
+
+def _missing_as_null(frame: DataFrame, markers: Sequence[str]) -> DataFrame:
+    """Text that a CSV reader takes as missing ("NA", "n/a", "null", ...) as null."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType
 
-    markers = list(pcsv.ConvertOptions().null_values)
+    markers = list(markers)
     return frame.select(*[
         F.when(frame[quoted(f.name)].isin(markers), None).otherwise(frame[quoted(f.name)])
         .alias(f.name) if isinstance(f.dataType, StringType) else frame[quoted(f.name)]
@@ -314,14 +339,16 @@ def _arrow_nulls(frame: DataFrame) -> DataFrame:
     ])  # fmt: skip
 
 
-def _numbers_behind_markers(frame: DataFrame) -> DataFrame:
+def _numbers_behind_markers(frame: DataFrame, keep: Sequence[str] = ()) -> DataFrame:
     """Spark infers text for a column of numbers with an "NA" among them (baseball hitters'
     salaries); with the markers read as missing, it is numbers, as pandas and Arrow read it:
-    whole numbers without a gap as bigint, the rest as double. One job for all columns."""
+    whole numbers without a gap as bigint, the rest as double; `keep` stays text (zip codes
+    with their leading zeros). One job for all columns."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType
 
-    text = [f.name for f in frame.schema.fields if isinstance(f.dataType, StringType)]
+    text = [f.name for f in frame.schema.fields
+            if isinstance(f.dataType, StringType) and f.name not in keep]  # fmt: skip
     if not text:
         return frame
     checks = []
@@ -397,7 +424,7 @@ def _arrow_typed_csv(session: SparkSession, source: str, text_columns: Sequence[
         if "Empty CSV file" in str(exc):
             return session.createDataFrame([], "_empty string")
         raise CouldNotCheck(f"{source}: cannot read as csv: {str(exc).splitlines()[0]}") from None
-    raw = _arrow_nulls(_csv_reader(session).csv(source))
+    raw = _missing_as_null(_csv_reader(session).csv(source), missing_markers(False))
     columns, misfits = [], []
     truths = list(convert.true_values)
     falsehoods = list(convert.false_values)

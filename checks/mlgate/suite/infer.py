@@ -55,6 +55,16 @@ def column_kind(series: pd.Series) -> str:
     return "categorical"
 
 
+def _other_value_types(series: pd.Series, kind: str) -> list[str]:
+    """The value types of a text column that are not text (JSON lines' movie titles: "Heat",
+    then 1776 as a number): GX checks an object column value by value, so a suite without
+    them failed the very data it was written from."""
+    if kind != "categorical" or series.dtype != object:
+        return []
+    found = {type(value).__name__ for value in series.dropna()}
+    return sorted(found - set(STRING_TYPES))
+
+
 def _round_down(value: float) -> float:
     if value == 0 or not math.isfinite(value):
         return value
@@ -107,9 +117,10 @@ def infer_expectations(
         kind = column_kind(series)
         expectations.append(
             _expectation(
-                "expect_column_values_to_be_in_type_list", column=name, type_list=TYPES[kind]
+                "expect_column_values_to_be_in_type_list", column=name,
+                type_list=[*TYPES[kind], *_other_value_types(series, kind)],
             )
-        )
+        )  # fmt: skip
         if not series.isna().any():
             expectations.append(_expectation("expect_column_values_to_not_be_null", column=name))
         values = series.dropna()

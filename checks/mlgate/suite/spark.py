@@ -76,7 +76,7 @@ def read_spark(
 
     check_sources([source])
     session = spark_session(master, config)
-    frame = as_timestamps(read_frame(session, [source], as_text=False, dates=False))
+    frame = as_timestamps(read_frame(session, [source], as_text=False, as_pandas=True))
     text = [f.name for f in frame.schema.fields if isinstance(f.dataType, StringType)]
     if not text:
         return frame

@@ -499,10 +499,12 @@ def test_nanosecond_timestamps_as_pandas_2_writes_them(spark: Any, tmp_path: Pat
 def test_validate_takes_dotted_names_and_numbers_with_na_alike(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Two public tables' patterns: dots in column names (a bank's emp.var.rate: GX's Spark
-    metrics read them as struct fields, "list index out of range") and a column of numbers
-    whose gaps are written NA (baseball salaries: Spark inferred text, so GX could not range
-    it). Spaces and a backtick in a name too."""
+    """Public tables' patterns: dots in column names (a bank's emp.var.rate: GX's Spark
+    metrics read them as struct fields, "list index out of range"), a column of numbers whose
+    gaps are written NA (baseball salaries: Spark inferred text, so GX could not range it),
+    zip codes with leading zeros (Spark read 00501 as 501: not the suite's text) and "None"
+    for no damage (bird strikes: missing to pandas, a value to Spark, outside the suite's
+    set). Spaces and a backtick in a name too."""
     from mlgate.suite.infer import write_suite
 
     rng = np.random.default_rng(30)
@@ -512,7 +514,9 @@ def test_validate_takes_dotted_names_and_numbers_with_na_alike(
                   enumerate(rng.uniform(low, 900, rows))]  # fmt: skip
         table = pa.table({"emp.var.rate": rng.normal(size=rows).round(2), "Salary": salary,
                           "mean radius": rng.uniform(5, 20, rows),
-                          "x`y": rng.integers(0, 3, rows)})  # fmt: skip
+                          "x`y": rng.integers(0, 3, rows),
+                          "zip": [f"{z:05d}" for z in rng.integers(500, 99000, rows)],
+                          "damage": rng.choice(["None", "Minor", "Major"], rows)})  # fmt: skip
         pcsv.write_csv(table, path, pcsv.WriteOptions(quoting_style="none"))
 
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
@@ -527,3 +531,5 @@ def test_validate_takes_dotted_names_and_numbers_with_na_alike(
         arrow, spark_statuses = (statuses(report) for _, report in runs)
         assert arrow == spark_statuses and "ERROR" not in spark_statuses.values()
     assert spark_statuses[("expect_column_values_to_be_between", "Salary")] == "FAIL"
+    assert spark_statuses[("expect_column_values_to_be_in_set", "damage")] == "PASS"
+    assert spark_statuses[("expect_column_values_to_be_in_type_list", "zip")] == "PASS"

@@ -515,3 +515,23 @@ def test_json_lines_with_a_date_column(tmp_path: Path) -> None:
         "column": "created_at", "strftime_format": "%Y-%m-%d"
     }  # fmt: skip
     assert main(["validate", str(out), str(data)]) == 0
+
+
+def test_a_text_column_holding_numbers_too_passes_its_own_suite(tmp_path: Path, capsys) -> None:
+    """JSON lines of films (vega-datasets): titles are text, but "1776" and "9" were written
+    as numbers. GX checks an object column value by value, so a type list of text names
+    failed the data the suite was written from; the value types found are listed too."""
+    from mlgate.suite.infer import write_suite
+    from mlgate.suite.validate import run_validation
+
+    rows = [{"Title": title, "Gross": 1000 + i} for i, title in
+            enumerate(["Heat", 1776, "Up", 9, "Fargo", "Alien"] * 5)]  # fmt: skip
+    data = tmp_path / "films.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    suite = tmp_path / "suite.json"
+    write_suite(str(data), str(suite), name="films")
+    types = of_type(json.loads(suite.read_text(encoding="utf-8")),
+                    "expect_column_values_to_be_in_type_list")  # fmt: skip
+    assert types["Title"]["type_list"] == [*STRING_TYPES, "int"]
+    assert run_validation(str(suite), str(data), output=None, fmt="text") == 0
+    capsys.readouterr()

@@ -105,9 +105,11 @@ def word_list(column: Column) -> Column:
     """The value's words, lower-cased (two or more letters or digits)."""
     from pyspark.sql import functions as F
 
-    # Java lower-cases İ to i + a combining dot and a word's last Σ to ς; Arrow (utf8proc)
-    # maps each character alone, to i and σ: given those first, the two spell words alike
-    pieces = F.split(F.lower(F.translate(column.cast("string"), "İΣ", "iσ")), SEPARATORS)
+    # Java lower-cases a dotted capital I to i + a combining dot, and a word's last capital
+    # sigma to the final sigma; Arrow (utf8proc) maps each character alone, to i and the small
+    # sigma: given those first, the two spell words alike
+    given = F.translate(column.cast("string"), "\u0130\u03a3", "i\u03c3")
+    pieces = F.split(F.lower(given), SEPARATORS)
     return F.filter(pieces, lambda word: F.length(word) >= 2)
 
 
