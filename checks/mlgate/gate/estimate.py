@@ -272,6 +272,29 @@ class Tally:
             self.negatives[k] += np.bincount(bins, 1.0 - chances[:, k], SCORE_BINS)
         self.rows += len(predicted)
 
+    def totals(self) -> np.ndarray:
+        """Everything the tally holds as one vector of sums (rows, skipped, the confusion
+        matrix, the score histograms): tallies of disjoint rows merge by adding theirs, in any
+        order (the Spark engine tallies each partition apart)."""
+        import numpy as np
+
+        self.flush()
+        counts = np.array([self.rows, self.skipped], dtype=float)
+        parts = (counts, self.confusion.ravel(), self.positives.ravel(), self.negatives.ravel())
+        return np.concatenate(parts)
+
+    def add_totals(self, totals: np.ndarray) -> None:
+        """Merge another tally's totals() into this one."""
+        self.flush()
+        size = len(self.calibration.classes)
+        rows, skipped = totals[:2]
+        confusion, rest = totals[2 : 2 + size * size], totals[2 + size * size :]
+        self.rows += int(rows)
+        self.skipped += int(skipped)
+        self.confusion += confusion.reshape(size, size)
+        self.positives += rest[: size * SCORE_BINS].reshape(size, SCORE_BINS)
+        self.negatives += rest[size * SCORE_BINS :].reshape(size, SCORE_BINS)
+
     def metrics(self) -> dict[str, float]:
         """The estimated metrics, named as mlgate.scores names the realised ones."""
         self.flush()

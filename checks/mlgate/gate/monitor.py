@@ -5,7 +5,8 @@ metrics are mlgate.scores', exactly as the evaluate stage computes them on the t
 the gate section of mlgate.yaml judges them, against its bounds and, with --baseline, against
 the metrics committed at that ref: the deployed release tag asks "does production perform as
 this release did in testing?". Too few labelled predictions (--min-labels) is UNMEASURED and
-exit 2: a handful of labels never passes, and never fails, a model.
+exit 2: a handful of labels never passes, and never fails, a model. With --engine spark the
+join and the estimate's tally run on Spark (spark_outcomes.py), for logs in a data lake.
 
 Beside the realised metrics, a classifier's metrics are estimated from its logged probabilities
 on every prediction, labelled or not (estimate.py: CBPE, calibrated on models/held_out.jsonl),
@@ -21,6 +22,7 @@ import dataclasses
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +36,11 @@ from ..policy import (
     DEFAULT_POLICY,
     DEPLOYED,
     DriftPolicy,
+    EngineSettings,
     GatePolicy,
     MonitorPolicy,
+    add_engine_argument,
+    load_engine,
     read_policy,
 )
 from .command import _baseline
@@ -49,8 +54,8 @@ DEFAULT_REQUESTS = "logs/requests.jsonl"
 
 
 def build_monitor_report(
-    requests: list[Path],
-    feedback: list[Path],
+    requests: Sequence[Path | str],
+    feedback: Sequence[Path | str],
     *,
     policy: GatePolicy,
     root: Path,
@@ -60,6 +65,7 @@ def build_monitor_report(
     schema_path: Path | None,
     held_out: Path | None = None,
     explicit_held_out: bool = False,
+    engine: EngineSettings | None = None,
 ) -> GateReport:
     if baseline_ref == DEPLOYED:
         baseline_ref = deployed_release(root)
@@ -68,7 +74,7 @@ def build_monitor_report(
     estimator, estimate_note = prepare_estimate(
         held_out, explicit_held_out, schema_path, root, revision
     )
-    joined = join(requests, feedback, version, observe=estimator.observe if estimator else None)
+    joined = _join(requests, feedback, version, estimator, engine)
     if joined.version is None:
         raise CouldNotCheck(
             "no prediction in the request logs has a request_id: is the service older than "
@@ -110,6 +116,28 @@ def build_monitor_report(
         estimated=estimated,
         estimate_note=estimate_note,
     )
+
+
+def _join(
+    requests: Sequence[Path | str],
+    feedback: Sequence[Path | str],
+    version: str | None,
+    estimator: Estimator | None,
+    engine: EngineSettings | None,
+) -> Joined:
+    """The logs joined on this machine (Arrow, the default) or on Spark; either way the
+    estimator ends with the tally of the version judged."""
+    if engine is None or engine.name != "spark":
+        observe = estimator.observe if estimator else None
+        return join([Path(p) for p in requests], [Path(p) for p in feedback], version, observe)
+    from .spark_outcomes import join_spark
+
+    calibration = estimator.calibration if estimator else None
+    joined, tally = join_spark([str(p) for p in requests], [str(p) for p in feedback], version,
+                               engine, calibration)  # fmt: skip
+    if estimator is not None and tally is not None:
+        estimator.tallies[str(joined.version)] = tally
+    return joined
 
 
 class Estimator:
@@ -312,7 +340,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Join the service's request log with its feedback log by request_id, compute the "
         "evaluate stage's metrics on the labelled predictions, and judge them with mlgate.yaml's "
-        "gate rules (against the metrics committed at --baseline, e.g. the deployed tag)."
+        "gate rules (against the metrics committed at --baseline, e.g. the deployed tag). "
+        "--engine spark joins the logs (files, folders or any URI Spark reads) and tallies the "
+        "label-free estimate on Spark, with the same answers."
     )
     parser.epilog = (
         "Exit codes: 0 pass, 1 a metric failed, 2 could not check (too few labels, broken logs)."
@@ -322,7 +352,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=[],
         metavar="FILE",
-        help="request logs (default: drift.current.path and its rotations .1, .2, ...)",
+        help="request logs (default: drift.current.path and its rotations .1, .2, ...); "
+        "with --engine spark also folders and URIs",
     )
     parser.add_argument("--feedback", nargs="+", default=[], metavar="FILE",
                         help="outcome logs (default: monitor.outcomes.path, "
@@ -349,6 +380,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--format", choices=["text", "md", "json"], default="text")
     parser.add_argument("--json", metavar="FILE", help="also write the JSON report here")
+    add_engine_argument(parser)  # spark: the join and the estimate on a Spark session
 
 
 def run(args: argparse.Namespace) -> int:
@@ -362,10 +394,10 @@ def run(args: argparse.Namespace) -> int:
     if min_labels < 1:
         raise CouldNotCheck(f"--min-labels must be 1 or more, not {min_labels}")
     drift = DriftPolicy.from_policy(parsed, str(config_path))
-    requests = [Path(p) for p in args.requests] or with_rotations(
-        Path(drift.current.get("path") or DEFAULT_REQUESTS)
-    )
-    feedback = [Path(p) for p in args.feedback] or with_rotations(Path(monitor.outcomes["path"]))
+    engine = load_engine(args.config, args.engine)
+    spark = engine.name == "spark"  # Spark reads folders and URIs, given as they are
+    requests = _logs(args.requests, drift.current.get("path") or DEFAULT_REQUESTS, spark)
+    feedback = _logs(args.feedback, monitor.outcomes["path"], spark)
     try:
         report = build_monitor_report(
             requests, feedback, policy=gate, root=config_path.parent,
@@ -373,6 +405,7 @@ def run(args: argparse.Namespace) -> int:
             version=args.model_version, min_labels=min_labels,
             schema_path=Path(args.schema) if args.schema else None,
             held_out=Path(args.held_out or monitor.held_out), explicit_held_out=bool(args.held_out),
+            engine=engine,
         )  # fmt: skip
     except CouldNotCheck as exc:
         if args.json:
@@ -383,6 +416,18 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.json, to_json(report))
     step_summary.append(to_markdown(report))
     return report.exit_code
+
+
+def _logs(given: list[str], default: str, spark: bool) -> list[Path] | list[str]:
+    """The logs named on the command line, else the default with its rotations; on Spark
+    as text (a URI is no Path), a default URI as it is."""
+    if not spark:
+        return [Path(p) for p in given] or with_rotations(Path(default))
+    from ..io.spark import URI
+
+    if given:
+        return list(given)
+    return [default] if URI.match(default) else [str(p) for p in with_rotations(Path(default))]
 
 
 def with_rotations(path: Path) -> list[Path]:

@@ -76,9 +76,7 @@ def read_outcomes(paths: Sequence[Path]) -> tuple[dict[str, Outcome], int, int]:
     for path, number, entry in _entries(paths):
         request_id, value = entry.get("request_id"), entry.get("outcome")
         if not isinstance(request_id, str) or "outcome" not in entry:
-            raise CouldNotCheck(
-                f"{path}:{number}: a feedback line needs a request_id and an outcome"
-            )
+            raise CouldNotCheck(f"{path}:{number}: {PROBLEMS['feedback']}")
         lines += 1
         stamp = entry.get("ts") if isinstance(entry.get("ts"), str) else None
         earlier = outcomes.get(request_id)
@@ -88,6 +86,16 @@ def read_outcomes(paths: Sequence[Path]) -> tuple[dict[str, Outcome], int, int]:
                 continue  # rotated logs come in any order: the newest outcome counts
         outcomes[request_id] = Outcome(value, stamp)
     return outcomes, lines, repeats
+
+
+# what is wrong with a line, after its "path:number: " (the Spark engine says the same)
+PROBLEMS = {
+    "object": "each line must be a JSON object",
+    "feedback": "a feedback line needs a request_id and an outcome",
+    "lists": "request_ids and predictions must be lists of the same length",
+    "text": "request_ids must be text",
+    "probabilities": "probabilities must be one object per record",
+}
 
 
 # told every logged prediction: (model version, prediction, its class probabilities or None)
@@ -117,10 +125,9 @@ def join(
             or not isinstance(predictions, list)
             or len(ids) != len(predictions)
         ):
-            raise CouldNotCheck(f"{path}:{number}: request_ids and predictions must be lists of "
-                                "the same length")  # fmt: skip
+            raise CouldNotCheck(f"{path}:{number}: {PROBLEMS['lists']}")
         if not all(isinstance(i, str) for i in ids):
-            raise CouldNotCheck(f"{path}:{number}: request_ids must be text")
+            raise CouldNotCheck(f"{path}:{number}: {PROBLEMS['text']}")
         line_version = str(entry.get("model_version"))
         side = sides.get(line_version)
         if side is None:
@@ -133,7 +140,7 @@ def join(
         if proba is not None and not (
             isinstance(proba, list) and all(isinstance(row, dict) for row in proba)
         ):
-            raise CouldNotCheck(f"{path}:{number}: probabilities must be one object per record")
+            raise CouldNotCheck(f"{path}:{number}: {PROBLEMS['probabilities']}")
         for index, (request_id, prediction) in enumerate(zip(ids, predictions, strict=True)):
             if observe is not None:
                 row = proba[index] if isinstance(proba, list) and index < len(proba) else None
@@ -149,7 +156,7 @@ def join(
             side.y_pred.append(prediction)
             if isinstance(proba, list) and index < len(proba):
                 side.proba.append(proba[index])
-            delay = _seconds_between(entry.get("ts"), outcome.ts)
+            delay = seconds_between(entry.get("ts"), outcome.ts)
             if delay is not None:
                 side.delays_s.append(delay)
     if version is None and sides:
@@ -171,13 +178,15 @@ def _entries(paths: Sequence[Path]) -> Iterator[tuple[Path, int, dict[str, Any]]
         try:
             for number, _, entry in json_lines(path):
                 if not isinstance(entry, dict):
-                    raise CouldNotCheck(f"{path}:{number}: each line must be a JSON object")
+                    raise CouldNotCheck(f"{path}:{number}: {PROBLEMS['object']}")
                 yield path, number, entry
         except OSError as exc:
             raise CouldNotCheck(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-def _seconds_between(start: Any, end: Any) -> float | None:
+def seconds_between(start: Any, end: Any) -> float | None:
+    """Seconds from one logged time to another; None unless both are ISO 8601 text of the
+    same kind (both with a zone, or both without)."""
     try:
         return (_moment(end) - _moment(start)).total_seconds()
     except (TypeError, ValueError):
