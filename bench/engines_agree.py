@@ -128,6 +128,8 @@ def compare_profiles(work: Path, fmt: str, reference: Path, schema: bool) -> tup
                            "--sample", "1000000", *extra)  # fmt: skip
         exits.append(f"{code}" + (f" ({why[:60]})" if code else ""))
         paths.append(path)
+    if not any(p.exists() for p in paths):
+        return [*exits, "both could not check", ""], paths[0]
     same = all(p.exists() for p in paths) and paths[0].read_bytes() == paths[1].read_bytes()
     return [*exits, "identical" if same else "DIFFER", ""], paths[0]
 
@@ -142,8 +144,9 @@ def compare_drift(work: Path, tag: str, profile: Path, window: Path) -> list[str
     (code_a, why_a, left), (code_s, why_s, right) = reports
     exits = [f"{code_a}" + (f" ({why_a[:60]})" if code_a == 2 else ""),
              f"{code_s}" + (f" ({why_s[:60]})" if code_s == 2 else "")]  # fmt: skip
-    if left is None or right is None:
-        return [*exits, "no report" if code_a != code_s else "same", ""]
+    if left is None or right is None:  # one engine could not check: a disagreement,
+        both = code_a == code_s == 2  # unless neither could
+        return [*exits, "both could not check" if both else "DIFFER (one report)", ""]
     verdicts = [(c["column"], c["verdict"]) for c in left["columns"]]
     same = verdicts == [(c["column"], c["verdict"]) for c in right["columns"]]
     worst = 0.0

@@ -160,8 +160,8 @@ def _reason(text: str) -> str:
     parts = [JAVA_CLASS.sub("", part).strip() for part in (top, cause) if part]
     if "TIMESTAMP(NANOS" in text:
         parts.append("nanosecond timestamps (pandas 2's default) are read from local Parquet "
-                     "only; write the lake's in microseconds (pandas: to_parquet(..., "
-                     "coerce_timestamps='us', allow_truncated_timestamps=True))")  # fmt: skip
+                     "files and folders only; write a lake's in microseconds (pandas: to_parquet"
+                     "(..., coerce_timestamps='us', allow_truncated_timestamps=True))")  # fmt: skip
     return "; ".join(part[:300] for part in parts if part)
 
 
@@ -214,7 +214,7 @@ def _read_one(
         if as_pandas:  # a pattern no value matches: no date or timestamp is inferred
             reader = reader.option("preferDate", False).option("timestampFormat", NO_DATES)
             reader = reader.option("timestampNTZFormat", NO_DATES)
-        frame = reader.option("inferSchema", not as_text).csv(source)
+        frame = _whole_rows(reader.option("inferSchema", not as_text).csv(source), source)
         padded = _zero_padded(source) if as_pandas and not as_text else []
         if padded:  # Spark's inference read 00501 as 501: read again with those as text
             from pyspark.sql.types import StringType, StructField, StructType
@@ -230,8 +230,8 @@ def _read_one(
         frame = reader.option("primitivesAsString", as_text).option("mode", "FAILFAST").json(source)
         frame = _features(frame, outputs)
     else:
-        nanos = _nanosecond_columns(source) if fmt == "parquet" else []
-        if nanos:  # Spark refuses TIMESTAMP(NANOS) unless it may read the ticks as longs
+        nanos, nested = _nanosecond_columns(source) if fmt == "parquet" else ([], False)
+        if nanos or nested:  # Spark refuses TIMESTAMP(NANOS) unless it reads ticks as longs
             session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
         frame = reader.format(fmt).load(source)
         if nanos:
@@ -269,32 +269,58 @@ def as_timestamps(frame: DataFrame) -> DataFrame:
     if not ticks:
         return frame
     return frame.select(*[
-        F.timestamp_micros(F.floor(frame[quoted(n)] / 1000)).alias(n) if n in ticks
+        F.expr(f"timestamp_micros(({quoted(n)} - pmod({quoted(n)}, 1000)) div 1000)").alias(n)
+        if n in ticks
         else frame[quoted(n)] for n in frame.columns
     ])  # fmt: skip
 
 
-def _nanosecond_columns(source: str) -> list[str]:
+def _nanosecond_columns(source: str) -> tuple[list[str], bool]:
     """Columns of a local Parquet file or folder stored as TIMESTAMP(NANOS), pandas 2's
-    default for datetimes (the footer says; a remote table cannot be asked cheaply, and its
-    nanoseconds are Spark's error, explained by `spark_errors`)."""
+    default for datetimes, and whether any is nested (in a struct or list): the footers say,
+    every file's, since a folder's files may differ (a remote table cannot be asked cheaply;
+    its nanoseconds are Spark's error, explained by `spark_errors`). A column in nanoseconds
+    in one file and in another unit in the next is refused: Spark would read the others'
+    ticks as nanoseconds (dates in 1970)."""
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    if URI.match(source) or not Path(source).exists():
-        return []
-    try:
-        if Path(source).is_dir():
-            import pyarrow.dataset as ds
+    path = Path(source)
+    if URI.match(source) or not path.exists():
+        return [], False
+    files = sorted(p for p in path.rglob("*.parquet") if p.is_file()) if path.is_dir() else [path]
+    units: dict[str, set[str]] = {}
+    nested = False
+    for file in files:
+        try:
+            schema = pq.read_schema(file)
+        except (OSError, pa.ArrowException):
+            continue  # Spark will say what is wrong with it
+        for field in schema:
+            if pa.types.is_timestamp(field.type):
+                units.setdefault(field.name, set()).add(field.type.unit)
+            elif pa.types.is_nested(field.type) and "timestamp[ns" in str(field.type):
+                nested = True
+    mixed = sorted(name for name, found in units.items() if "ns" in found and len(found) > 1)
+    if mixed:
+        raise CouldNotCheck(
+            f"{source}: the files store {', '.join(mixed)} in different time units (nanoseconds "
+            "in some): Spark reads a table in one; write them all in microseconds (pandas: "
+            "to_parquet(..., coerce_timestamps='us', allow_truncated_timestamps=True))"
+        )
+    return sorted(name for name, found in units.items() if found == {"ns"}), nested
 
-            schema = ds.dataset(source, format="parquet").schema
-        else:
-            import pyarrow.parquet as pq
 
-            schema = pq.read_schema(source)
-    except (OSError, pa.ArrowException):
-        return []  # Spark will say what is wrong with it
-    return [f.name for f in schema
-            if pa.types.is_timestamp(f.type) and f.type.unit == "ns"]  # fmt: skip
+def _whole_rows(frame: DataFrame, source: str) -> DataFrame:
+    """A CSV whose rows end in CRLF but whose header holds a quoted line break (LF, as Excel
+    writes one in a cell): Spark takes the first break it meets for the row end, so every
+    row's last value (and the last name) keeps a carriage return. Refused, not misread."""
+    if any("\r" in name for name in frame.columns):
+        raise CouldNotCheck(
+            f"{source}: a column name holds a line break and the rows end in CRLF: Spark "
+            "cannot tell its rows apart; write the header's names on one line"
+        )
+    return frame
 
 
 def _csv_reader(session: SparkSession) -> DataFrameReader:
@@ -424,7 +450,8 @@ def _arrow_typed_csv(session: SparkSession, source: str, text_columns: Sequence[
         if "Empty CSV file" in str(exc):
             return session.createDataFrame([], "_empty string")
         raise CouldNotCheck(f"{source}: cannot read as csv: {str(exc).splitlines()[0]}") from None
-    raw = _missing_as_null(_csv_reader(session).csv(source), missing_markers(False))
+    raw = _whole_rows(_csv_reader(session).csv(source), source)
+    raw = _missing_as_null(raw, missing_markers(False))
     columns, misfits = [], []
     truths = list(convert.true_values)
     falsehoods = list(convert.false_values)

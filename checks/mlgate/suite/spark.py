@@ -10,9 +10,11 @@ nulls, formats, uniqueness, the column list) is GX's own Spark implementation.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..io.spark import as_timestamps, check_sources, quoted, read_frame, spark_session
+from ..errors import CouldNotCheck
+from ..io.spark import URI, as_timestamps, check_sources, quoted, read_frame, spark_session
 from .gx import _gx, validate_dataframe
 
 if TYPE_CHECKING:
@@ -75,6 +77,8 @@ def read_spark(
     from pyspark.sql.types import StringType
 
     check_sources([source])
+    if not URI.match(source) and Path(source).is_file() and Path(source).stat().st_size == 0:
+        raise CouldNotCheck(f"{source}: the file is empty")  # as the Arrow engine says it
     session = spark_session(master, config)
     frame = as_timestamps(read_frame(session, [source], as_text=False, as_pandas=True))
     text = [f.name for f in frame.schema.fields if isinstance(f.dataType, StringType)]

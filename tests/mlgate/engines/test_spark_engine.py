@@ -533,3 +533,49 @@ def test_validate_takes_dotted_names_and_numbers_with_na_alike(
     assert spark_statuses[("expect_column_values_to_be_between", "Salary")] == "FAIL"
     assert spark_statuses[("expect_column_values_to_be_in_set", "damage")] == "PASS"
     assert spark_statuses[("expect_column_values_to_be_in_type_list", "zip")] == "PASS"
+
+
+def test_what_spark_cannot_read_as_arrow_does_is_refused_not_misread(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found in review: a Parquet folder whose files store one column in nanoseconds and in
+    microseconds (pandas 3 picks the unit from the data) was read with the microseconds as
+    nanoseconds (dates in 1970, a false drift); a CRLF file whose header holds a line break
+    lost its last column to a carriage return; an empty CSV failed validate (exit 1) where the
+    Arrow engine could not check it. A struct holding nanoseconds is read."""
+    from mlgate.drift.spark.profile import build_profile_spark
+    from mlgate.suite.validate import run_validation
+
+    stamps = np.array([1_700_000_000_000_000_999, 1_700_000_100_000_000_000])
+    folder = tmp_path / "lake"
+    folder.mkdir()
+    pq.write_table(pa.table({"t": pa.array(stamps, pa.timestamp("ns"))}), folder / "a.parquet")
+    pq.write_table(pa.table({"t": pa.array(stamps // 1000, pa.timestamp("us"))}),
+                   folder / "b.parquet")  # fmt: skip
+    with pytest.raises(CouldNotCheck, match="t in different time units"):
+        build_profile_spark([str(folder)], settings=ProfileSettings(), engine=LOCAL)
+    from mlgate.io.spark import as_timestamps, read_frame
+
+    frame = read_frame(spark, [str(folder / "a.parquet")], as_text=False, as_pandas=True)
+    seen = as_timestamps(frame).selectExpr("unix_micros(t) AS u").collect()
+    assert [r["u"] for r in seen] == [1_700_000_000_000_000, 1_700_000_100_000_000]  # floored
+    nested = tmp_path / "nested.parquet"
+    when = pa.array(stamps, pa.timestamp("ns"))
+    meta = pa.StructArray.from_arrays([when], names=["when"])
+    pq.write_table(pa.table({"x": [1.0, 2.0], "meta": meta}), nested)
+    profile = build_profile_spark([str(nested)], settings=ProfileSettings(), engine=LOCAL)
+    assert profile["columns"]["x"]["count"] == 2 and "meta" in profile["ignored"]
+    split = tmp_path / "split.csv"
+    split.write_bytes(b'price,"size\n(m2)",city\r\n1,2,Oslo\r\n3,4,Rome\r\n')
+    with pytest.raises(CouldNotCheck, match="rows end in CRLF"):
+        build_profile_spark([str(split)], settings=ProfileSettings(), engine=LOCAL)
+    suite = tmp_path / "suite.json"
+    suite.write_text(json.dumps({"name": "s", "expectations": [
+        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}}]}),
+        encoding="utf-8")  # fmt: skip
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    for engine in (None, LOCAL):
+        with pytest.raises(CouldNotCheck, match="the file is empty"):
+            run_validation(str(suite), str(empty), output=None, fmt="text", engine=engine)
+    capsys.readouterr()
