@@ -7,7 +7,9 @@ service writes them. Each contender runs in a fresh process, so its peak RSS is 
 - mlgate + estimate: the same, with the label-free estimate (CBPE, calibrated on 2,000
   held-out rows) tallied on every prediction during the same pass, as `mlgate monitor` does;
 - pandas: both logs read with read_json(lines=True), the lists exploded, merged on
-  request_id, the last outcome per id kept, the same metrics.
+  request_id, the last outcome per id kept, the same metrics;
+- with --spark, `monitor --engine spark`'s join and estimate on a local[2] session (issue 21;
+  its peak RSS is the Python driver's: the JVM is Spark's, started and stopped by pyspark).
 """
 
 from __future__ import annotations
@@ -51,6 +53,23 @@ proba = [[row["0"], row["1"]] for row in joined.proba]
 scores = classification_metrics(joined.y_true, joined.y_pred, proba, [0, 1])
 estimated = estimator.tallies[joined.version].metrics()
 print(joined.labelled, round(scores["accuracy"], 6), "est", round(estimated["accuracy"], 4))
+"""
+
+SPARK = """
+import sys
+from pathlib import Path
+from mlgate.gate.estimate import calibrate
+from mlgate.gate.spark_outcomes import join_spark
+from mlgate.policy import EngineSettings
+from mlgate.scores import classification_metrics
+folder = sys.argv[1]
+engine = EngineSettings("spark", "local[2]", {"spark.sql.shuffle.partitions": "8"})
+calibration = calibrate(Path(folder) / "held_out.jsonl", [0, 1])
+joined, tally = join_spark([f"{folder}/requests.jsonl"], [f"{folder}/feedback.jsonl"], None,
+                           engine, calibration)
+proba = [[row["0"], row["1"]] for row in joined.proba]
+scores = classification_metrics(joined.y_true, joined.y_pred, proba, [0, 1])
+print(joined.labelled, round(scores["accuracy"], 6), "est", round(tally.metrics()["accuracy"], 4))
 """
 
 PANDAS = """
@@ -127,6 +146,8 @@ def main() -> None:
         "--pandas-max", type=int, default=2_000_000,
         help="run the pandas merge up to this many predictions (it holds both logs in memory)",
     )  # fmt: skip
+    parser.add_argument("--spark", action="store_true",
+                        help="also the Spark engine's join and estimate (local[2])")  # fmt: skip
     args = parser.parse_args()
     rows = []
     pandas_mb_per_prediction = 0.0
@@ -137,8 +158,10 @@ def main() -> None:
             write_logs(folder, count)
             made = time.perf_counter() - start
             size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
-            contenders = (("mlgate", MLGATE), ("mlgate + estimate", ESTIMATE),
-                          ("pandas merge", PANDAS))  # fmt: skip
+            contenders = [("mlgate", MLGATE), ("mlgate + estimate", ESTIMATE),
+                          ("pandas merge", PANDAS)]  # fmt: skip
+            if args.spark:
+                contenders.append(("spark local[2] + estimate", SPARK))
             for name, code in contenders:
                 if name.startswith("pandas") and count > args.pandas_max:
                     need = pandas_mb_per_prediction * count / 1000
