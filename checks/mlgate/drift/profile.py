@@ -299,6 +299,12 @@ def plan_columns(
         if by_schema and name not in roles:
             ignored[name] = "not in the model's schema"
             continue
+        if name in roles and kind is None:  # objects or lists (JSON lines): no kind fits
+            raise CouldNotCheck(
+                f"column {name!r} holds {type_text} values, which the model's schema calls "
+                f"{roles[name]['kind']}: drift cannot read them so; leave the column out of "
+                "the model (its role: ignore) or write it as text"
+            )
         if name in roles:  # the model's kind; a boolean stays one (its categories are true/false)
             kind = "boolean" if kind == "boolean" else roles[name]["kind"]
         if kind is None:

@@ -483,3 +483,18 @@ def test_free_text_spanning_lines_is_read_past_the_first_block(tmp_path: Path) -
     profile = build_profile([path], settings=ProfileSettings(sample=0))
     assert profile["rows"] == 40_000
     assert profile["columns"]["stars"]["count"] == 40_000
+
+
+def test_a_schema_kind_for_nested_values_is_could_not_check(tmp_path: Path) -> None:
+    """JSON lines of model solutions (grade-school-math): each a JSON object, which the roles
+    call text. Profiling it as text was an ArrowNotImplementedError traceback."""
+    from mlgate.errors import CouldNotCheck
+
+    data = tmp_path / "solutions.jsonl"
+    data.write_text("".join(json.dumps({"q": f"question {i}", "meta": {"ok": i % 2 == 0}}) + "\n"
+                            for i in range(20)), encoding="utf-8")  # fmt: skip
+    schema = tmp_path / "schema.json"
+    features = [{"name": "q", "kind": "text"}, {"name": "meta", "kind": "text"}]
+    schema.write_text(json.dumps({"task": None, "features": features}), encoding="utf-8")
+    with pytest.raises(CouldNotCheck, match="'meta' holds struct<ok: bool> values"):
+        build_profile([data], settings=ProfileSettings(), schema=schema)
