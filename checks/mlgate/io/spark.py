@@ -30,7 +30,7 @@ from ..errors import CouldNotCheck, missing_extra
 from .tabular import FORMATS
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, DataFrameReader, SparkSession
+    from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 
 APP_NAME = "mlgate"
 # "Caused by: org.apache.spark.SparkRuntimeException: " before a Java error's message
@@ -235,11 +235,15 @@ def _read_one(
             session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
         frame = reader.format(fmt).load(source)
         if nanos:
-            frame = frame.select(*[
-                frame[quoted(n)].alias(n, metadata={UNIT: "ns"}) if n in nanos
-                else frame[quoted(n)] for n in frame.columns
-            ])  # fmt: skip
+            frame = replaced(frame, {n: frame[quoted(n)].alias(n, metadata={UNIT: "ns"})
+                                     for n in nanos})  # fmt: skip
     return frame
+
+
+def replaced(frame: DataFrame, columns: dict[str, Column]) -> DataFrame:
+    """The frame with these columns (aliased to their names) in place of its own, names taken
+    literally: DataFrame.withColumns parses them, and a backtick in one breaks it."""
+    return frame.select(*[columns.get(n, frame[quoted(n)]) for n in frame.columns])
 
 
 class Nanoseconds:
@@ -268,11 +272,10 @@ def as_timestamps(frame: DataFrame) -> DataFrame:
     ticks = {n for n, t in column_types(frame).items() if t is NANOSECONDS}
     if not ticks:
         return frame
-    return frame.select(*[
-        F.expr(f"timestamp_micros(({quoted(n)} - pmod({quoted(n)}, 1000)) div 1000)").alias(n)
-        if n in ticks
-        else frame[quoted(n)] for n in frame.columns
-    ])  # fmt: skip
+    return replaced(frame, {
+        n: F.expr(f"timestamp_micros(({quoted(n)} - pmod({quoted(n)}, 1000)) div 1000)").alias(n)
+        for n in ticks
+    })  # fmt: skip
 
 
 def _nanosecond_columns(source: str) -> tuple[list[str], bool]:
@@ -394,10 +397,7 @@ def _numbers_behind_markers(frame: DataFrame, keep: Sequence[str] = ()) -> DataF
             casts[name] = "bigint" if present == found[f"r{i}"] else "double"
         elif present and found[f"f{i}"] == present:
             casts[name] = "double"
-    if not casts:
-        return frame
-    return frame.select(*[frame[quoted(n)].cast(casts[n]).alias(n) if n in casts
-                          else frame[quoted(n)] for n in frame.columns])  # fmt: skip
+    return replaced(frame, {n: frame[quoted(n)].cast(t).alias(n) for n, t in casts.items()})
 
 
 def _as_text_where_types_differ(frames: list[DataFrame]) -> list[DataFrame]:
@@ -417,10 +417,8 @@ def _as_text_where_types_differ(frames: list[DataFrame]) -> list[DataFrame]:
         return frames
 
     def as_text(frame: DataFrame) -> DataFrame:
-        return frame.select(*[
-            frame[quoted(n)].cast(StringType()).alias(n) if n in mixed else frame[quoted(n)]
-            for n in frame.columns
-        ])  # fmt: skip
+        return replaced(frame, {n: frame[quoted(n)].cast(StringType()).alias(n)
+                                for n in mixed if n in frame.columns})  # fmt: skip
 
     return [as_text(frame) for frame in frames]
 

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CouldNotCheck
-from ..io.spark import URI, as_timestamps, check_sources, quoted, read_frame, spark_session
+from ..io.spark import (
+    URI,
+    as_timestamps,
+    check_sources,
+    quoted,
+    read_frame,
+    replaced,
+    spark_session,
+)
 from .gx import _gx, validate_dataframe
 
 if TYPE_CHECKING:
@@ -98,8 +106,7 @@ def read_spark(
     }
     if not casts:
         return frame
-    return frame.select(*[frame[quoted(n)].cast(casts[n]).alias(n) if n in casts
-                          else frame[quoted(n)] for n in frame.columns])  # fmt: skip
+    return replaced(frame, {n: frame[quoted(n)].cast(t).alias(n) for n, t in casts.items()})
 
 
 def validate_spark_frame(frame: DataFrame, suite: ExpectationSuite) -> dict[str, Any]:
